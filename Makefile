@@ -1,0 +1,133 @@
+# eunomia-bpf — top-level build.
+#   make            build everything (bin/ecc, bin/ecli, libeunomia.{a,so})
+#   make test       install deps if missing, mount bpffs/tracefs, run every test (TAP, via prove)
+#   make check      clang-format + cppcheck + shellcheck
+#   make SAN=address,undefined test   sanitizer build (in build-san/)
+#   make bench      benchmark suite (bench/)
+#   make install PREFIX=/usr/local DESTDIR=...
+
+VERSION     := 0.1.0
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+CC          ?= gcc
+LLVM_CONFIG ?= llvm-config
+PKG_CONFIG  ?= pkg-config
+
+ifeq ($(SAN),)
+O := build
+SANFLAGS :=
+else
+O := build-san
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKGS        := libbpf libelf zlib libcjson yaml-0.1 libcurl libarchive libcrypto
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CLANG_INC   := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
+CLANG_LIBDIR:= $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
+
+WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	     -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -fPIC -D_GNU_SOURCE \
+	      -DEUNOMIA_VERSION='"$(VERSION)"' -I. -Iloader/include $(PKG_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+
+COMMON_SRCS := $(wildcard common/*.c)
+PACKER_SRCS := $(wildcard packer/*.c)
+LOADER_SRCS := $(wildcard loader/*.c)
+ECLI_SRCS   := $(wildcard ecli/*.c)
+ECC_SRCS    := $(wildcard ecc/*.c) $(wildcard btfgen/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+
+objs = $(patsubst %.c,$(O)/%.o,$(1))
+
+LIBCOMMON := $(O)/libeucommon.a
+LIBSTATIC := $(O)/libeunomia.a
+LIBSHARED := $(O)/libeunomia.so.0
+ECC       := $(O)/bin/ecc
+ECLI      := $(O)/bin/ecli
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all test unit e2e check format bench install clean deps mounts fuzz
+all: $(ECC) $(ECLI) $(LIBSHARED) $(LIBSTATIC) $(O)/eunomia.pc bin
+
+# Convenience links so README commands can say bin/ecc and bin/ecli.
+bin: $(ECC) $(ECLI)
+	@mkdir -p bin && ln -sf ../$(ECC) bin/ecc && ln -sf ../$(ECLI) bin/ecli
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(if $(filter ecc/% btfgen/% tests/unit/test_ecc%,$<),-I$(CLANG_INC)) -MMD -MP -c $< -o $@
+
+$(LIBCOMMON): $(call objs,$(COMMON_SRCS) $(PACKER_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# The loader library: everything the public header promises, plus common+packer.
+$(LIBSTATIC): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS))
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSHARED): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS)) loader/libeunomia.map
+	$(CC) -shared -Wl,-soname,libeunomia.so.0 -Wl,--version-script=loader/libeunomia.map \
+		-o $@ $(filter %.o,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
+	ln -sf libeunomia.so.0 $(O)/libeunomia.so
+
+$(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBSTATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+
+$(ECC): $(call objs,$(ECC_SRCS)) $(LIBSTATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) -lm -lpthread
+
+# Unit tests link the internal archives (they test internal functions too).
+$(O)/tests/%: $(O)/tests/unit/%.o $(call objs,$(filter-out ecc/main.c,$(wildcard ecc/*.c)) $(wildcard btfgen/*.c)) $(LIBSTATIC)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -lm -lpthread
+
+$(O)/eunomia.pc: loader/eunomia.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+deps:
+	scripts/setup.sh deps
+
+mounts:
+	scripts/setup.sh mounts
+
+unit: all $(UNIT_BINS)
+e2e: all
+
+# The whole suite: one prove run over unit binaries (cmocka TAP) and bats files.
+test: deps
+	$(MAKE) all $(UNIT_BINS)
+	scripts/setup.sh mounts
+	O=$(O) tests/run.sh
+
+check:
+	scripts/check.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^examples/.*vmlinux.h$$')
+
+bench: all
+	O=$(O) bench/run.sh
+
+fuzz:
+	$(MAKE) -C tests/fuzz O=$(abspath $(O))
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/eunomia \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(ECC) $(ECLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIBSTATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libeunomia.so.0 $(DESTDIR)$(PREFIX)/lib/libeunomia.so
+	install -m 644 loader/include/eunomia/eunomia.h $(DESTDIR)$(PREFIX)/include/eunomia/
+	install -m 644 $(O)/eunomia.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build build-san bin
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

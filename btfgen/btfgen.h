@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* ecc --btfgen, ecc --standalone, ecc init: distribution helpers called by ecc/main.c. */
+#ifndef EUNOMIA_BTFGEN_BTFGEN_H
+#define EUNOMIA_BTFGEN_BTFGEN_H
+
+struct btfgen_opts {
+	const char *bpf_obj;      /* the compiled <name>.bpf.o */
+	const char *package_path; /* package.json to put in the tar */
+	const char *archive_dir;  /* btfhub-style tree */
+	const char *out_tar;      /* <dir>/<name>.tar */
+	int jobs;                 /* 0: number of online CPUs */
+	int verbose;
+};
+
+/* Trim every BTF of the archive to what bpf_obj needs and write out_tar. 0 or -errno. */
+int btfgen_pack(const struct btfgen_opts *opts);
+
+/* Write a standalone executable: the ecli binary (found beside ecc, or $EUNOMIA_ECLI) with the
+ * package appended. 0 or -errno (message on stderr). */
+int ecc_standalone(const char *package_path, const char *out_exe);
+
+/* `ecc init NAME [DIR]`: create a starter project from templates/. 0 or -errno. */
+int ecc_init_project(int argc, char **argv);
+
+#endif

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal structures shared by the loader's modules:
+ *   package.c  meta.c  fetch.c      package lifecycle (open/validate/URL/tar)
+ *   runner.c   args.c  attach.c     open, arguments, load, attach, detach, poll loop
+ *   output.c   decoder.c  hist.c    ring/perf buffers, BTF event decoder, sampled maps
+ *   error.c                          eunomia_strerror, eunomia_version
+ */
+#ifndef EUNOMIA_LOADER_INTERNAL_H
+#define EUNOMIA_LOADER_INTERNAL_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "eunomia/eunomia.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "loader/meta.h"
+
+struct bpf_object;
+struct bpf_link;
+struct btf;
+struct cJSON;
+
+/* One file of a .tar container's btfhub-archive/ tree, kept in memory. */
+struct eun_archive_file {
+	char *path; /* relative to btfhub-archive/, e.g. "debian/12/x86_64/6.1.0-13-amd64.btf" */
+	void *data;
+	size_t size;
+};
+
+struct eunomia_package {
+	struct eun_logger log;
+	struct cJSON *doc; /* the whole document */
+	struct eun_meta meta;
+	void *elf;
+	size_t elf_size;
+	char *name;   /* obj_name without "_bpf" */
+	char sha256[65];
+	struct eun_archive_file *archive;
+	size_t nr_archive;
+};
+
+/* Find archive file by relative path; NULL if absent. */
+const struct eun_archive_file *eun_package__archive_find(const struct eunomia_package *pkg,
+							  const char *relpath);
+
+/* Private part of a tool argument (parallel to struct eunomia_arg_info). */
+struct eun_arg {
+	struct eunomia_arg_info info;
+	const struct eun_var *var;  /* in the package meta */
+	const struct eun_data_section *sec;
+	struct bpf_map *map;        /* internal map holding the variable */
+	uint32_t offset;            /* byte offset in the map's value */
+	uint32_t size;
+	uint32_t type_id;           /* resolved BTF type (typedefs/qualifiers stripped by users) */
+	bool set;                   /* user gave a value */
+	char *owned_strings[3];     /* storage for info strings */
+};
+
+enum eun_attach_kind {
+	EUN_ATT_LINK,   /* a bpf_link (auto-attach, perf_event, cgroup, xdp link...) */
+	EUN_ATT_TC,     /* bpf_tc_hook + bpf_tc_opts */
+	EUN_ATT_XDP,    /* bpf_xdp_attach on an ifindex */
+	EUN_ATT_SOCKFD, /* socket filter: fd of a socket we own */
+};
+
+struct eun_attachment {
+	enum eun_attach_kind kind;
+	struct bpf_link *link;
+	int ifindex;
+	uint32_t xdp_flags;
+	int prog_fd;
+	int sock_fd;
+	uint32_t tc_handle, tc_priority;
+	int tc_attach_point; /* BPF_TC_INGRESS / BPF_TC_EGRESS */
+	bool tc_hook_created; /* we created the clsact qdisc: destroy it on detach */
+	char *prog_name;
+};
+
+enum eun_state {
+	EUN_STATE_OPENED,
+	EUN_STATE_LOADED,
+	EUN_STATE_ATTACHED,
+	EUN_STATE_DETACHED,
+};
+
+struct eun_output; /* output.c */
+
+struct eunomia_runner {
+	const struct eunomia_package *pkg;
+	const struct eun_meta *meta; /* &pkg->meta */
+	struct eunomia_runner_opts opts; /* copy; unset fields zero */
+	struct eun_logger log;
+	enum eun_state state;
+
+	struct bpf_object *obj;
+	char *btf_tmp_path; /* BTF extracted from the package archive; unlinked on free */
+
+	struct eun_arg *args;
+	size_t nr_args;
+
+	struct eun_attachment *att;
+	size_t nr_att;
+
+	struct eun_output *output;
+	volatile sig_atomic_t stop;
+	uint64_t start_ns; /* CLOCK_MONOTONIC at first poll, for duration_ms */
+};
+
+/* Monotonic clock in ns. */
+uint64_t eun_now_ns(void);
+
+/* ---- args.c ---- */
+int eun_args__init(struct eunomia_runner *r);   /* after bpf_object open, before load */
+int eun_args__apply(struct eunomia_runner *r);  /* write values into maps before load */
+void eun_args__free(struct eunomia_runner *r);
+
+/* ---- attach.c ---- */
+int eun_attach__all(struct eunomia_runner *r);
+int eun_attach__detach_all(struct eunomia_runner *r);
+
+/* ---- output.c: events and sampled maps ---- */
+/* After load: set up ring/perf buffers for export maps and the sample schedule. */
+struct eun_output *eun_output__new(struct eunomia_runner *r);
+/* Poll buffers up to timeout_ms and print due samples; count or -errno. */
+int eun_output__poll(struct eun_output *o, int timeout_ms);
+/* Emit one output line through the runner's sink (callback or stream). */
+int eun_output__line(struct eunomia_runner *r, const char *line, size_t len);
+uint64_t eun_output__lost(const struct eun_output *o);
+void eun_output__free(struct eun_output *o);
+
+#endif

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Idempotent machine set-up for building and testing eunomia-bpf.
+#   scripts/setup.sh deps     install the Debian packages the build and tests need
+#   scripts/setup.sh mounts   mount bpffs, tracefs, debugfs (once; never twice)
+#   scripts/setup.sh          both
+set -euo pipefail
+
+PACKAGES=(
+	make gcc clang llvm pkg-config
+	libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libyaml-dev libclang-dev
+	libcurl4-openssl-dev libarchive-dev libssl-dev libmicrohttpd-dev
+	libcmocka-dev bats perl iproute2 systemtap-sdt-dev python3 xz-utils
+	clang-format cppcheck shellcheck valgrind util-linux procps
+)
+
+deps() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	echo "setup: installing ${missing[*]}" >&2
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: need root to apt-get install (run with sudo)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+mnt() {
+	mountpoint -q "$3" && return 0
+	mkdir -p "$3"
+	mount -t "$1" "$2" "$3" || echo "setup: could not mount $1 on $3" >&2
+}
+
+mounts() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: not root; skipping mounts (eBPF tests need root)" >&2
+		return 0
+	fi
+	mnt bpf bpf /sys/fs/bpf
+	mnt tracefs tracefs /sys/kernel/tracing
+	mnt debugfs debugfs /sys/kernel/debug
+}
+
+case "${1:-all}" in
+deps) deps ;;
+mounts) mounts ;;
+all) deps && mounts ;;
+*)
+	echo "usage: $0 [deps|mounts|all]" >&2
+	exit 2
+	;;
+esac
