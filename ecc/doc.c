@@ -1,13 +1,538 @@
 // SPDX-License-Identifier: MIT
-/* STUB — replaced by the libclang implementation. */
+/*
+ * Doc-comment annotations (package-format.md §5).
+ *
+ * libclang finds the documentation comment (triple-slash lines or a slash-star-star block)
+ * that belongs to each top-level declaration of the source file; we read its raw text and
+ * split it into tags ourselves. The values are JSON, and clang's comment parser is not built
+ * for that: it treats every backslash or at-sign followed by a letter as a command (so a "\n"
+ * inside a JSON string, or "me@host" in a help text, would be cut up), takes "<word" for HTML,
+ * and only knows Doxygen's own block commands. A tag here is an '@' or '\' that starts a word
+ * (after whitespace or at a line start) followed by a name.
+ */
+#include <clang-c/Index.h>
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "common/strbuf.h"
 #include "ecc/ecc.h"
+
+/* Tags whose value must be a JSON object. */
+static const char *const json_tags[] = {"cmdarg", "sample", "xdpopts", "tchook", "tcopts"};
+/* Tags whose value is always kept as text (bpf_skel.doc and help texts are strings). */
+static const char *const text_tags[] = {"brief", "details", "version", "description"};
+
+struct doc_ctx {
+	const char *src_path;
+	bool strict;
+	int nerrors; /* invalid JSON seen in strict mode */
+	int err;     /* -ENOMEM */
+	cJSON *doc, *vars, *maps, *progs;
+	unsigned int *seen; /* file offsets of the comments handled (redeclarations share one) */
+	size_t nseen, capseen;
+};
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, list[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Strip the comment markers from the raw text of a (possibly merged) doc comment. The output
+ * has exactly one line per raw line so that line numbers can be recovered.
+ */
+static int strip_markers(const char *raw, struct strbuf *out)
+{
+	bool in_block = false;
+	const char *p = raw;
+	int err = 0;
+
+	while (*p && !err) {
+		const char *eol = strchr(p, '\n');
+		const char *end = eol ? eol : p + strlen(p);
+		const char *s = p, *close;
+
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if (!in_block) {
+			if (end - s >= 2 && s[0] == '/' && s[1] == '/') {
+				s += 2;
+				if (s < end && (*s == '/' || *s == '!'))
+					s++;
+				if (s < end && *s == '<')
+					s++;
+			} else if (end - s >= 2 && s[0] == '/' && s[1] == '*') {
+				s += 2;
+				in_block = true;
+				if (s < end && (*s == '*' || *s == '!') &&
+				    !(end - s >= 2 && s[1] == '/'))
+					s++;
+				if (s < end && *s == '<')
+					s++;
+			}
+		} else if (s < end && *s == '*' && !(end - s >= 2 && s[1] == '/')) {
+			s++; /* the " * " decoration of a block comment line */
+		}
+		if (in_block && end > s) {
+			close = memmem(s, (size_t)(end - s), "*/", 2);
+			if (close) {
+				end = close;
+				in_block = false;
+			}
+		}
+		if (end > s)
+			err = sb_add(out, s, (size_t)(end - s));
+		if (!err && eol)
+			err = sb_addc(out, '\n');
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	if (!err && !out->buf)
+		err = sb_adds(out, "");
+	return err;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	while (isspace((unsigned char)s[i]))
+		i++;
+	if (i)
+		memmove(s, s + i, n - i + 1);
+}
+
+/* Up to 24 bytes of text for a message: control characters shown as spaces. */
+static void excerpt(const char *text, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && i < 24 && text[i]; i++)
+		buf[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f ? ' ' : text[i];
+	buf[i] = '\0';
+}
+
+/* Describe where cJSON stopped, for a human. */
+static void json_error(const char *text, char *buf, size_t size)
+{
+	const char *at = cJSON_GetErrorPtr();
+	char near[32];
+
+	if (!*text) {
+		snprintf(buf, size, "the value is empty");
+	} else if (!at || at < text || at > text + strlen(text)) {
+		excerpt(text, near, sizeof(near));
+		snprintf(buf, size, "cannot parse '%s'", near);
+	} else if (!*at) {
+		snprintf(buf, size,
+			 "it stops too early (check braces, quotes and trailing commas)");
+	} else {
+		excerpt(at, near, sizeof(near));
+		snprintf(buf, size, "unexpected text at offset %zu near '%s'", (size_t)(at - text),
+			 near);
+	}
+}
+
+static const char *json_kind(const cJSON *v)
+{
+	if (cJSON_IsArray(v))
+		return "an array";
+	if (cJSON_IsString(v))
+		return "a string";
+	if (cJSON_IsNumber(v))
+		return "a number";
+	if (cJSON_IsBool(v))
+		return "a boolean";
+	return "null";
+}
+
+static void bad_json(struct doc_ctx *ctx, unsigned int line, const char *tag, const char *what)
+{
+	if (ctx->strict) {
+		fprintf(stderr, "ecc: error: %s:%u: @%s: invalid JSON: %s; fix the annotation\n",
+			ctx->src_path, line, tag, what);
+		ctx->nerrors++;
+	} else {
+		fprintf(stderr,
+			"ecc: warning: %s:%u: @%s: invalid JSON: %s; the annotation is ignored\n",
+			ctx->src_path, line, tag, what);
+	}
+}
+
+/* Store one tag's value (already trimmed) into entry. tag NULL: the comment's plain text. */
+static int store_tag(struct doc_ctx *ctx, cJSON *entry, const char *tag, const char *value,
+		     unsigned int line)
+{
+	cJSON *v = NULL;
+	char what[160];
+
+	if (!tag && (!*value || cJSON_GetObjectItemCaseSensitive(entry, "description")))
+		return 0;
+	if (!tag || in_list(tag, text_tags, sizeof(text_tags) / sizeof(text_tags[0]))) {
+		/* Text, also when it happens to be valid JSON ("@version 1.0"); a quoted JSON
+		 * string (@description "PID to trace", as public examples write it) is unquoted. */
+		tag = tag ? tag : "description";
+		v = cJSON_ParseWithOpts(value, NULL, true);
+		if (!cJSON_IsString(v)) {
+			cJSON_Delete(v);
+			v = cJSON_CreateString(value);
+		}
+	} else if (in_list(tag, json_tags, sizeof(json_tags) / sizeof(json_tags[0]))) {
+		v = cJSON_ParseWithOpts(value, NULL, true);
+		if (!v) {
+			json_error(value, what, sizeof(what));
+			bad_json(ctx, line, tag, what);
+			return 0;
+		}
+		if (!cJSON_IsObject(v)) {
+			snprintf(what, sizeof(what), "expected an object {...}, got %s",
+				 json_kind(v));
+			cJSON_Delete(v);
+			bad_json(ctx, line, tag, what);
+			return 0;
+		}
+	} else {
+		v = cJSON_ParseWithOpts(value, NULL, true);
+		if (!v)
+			v = cJSON_CreateString(value);
+	}
+	if (!v)
+		return -ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(entry, tag)) {
+		if (!cJSON_ReplaceItemInObjectCaseSensitive(entry, tag, v)) {
+			cJSON_Delete(v);
+			return -ENOMEM;
+		}
+	} else if (!cJSON_AddItemToObject(entry, tag, v)) {
+		cJSON_Delete(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool is_tag_start(const char *text, const char *p)
+{
+	return (*p == '@' || *p == '\\') && (p == text || isspace((unsigned char)p[-1])) &&
+	       (isalpha((unsigned char)p[1]) || p[1] == '_');
+}
+
+/* Where we are inside a JSON value, so that '@' in a JSON string is not taken for a tag. */
+struct json_scan {
+	bool on, in_str, esc;
+	int depth;
+};
+
+static void json_scan_char(struct json_scan *js, char c)
+{
+	if (!js->on)
+		return;
+	if (js->in_str) {
+		if (js->esc)
+			js->esc = false;
+		else if (c == '\\')
+			js->esc = true;
+		else if (c == '"')
+			js->in_str = false;
+	} else if (c == '"') {
+		js->in_str = true;
+	} else if (c == '{' || c == '[') {
+		js->depth++;
+	} else if ((c == '}' || c == ']') && js->depth > 0) {
+		js->depth--;
+	}
+}
+
+/*
+ * Split the stripped comment text into plain text and tags. A tag's value runs to the next
+ * tag or the end; its lines are trimmed and joined with a space (a blank line between two
+ * paragraphs becomes a newline). Inside a JSON value ({...} or [...]) a tag is only
+ * recognised at the start of a line once the brackets are open, and never inside a string.
+ */
+static int parse_tags(struct doc_ctx *ctx, const char *text, unsigned int first_line, cJSON *entry)
+{
+	static const char name_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					 "0123456789_";
+	struct strbuf val = STRBUF_INIT;
+	struct json_scan js = {0};
+	char tag[64] = "", sep = 0;
+	bool have_tag = false, line_has_text = false, tag_ok;
+	unsigned int line = first_line, tag_line = first_line;
+	const char *p = text;
+	size_t n;
+	int err = 0;
+
+	while (!err) {
+		tag_ok = !js.in_str && (js.depth == 0 || !line_has_text);
+		if (!*p || (tag_ok && is_tag_start(text, p))) {
+			if (val.buf)
+				trim(val.buf);
+			err = store_tag(ctx, entry, have_tag ? tag : NULL, sb_str(&val), tag_line);
+			sb_reset(&val);
+			if (err || !*p)
+				break;
+			n = strspn(p + 1, name_chars);
+			snprintf(tag, sizeof(tag), "%.*s",
+				 (int)(n < sizeof(tag) ? n : sizeof(tag) - 1), p + 1);
+			have_tag = true;
+			tag_line = line;
+			p += 1 + n;
+			sep = 0;
+			line_has_text = false;
+			memset(&js, 0, sizeof(js));
+			continue;
+		}
+		if (*p == '\n') {
+			if (val.len)
+				sep = line_has_text ? ' '
+						    : '\n'; /* a blank line ends a paragraph */
+			line++;
+			line_has_text = false;
+			js.in_str = js.esc = false; /* JSON strings do not span lines */
+			p++;
+			continue;
+		}
+		if (!line_has_text) {
+			if (isspace((unsigned char)*p)) {
+				p++;
+				continue;
+			}
+			if (!val.len && have_tag && (*p == '{' || *p == '['))
+				js.on = true;
+			if (sep && val.len) {
+				while (val.len && isspace((unsigned char)val.buf[val.len - 1]))
+					val.buf[--val.len] = '\0';
+				err = sb_addc(&val, sep);
+			}
+			sep = 0;
+			line_has_text = true;
+		}
+		json_scan_char(&js, *p);
+		if (!err)
+			err = sb_addc(&val, *p);
+		p++;
+	}
+	sb_free(&val);
+	return err;
+}
+
+static bool seen_before(struct doc_ctx *ctx, unsigned int off)
+{
+	for (size_t i = 0; i < ctx->nseen; i++)
+		if (ctx->seen[i] == off)
+			return true;
+	if (ctx->nseen == ctx->capseen) {
+		size_t cap = ctx->capseen ? ctx->capseen * 2 : 16;
+		unsigned int *p = realloc(ctx->seen, cap * sizeof(*p));
+
+		if (!p)
+			return false; /* worst case: a warning printed twice */
+		ctx->seen = p;
+		ctx->capseen = cap;
+	}
+	ctx->seen[ctx->nseen++] = off;
+	return false;
+}
+
+/* Read the doc comment of cursor c (if any) into parent[name] (name NULL: into parent). */
+static int handle_comment(struct doc_ctx *ctx, CXCursor c, cJSON *parent, const char *name)
+{
+	CXString raw = clang_Cursor_getRawCommentText(c);
+	const char *rawtext = clang_getCString(raw);
+	struct strbuf text = STRBUF_INIT;
+	unsigned int line = 0, off = 0;
+	cJSON *entry = NULL, *old;
+	int err = 0;
+
+	if (!rawtext || !*rawtext)
+		goto out;
+	clang_getSpellingLocation(clang_getRangeStart(clang_Cursor_getCommentRange(c)), NULL, &line,
+				  NULL, &off);
+	if (seen_before(ctx, off))
+		goto out;
+	err = strip_markers(rawtext, &text);
+	if (err)
+		goto out;
+	entry = cJSON_CreateObject();
+	if (!entry) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = parse_tags(ctx, text.buf, line, entry);
+	if (err || !entry->child)
+		goto out;
+	old = name ? cJSON_GetObjectItemCaseSensitive(parent, name) : parent;
+	if (old) {
+		/* LICENSE fills "doc" itself; a redeclaration with its own comment adds its tags
+		 * to the first ones. */
+		while (entry->child) {
+			cJSON *it = cJSON_DetachItemViaPointer(entry, entry->child);
+
+			cJSON_DeleteItemFromObjectCaseSensitive(old, it->string);
+			cJSON_AddItemToObject(old, it->string, it);
+		}
+	} else if (cJSON_AddItemToObject(parent, name, entry)) {
+		entry = NULL;
+	} else {
+		err = -ENOMEM;
+	}
+out:
+	cJSON_Delete(entry);
+	sb_free(&text);
+	clang_disposeString(raw);
+	return err;
+}
+
+struct attr_scan {
+	bool has_attr;
+	CXCursor inline_struct; /* the "struct { ... }" declared in the variable's declaration */
+	bool has_struct;
+};
+
+static enum CXChildVisitResult scan_var(CXCursor c, CXCursor parent, CXClientData data)
+{
+	struct attr_scan *s = data;
+
+	if (clang_isAttribute(clang_getCursorKind(c)))
+		s->has_attr = true;
+	if (clang_getCursorKind(c) == CXCursor_StructDecl && !s->has_struct) {
+		s->inline_struct = c;
+		s->has_struct = true;
+	}
+	return CXChildVisit_Continue;
+}
+
+static int handle_var(struct doc_ctx *ctx, CXCursor c, const char *name)
+{
+	CXType t = clang_getCanonicalType(clang_getCursorType(c));
+	struct attr_scan scan = {0};
+	CXString raw;
+	bool has_comment;
+	int err;
+
+	if (!strcmp(name, "LICENSE"))
+		return handle_comment(ctx, c, ctx->doc, NULL);
+
+	clang_visitChildren(c, scan_var, &scan);
+	/* A map: a non-const struct variable placed in a section, SEC(".maps") or SEC("maps"). */
+	if (t.kind == CXType_Record && !clang_isConstQualifiedType(t) && scan.has_attr) {
+		raw = clang_Cursor_getRawCommentText(c);
+		has_comment = clang_getCString(raw) && *clang_getCString(raw);
+		clang_disposeString(raw);
+		/* "/// doc\n struct { ... } name SEC(".maps");": clang gives the comment to the
+		 * anonymous struct, not to the variable after its closing brace. */
+		if (!has_comment && scan.has_struct)
+			return handle_comment(ctx, scan.inline_struct, ctx->maps, name);
+		return handle_comment(ctx, c, ctx->maps, name);
+	}
+	err = handle_comment(ctx, c, ctx->vars, name);
+	return err;
+}
+
+static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientData data)
+{
+	struct doc_ctx *ctx = data;
+	enum CXCursorKind kind = clang_getCursorKind(c);
+	CXString name;
+	int err = 0;
+
+	if (kind != CXCursor_VarDecl && kind != CXCursor_FunctionDecl)
+		return CXChildVisit_Continue;
+	if (!clang_Location_isFromMainFile(clang_getCursorLocation(c)))
+		return CXChildVisit_Continue;
+	name = clang_getCursorSpelling(c);
+	if (clang_getCString(name) && *clang_getCString(name)) {
+		if (kind == CXCursor_VarDecl)
+			err = handle_var(ctx, c, clang_getCString(name));
+		else
+			err = handle_comment(ctx, c, ctx->progs, clang_getCString(name));
+	}
+	clang_disposeString(name);
+	if (err) {
+		ctx->err = err;
+		return CXChildVisit_Break;
+	}
+	return CXChildVisit_Continue;
+}
+
+static int parse_tu(const char *path, const char *const *clang_args, unsigned int options,
+		    CXIndex *index, CXTranslationUnit *tu)
+{
+	int nargs = 0;
+	enum CXErrorCode rc;
+
+	if (access(path, R_OK))
+		return -errno;
+	while (clang_args && clang_args[nargs])
+		nargs++;
+	*index = clang_createIndex(0, 0);
+	if (!*index)
+		return -ENOMEM;
+	rc = clang_parseTranslationUnit2(*index, path, clang_args, nargs, NULL, 0,
+					 options | CXTranslationUnit_KeepGoing, tu);
+	if (rc != CXError_Success) {
+		fprintf(stderr, "ecc: libclang could not parse %s (error %d); check the -a flags\n",
+			path, (int)rc);
+		clang_disposeIndex(*index);
+		*index = NULL;
+		*tu = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
 
 int ecc_doc_parse(const char *src_path, const char *const *clang_args, bool strict_json,
 		  struct cJSON **annotations)
 {
-	*annotations = cJSON_CreateObject();
-	return *annotations ? 0 : -ENOMEM;
+	struct doc_ctx ctx = {.src_path = src_path, .strict = strict_json};
+	CXIndex index = NULL;
+	CXTranslationUnit tu = NULL;
+	cJSON *root;
+	int err;
+
+	*annotations = NULL;
+	root = cJSON_CreateObject();
+	if (!root)
+		return -ENOMEM;
+	ctx.doc = cJSON_AddObjectToObject(root, "doc");
+	ctx.vars = cJSON_AddObjectToObject(root, "vars");
+	ctx.maps = cJSON_AddObjectToObject(root, "maps");
+	ctx.progs = cJSON_AddObjectToObject(root, "progs");
+	if (!ctx.doc || !ctx.vars || !ctx.maps || !ctx.progs) {
+		cJSON_Delete(root);
+		return -ENOMEM;
+	}
+
+	err = parse_tu(src_path, clang_args,
+		       CXTranslationUnit_DetailedPreprocessingRecord |
+			       CXTranslationUnit_SkipFunctionBodies,
+		       &index, &tu);
+	if (err) {
+		cJSON_Delete(root);
+		return err;
+	}
+	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &ctx);
+	clang_disposeTranslationUnit(tu);
+	clang_disposeIndex(index);
+	free(ctx.seen);
+
+	err = ctx.err;
+	if (!err && ctx.nerrors)
+		err = -EINVAL;
+	if (err) {
+		cJSON_Delete(root);
+		return err;
+	}
+	*annotations = root;
+	return 0;
 }

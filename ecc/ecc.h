@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct cJSON;
 struct btf;
@@ -52,5 +53,55 @@ int ecc_header_structs(const char *header_path, const char *const *clang_args,
 /* C type text for a BTF type, qualifiers stripped: "int", "unsigned long long", "pid_t",
  * "char[16]", "struct event", "enum state", "u8[6][2]", "void *". Writes into buf. */
 int ecc_btf_type_text(const struct btf *btf, unsigned int type_id, char *buf, size_t size);
+
+/* ---- The driver: main.c (CLI, output files), compile.c, vmlinux.c, objinfo.c ---- */
+
+struct ecc_opts {
+	const char *src;           /* SRC.bpf.c */
+	const char *header;        /* explicit header, or NULL: <name>.h beside the source if any */
+	const char *out_dir;       /* NULL: beside the source */
+	const char *clang;         /* NULL: $CLANG, else "clang" */
+	const char *const *cflags; /* extra clang flags (-a), NULL-terminated; may be NULL */
+	const char *btf_path;      /* NULL: $ECC_VMLINUX_BTF, else /sys/kernel/btf/vmlinux */
+	bool verbose;              /* print the clang command line and cache decisions */
+};
+
+struct ecc_result {
+	char *name;         /* "foo" for foo.bpf.c */
+	char *obj_path;     /* <out>/foo.bpf.o */
+	struct cJSON *meta; /* the package's "meta" */
+};
+
+/*
+ * Compile opts->src into <out>/<name>.bpf.o and build its meta (annotations, export types).
+ * Errors are printed on stderr ("ecc: ...", clang's diagnostics verbatim); returns 0 or -errno
+ * (-ENOENT: a file is missing, -ENOEXEC: clang failed or no BPF programs, -EINVAL: bad
+ * annotation). The caller frees res with ecc_result_free() (also after a failure).
+ */
+int ecc_build(const struct ecc_opts *opts, struct ecc_result *res);
+void ecc_result_free(struct ecc_result *res);
+
+/* The __TARGET_ARCH_<x> name for the host ("x86", "arm64", "riscv", ...). */
+const char *ecc_target_arch(void);
+
+/*
+ * Path of a vmlinux.h generated from btf_path (NULL: $ECC_VMLINUX_BTF, else
+ * /sys/kernel/btf/vmlinux) with libbpf's btf_dump, cached under
+ * $XDG_DATA_HOME/eunomia/vmlinux/<arch>/ (default ~/.local/share) and regenerated when the BTF
+ * changes. 0 or -errno (message on stderr).
+ */
+int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t size);
+
+/* Write the C header for every type of btf (bpftool's "format c" layout). 0 or -errno. */
+int ecc_btf_dump_header(const struct btf *btf, const char *guard, FILE *out);
+
+/*
+ * Read a compiled object with libbpf (opened with obj_name) into a meta object (§2-§4).
+ * exports: cJSON array of {"struct": S, "map": M or null}; each distinct S becomes an export
+ * type; when more than one, maps get "export_config" and enable_multiple_export_types is set.
+ * annotations: ecc_doc_parse() output or NULL. Messages on stderr; 0 or -errno.
+ */
+int ecc_object_meta(const char *obj_path, const char *obj_name, const struct cJSON *annotations,
+		    const struct cJSON *exports, struct cJSON **meta);
 
 #endif

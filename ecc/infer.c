@@ -1,20 +1,399 @@
 // SPDX-License-Identifier: MIT
-/* STUB — replaced by the libclang implementation. */
+/*
+ * Export-type inference and header structs, from libclang's AST.
+ *
+ * The AST is the preprocessed program, so helper calls hidden in macros are found like any
+ * other. libclang 14 has no parent links for expressions and does not expose operator kinds,
+ * so the walk looks at the consumers of bpf_ringbuf_reserve() from above (a variable's
+ * initialiser, the right-hand side of an assignment, a return value) and takes the struct from
+ * the destination's type.
+ */
+#include <clang-c/Index.h>
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "ecc/ecc.h"
+
+struct infer_ctx {
+	cJSON *out;
+	CXType ret_type; /* result type of the function being walked */
+	int err;
+};
+
+static int parse_tu(const char *path, const char *const *clang_args, unsigned int options,
+		    CXIndex *index, CXTranslationUnit *tu)
+{
+	int nargs = 0;
+	enum CXErrorCode rc;
+
+	*index = NULL;
+	*tu = NULL;
+	if (access(path, R_OK))
+		return -errno;
+	while (clang_args && clang_args[nargs])
+		nargs++;
+	*index = clang_createIndex(0, 0);
+	if (!*index)
+		return -ENOMEM;
+	rc = clang_parseTranslationUnit2(*index, path, clang_args, nargs, NULL, 0,
+					 options | CXTranslationUnit_KeepGoing, tu);
+	if (rc != CXError_Success) {
+		fprintf(stderr, "ecc: libclang could not parse %s (error %d); check the -a flags\n",
+			path, (int)rc);
+		clang_disposeIndex(*index);
+		*index = NULL;
+		*tu = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void dispose_tu(CXIndex index, CXTranslationUnit tu)
+{
+	if (tu)
+		clang_disposeTranslationUnit(tu);
+	if (index)
+		clang_disposeIndex(index);
+}
+
+struct expr_children {
+	CXCursor c[2];
+	unsigned int n;
+};
+
+static enum CXChildVisitResult collect_exprs(CXCursor c, CXCursor parent, CXClientData data)
+{
+	struct expr_children *ec = data;
+
+	if (!clang_isExpression(clang_getCursorKind(c)))
+		return CXChildVisit_Continue;
+	if (ec->n < 2)
+		ec->c[ec->n] = c;
+	ec->n++;
+	return CXChildVisit_Continue;
+}
+
+static struct expr_children expr_children(CXCursor c)
+{
+	struct expr_children ec = {.n = 0};
+
+	clang_visitChildren(c, collect_exprs, &ec);
+	return ec;
+}
+
+/*
+ * Look through parentheses and casts (implicit ones show as UnexposedExpr with one operand).
+ * *cast_type: the type of the outermost explicit cast, if there is one.
+ */
+static CXCursor strip_casts(CXCursor c, CXType *cast_type, bool *has_cast)
+{
+	for (int depth = 0; depth < 64; depth++) {
+		enum CXCursorKind k = clang_getCursorKind(c);
+		struct expr_children ec;
+
+		if (k != CXCursor_ParenExpr && k != CXCursor_CStyleCastExpr &&
+		    k != CXCursor_UnexposedExpr)
+			break;
+		ec = expr_children(c);
+		if (ec.n != 1)
+			break;
+		if (k == CXCursor_CStyleCastExpr && has_cast && !*has_cast) {
+			*cast_type = clang_getCursorType(c);
+			*has_cast = true;
+		}
+		c = ec.c[0];
+	}
+	return c;
+}
+
+static bool is_call_to(CXCursor c, const char *name)
+{
+	CXString s;
+	bool eq;
+
+	if (clang_getCursorKind(c) != CXCursor_CallExpr)
+		return false;
+	s = clang_getCursorSpelling(c);
+	eq = clang_getCString(s) && !strcmp(clang_getCString(s), name);
+	clang_disposeString(s);
+	return eq;
+}
+
+struct find_map {
+	char *name;
+};
+
+static enum CXChildVisitResult visit_map_ref(CXCursor c, CXCursor parent, CXClientData data)
+{
+	struct find_map *fm = data;
+	CXCursor ref;
+	CXString s;
+
+	if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
+		return CXChildVisit_Recurse;
+	ref = clang_getCursorReferenced(c);
+	if (clang_getCursorKind(ref) != CXCursor_VarDecl ||
+	    clang_getCursorKind(clang_getCursorSemanticParent(ref)) != CXCursor_TranslationUnit)
+		return CXChildVisit_Continue;
+	s = clang_getCursorSpelling(ref);
+	if (clang_getCString(s) && *clang_getCString(s))
+		fm->name = strdup(clang_getCString(s));
+	clang_disposeString(s);
+	return CXChildVisit_Break;
+}
+
+/* The global variable (the map) referenced by a helper's map argument: "&rb", "(void *)&rb". */
+static char *map_of_arg(CXCursor arg)
+{
+	struct find_map fm = {NULL};
+
+	if (clang_getCursorKind(arg) == CXCursor_DeclRefExpr) {
+		visit_map_ref(arg, clang_getNullCursor(), &fm);
+		return fm.name;
+	}
+	clang_visitChildren(arg, visit_map_ref, &fm);
+	return fm.name;
+}
+
+static bool is_identifier(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+/*
+ * The struct a pointer type points to, by name: "struct event *" and "event_t *" (a typedef
+ * of struct event) give "event"; a pointer to a typedef'd anonymous struct gives the typedef
+ * name, the only name it has. NULL for anything else.
+ */
+static char *pointee_struct(CXType t)
+{
+	CXType p;
+	CXCursor decl;
+	CXString s;
+	char *name = NULL;
+
+	t = clang_getCanonicalType(t);
+	if (t.kind != CXType_Pointer)
+		return NULL;
+	p = clang_getCanonicalType(clang_getPointeeType(t));
+	if (p.kind != CXType_Record)
+		return NULL;
+	decl = clang_getTypeDeclaration(p);
+	if (clang_getCursorKind(decl) != CXCursor_StructDecl)
+		return NULL;
+	s = clang_getCursorSpelling(decl);
+	if (clang_getCString(s) && is_identifier(clang_getCString(s)))
+		name = strdup(clang_getCString(s));
+	clang_disposeString(s);
+	if (name)
+		return name;
+	s = clang_getTypeSpelling(clang_getCursorType(decl));
+	if (clang_getCString(s) && is_identifier(clang_getCString(s)))
+		name = strdup(clang_getCString(s));
+	clang_disposeString(s);
+	return name;
+}
+
+static void add_pair(struct infer_ctx *ctx, char *sname, char *map)
+{
+	const cJSON *it;
+	cJSON *o;
+
+	if (!sname || !map)
+		goto out;
+	cJSON_ArrayForEach(it, ctx->out)
+	{
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "map");
+
+		if (!strcmp(s->valuestring, sname) && !strcmp(m->valuestring, map))
+			goto out;
+	}
+	o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "struct", sname) ||
+	    !cJSON_AddStringToObject(o, "map", map) || !cJSON_AddItemToArray(ctx->out, o)) {
+		cJSON_Delete(o);
+		ctx->err = -ENOMEM;
+	}
+out:
+	free(sname);
+	free(map);
+}
+
+/* dest_type = bpf_ringbuf_reserve(&MAP, ...), possibly through casts and parentheses. */
+static void check_reserve(struct infer_ctx *ctx, CXType dest_type, CXCursor value)
+{
+	CXType cast_type;
+	bool has_cast = false;
+	CXCursor call = strip_casts(value, &cast_type, &has_cast);
+	char *sname;
+
+	if (!is_call_to(call, "bpf_ringbuf_reserve") || clang_Cursor_getNumArguments(call) < 1)
+		return;
+	sname = pointee_struct(dest_type);
+	if (!sname && has_cast)
+		sname = pointee_struct(cast_type);
+	add_pair(ctx, sname, map_of_arg(clang_Cursor_getArgument(call, 0)));
+}
+
+/* bpf_ringbuf_output(&MAP, DATA, ...) and bpf_perf_event_output(ctx, &MAP, flags, DATA, ...) */
+static void check_output(struct infer_ctx *ctx, CXCursor call)
+{
+	int map_arg, data_arg;
+	CXCursor data;
+
+	if (is_call_to(call, "bpf_ringbuf_output")) {
+		map_arg = 0;
+		data_arg = 1;
+	} else if (is_call_to(call, "bpf_perf_event_output")) {
+		map_arg = 1;
+		data_arg = 3;
+	} else {
+		return;
+	}
+	if (clang_Cursor_getNumArguments(call) <= data_arg)
+		return;
+	data = strip_casts(clang_Cursor_getArgument(call, (unsigned int)data_arg), NULL, NULL);
+	add_pair(ctx, pointee_struct(clang_getCursorType(data)),
+		 map_of_arg(clang_Cursor_getArgument(call, (unsigned int)map_arg)));
+}
+
+static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientData data)
+{
+	struct infer_ctx *ctx = data;
+	struct expr_children ec;
+
+	switch (clang_getCursorKind(c)) {
+	case CXCursor_VarDecl:
+		/* struct event *e = bpf_ringbuf_reserve(...): the initialiser is the only
+		 * expression child (type references are not expressions). */
+		ec = expr_children(c);
+		if (ec.n == 1)
+			check_reserve(ctx, clang_getCursorType(c), ec.c[0]);
+		break;
+	case CXCursor_BinaryOperator:
+		/* e = bpf_ringbuf_reserve(...) */
+		ec = expr_children(c);
+		if (ec.n == 2)
+			check_reserve(ctx, clang_getCursorType(ec.c[0]), ec.c[1]);
+		break;
+	case CXCursor_ReturnStmt:
+		/* return bpf_ringbuf_reserve(...) from a helper returning struct event * */
+		ec = expr_children(c);
+		if (ec.n == 1)
+			check_reserve(ctx, ctx->ret_type, ec.c[0]);
+		break;
+	case CXCursor_CallExpr:
+		check_output(ctx, c);
+		break;
+	default:
+		break;
+	}
+	return ctx->err ? CXChildVisit_Break : CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult visit_functions(CXCursor c, CXCursor parent, CXClientData data)
+{
+	struct infer_ctx *ctx = data;
+
+	if (clang_getCursorKind(c) == CXCursor_FunctionDecl && clang_isCursorDefinition(c)) {
+		ctx->ret_type = clang_getResultType(clang_getCursorType(c));
+		clang_visitChildren(c, visit_body, ctx);
+	}
+	return ctx->err ? CXChildVisit_Break : CXChildVisit_Continue;
+}
 
 int ecc_infer_export_types(const char *src_path, const char *const *clang_args,
 			   struct cJSON **pairs)
 {
-	*pairs = cJSON_CreateArray();
-	return *pairs ? 0 : -ENOMEM;
+	struct infer_ctx ctx = {.out = NULL};
+	CXIndex index;
+	CXTranslationUnit tu;
+	int err;
+
+	*pairs = NULL;
+	err = parse_tu(src_path, clang_args, CXTranslationUnit_None, &index, &tu);
+	if (err)
+		return err;
+	ctx.out = cJSON_CreateArray();
+	if (!ctx.out) {
+		dispose_tu(index, tu);
+		return -ENOMEM;
+	}
+	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_functions, &ctx);
+	dispose_tu(index, tu);
+	if (ctx.err) {
+		cJSON_Delete(ctx.out);
+		return ctx.err;
+	}
+	*pairs = ctx.out;
+	return 0;
 }
 
-int ecc_header_structs(const char *header_path, const char *const *clang_args,
-		       struct cJSON **names)
+/* Struct definitions located in the header itself, nested ones included (C gives them file
+ * scope too), each name once. */
+static enum CXChildVisitResult visit_structs(CXCursor c, CXCursor parent, CXClientData data)
 {
-	*names = cJSON_CreateArray();
-	return *names ? 0 : -ENOMEM;
+	struct infer_ctx *ctx = data;
+	enum CXCursorKind k = clang_getCursorKind(c);
+	const cJSON *it;
+	CXString s;
+	const char *name;
+	bool dup = false;
+
+	if (k != CXCursor_StructDecl && k != CXCursor_UnionDecl && k != CXCursor_TypedefDecl)
+		return CXChildVisit_Continue;
+	if (!clang_Location_isFromMainFile(clang_getCursorLocation(c)))
+		return CXChildVisit_Continue;
+	if (k == CXCursor_StructDecl && clang_isCursorDefinition(c)) {
+		s = clang_getCursorSpelling(c);
+		name = clang_getCString(s);
+		if (name && is_identifier(name)) {
+			cJSON_ArrayForEach(it, ctx->out) if (!strcmp(it->valuestring, name)) dup =
+				true;
+			if (!dup && !cJSON_AddItemToArray(ctx->out, cJSON_CreateString(name)))
+				ctx->err = -ENOMEM;
+		}
+		clang_disposeString(s);
+	}
+	if (ctx->err)
+		return CXChildVisit_Break;
+	clang_visitChildren(c, visit_structs, ctx);
+	return ctx->err ? CXChildVisit_Break : CXChildVisit_Continue;
+}
+
+int ecc_header_structs(const char *header_path, const char *const *clang_args, struct cJSON **names)
+{
+	struct infer_ctx ctx = {.out = NULL};
+	CXIndex index;
+	CXTranslationUnit tu;
+	int err;
+
+	*names = NULL;
+	err = parse_tu(header_path, clang_args, CXTranslationUnit_SkipFunctionBodies, &index, &tu);
+	if (err)
+		return err;
+	ctx.out = cJSON_CreateArray();
+	if (!ctx.out) {
+		dispose_tu(index, tu);
+		return -ENOMEM;
+	}
+	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_structs, &ctx);
+	dispose_tu(index, tu);
+	if (ctx.err) {
+		cJSON_Delete(ctx.out);
+		return ctx.err;
+	}
+	*names = ctx.out;
+	return 0;
 }

@@ -10,6 +10,9 @@
 #define ECLI_EXIT_FAIL  1
 #define ECLI_EXIT_USAGE 2
 
+/* main.c: set by the global -v/--verbose flag (ecli -v run ...). */
+extern int ecli_verbose;
+
 /* run.c: `ecli run [ecli-flags] <package> [tool-flags]`; returns an exit code. */
 int do_run(int argc, char **argv);
 

@@ -31,6 +31,8 @@ int pkg_zlib_inflate(const void *data, size_t len, size_t expected, size_t max, 
  * YAML scalars are typed like YAML 1.2 core: ints, floats, true/false, null, else strings;
  * quoted scalars are always strings. */
 int pkg_doc_parse(const char *text, size_t len, struct cJSON **doc, char *err, size_t errsz);
+/* Parse a YAML document (the YAML half of pkg_doc_parse; aliases are refused). */
+int pkg_yaml_parse(const char *text, size_t len, struct cJSON **doc, char *err, size_t errsz);
 /* Serialise a cJSON tree as YAML (block style; strings quoted when needed). */
 int pkg_yaml_write(const struct cJSON *doc, struct strbuf *out);
 

@@ -1,0 +1,40 @@
+# eunomia-bpf compiler image: compiles every *.bpf.c of a mounted project into packages.
+#
+#   docker build -t eunomia-bpf .
+#   docker run --rm -v "$PWD":/src eunomia-bpf            # -> package.json beside each source
+#   docker run --rm -v "$PWD":/src eunomia-bpf -s         # also standalone executables
+#   docker run --rm -v "$PWD":/src eunomia-bpf ecc init hello /src/hello
+#
+# ecc generates vmlinux.h from the BTF of the kernel the container runs on
+# (/sys/kernel/btf/vmlinux, visible in containers); `--btf FILE` picks another one.
+# Running packages needs privileges: docker run --privileged ... ecli run /src/package.json
+
+FROM debian:bookworm AS build
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
+	libyaml-dev libclang-dev libcurl4-openssl-dev libarchive-dev libssl-dev libmicrohttpd-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /eunomia
+COPY . .
+RUN make clean && make -j"$(nproc)" all \
+ && make install PREFIX=/usr/local DESTDIR=/stage \
+ && install -d /stage/usr/local/share/eunomia \
+ && cp -r templates /stage/usr/local/share/eunomia/templates \
+ && install -m 755 scripts/docker-entrypoint.sh /stage/usr/local/bin/docker-entrypoint.sh
+
+# ecc runs clang and needs the libbpf headers at compile time, so the runtime image keeps
+# clang and libbpf-dev; the other libraries are runtime packages only.
+FROM debian:bookworm
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+	clang llvm libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
+	libcurl4 libarchive13 libssl3 libmicrohttpd12 ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /stage/ /
+ENV EUNOMIA_SRC=/src \
+    XDG_DATA_HOME=/var/cache
+WORKDIR /src
+ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ecc -s/--standalone: write one executable that runs a package with no other files.
+ *
+ * Layout (read back by ecli/standalone.c, which keeps its own copy of these constants):
+ *
+ *	[ the ecli ELF executable, unchanged ]
+ *	[ the package bytes: package.json, package.yaml or a btfgen .tar ]
+ *	[ trailer, 32 bytes: u64 LE offset of the package, u64 LE size of the package,
+ *	  16-byte magic "EUNOMIA-PKG-0001" ]
+ *
+ * The kernel's ELF loader only maps what the program headers name, so bytes appended after
+ * the ELF are ignored at exec time; `strip` would drop them, so the result must not be
+ * stripped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btfgen/btfgen.h"
+#include "common/strbuf.h"
+
+#define STANDALONE_MAGIC     "EUNOMIA-PKG-0001"
+#define STANDALONE_MAGIC_LEN 16
+#define STANDALONE_TRAILER   32
+#define MAX_PACKAGE_SIZE     (256u << 20)
+#define MAX_ECLI_SIZE	     (512u << 20)
+
+static int read_all(const char *path, size_t max, struct strbuf *out)
+{
+	char buf[64 * 1024];
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (out->len + (size_t)n > max) {
+			err = -EFBIG;
+			break;
+		}
+		if (sb_add(out, buf, (size_t)n)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* The ecli to embed: $EUNOMIA_ECLI, else `ecli` in the directory of this ecc. */
+static char *find_ecli(void)
+{
+	const char *env = getenv("EUNOMIA_ECLI");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return strdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		if (sb_addf(&sb, "%s/ecli", dirname(self)))
+			return NULL;
+		return sb_detach(&sb);
+	}
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ecc_standalone(const char *package_path, const char *out_exe)
+{
+	struct strbuf ecli = STRBUF_INIT, pkg = STRBUF_INIT, tmp = STRBUF_INIT;
+	unsigned char trailer[STANDALONE_TRAILER];
+	char *ecli_path = find_ecli();
+	size_t ecli_len;
+	int fd = -1, err;
+
+	if (!ecli_path) {
+		fprintf(stderr, "ecc: cannot locate the ecli binary to embed; set "
+				"EUNOMIA_ECLI=/path/to/ecli\n");
+		return -ENOENT;
+	}
+	err = read_all(ecli_path, MAX_ECLI_SIZE, &ecli);
+	if (err || ecli.len < 4 || memcmp(ecli.buf, "\177ELF", 4) != 0) {
+		fprintf(stderr,
+			"ecc: cannot use '%s' as the standalone runtime: %s; build ecli next to ecc "
+			"or set EUNOMIA_ECLI=/path/to/ecli\n",
+			ecli_path, err ? strerror(-err) : "not an ELF executable");
+		err = err ?: -ENOEXEC;
+		goto out;
+	}
+	/* An ecli that is itself a standalone tool: embed its runtime part only. */
+	ecli_len = ecli.len;
+	if (ecli_len > STANDALONE_TRAILER && !memcmp(ecli.buf + ecli_len - STANDALONE_MAGIC_LEN,
+						     STANDALONE_MAGIC, STANDALONE_MAGIC_LEN)) {
+		uint64_t off = get_le64((unsigned char *)ecli.buf + ecli_len - STANDALONE_TRAILER);
+
+		if (off > 0 && off < ecli_len)
+			ecli_len = (size_t)off;
+	}
+	err = read_all(package_path, MAX_PACKAGE_SIZE, &pkg);
+	if (err || !pkg.len) {
+		fprintf(stderr, "ecc: cannot read package '%s': %s\n", package_path,
+			err ? strerror(-err) : "empty file");
+		err = err ?: -EINVAL;
+		goto out;
+	}
+	put_le64(trailer, ecli_len);
+	put_le64(trailer + 8, pkg.len);
+	memcpy(trailer + 16, STANDALONE_MAGIC, STANDALONE_MAGIC_LEN);
+
+	if (sb_addf(&tmp, "%s.tmp.%d", out_exe, (int)getpid())) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "ecc: cannot create '%s': %s\n", out_exe, strerror(errno));
+		goto out;
+	}
+	err = write_all(fd, ecli.buf, ecli_len);
+	if (!err)
+		err = write_all(fd, pkg.buf, pkg.len);
+	if (!err)
+		err = write_all(fd, trailer, sizeof(trailer));
+	if (!err && fchmod(fd, 0755))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	fd = -1;
+	if (!err && rename(tmp.buf, out_exe))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "ecc: cannot write '%s': %s\n", out_exe, strerror(-err));
+		unlink(tmp.buf);
+	}
+out:
+	free(ecli_path);
+	sb_free(&ecli);
+	sb_free(&pkg);
+	sb_free(&tmp);
+	return err;
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmlinux.h from kernel BTF via libbpf's btf_dump, cached per architecture. The cache is written
+ * atomically (temp file + rename) so that parallel ecc runs never see a half-written header; a
+ * stamp file beside it records which BTF it came from.
+ */
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "common/strbuf.h"
+#include "ecc/ecc.h"
+
+#define SYS_BTF "/sys/kernel/btf/vmlinux"
+
+const char *ecc_target_arch(void)
+{
+	static const struct {
+		const char *prefix;
+		const char *arch;
+	} map[] = {
+		{"x86_64", "x86"},
+		{"i386", "x86"},
+		{"i486", "x86"},
+		{"i586", "x86"},
+		{"i686", "x86"},
+		{"aarch64", "arm64"},
+		{"arm64", "arm64"},
+		{"arm", "arm"},
+		{"riscv", "riscv"},
+		{"s390", "s390"},
+		{"ppc", "powerpc"},
+		{"powerpc", "powerpc"},
+		{"loongarch", "loongarch"},
+		{"mips", "mips"},
+		{"sparc", "sparc"},
+	};
+	static char fallback[65];
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return "x86";
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strncmp(u.machine, map[i].prefix, strlen(map[i].prefix)))
+			return map[i].arch;
+	snprintf(fallback, sizeof(fallback), "%s", u.machine);
+	return fallback;
+}
+
+static void dump_printf(void *ctx, const char *fmt, va_list args)
+{
+	vfprintf(ctx, fmt, args);
+}
+
+int ecc_btf_dump_header(const struct btf *btf, const char *guard, FILE *out)
+{
+	struct btf_dump *d;
+	__u32 n, id;
+	int err = 0;
+
+	d = btf_dump__new(btf, dump_printf, out, NULL);
+	if (!d)
+		return -errno;
+	fprintf(out, "#ifndef %s\n#define %s\n\n", guard, guard);
+	fprintf(out, "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+		     "#pragma clang attribute push (__attribute__((preserve_access_index)), "
+		     "apply_to = record)\n#endif\n\n");
+	n = btf__type_cnt(btf);
+	for (id = 1; id < n && !err; id++)
+		err = btf_dump__dump_type(d, id);
+	fprintf(out,
+		"#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n");
+	fprintf(out, "#endif /* %s */\n", guard);
+	btf_dump__free(d);
+	if (!err && ferror(out))
+		err = -EIO;
+	return err;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
+}
+
+/* Write data (or, with btf, the dumped header) to path atomically. */
+static int write_atomic(const char *path, const char *data, const struct btf *btf)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int err = 0, fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	if (btf)
+		err = ecc_btf_dump_header(btf, "__VMLINUX_H__", f);
+	else if (fputs(data, f) < 0)
+		err = -EIO;
+	fchmod(fd, 0644);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t size)
+{
+	char dir[PATH_MAX], stamp_path[PATH_MAX], stamp[PATH_MAX + 128], old[sizeof(stamp)];
+	char real[PATH_MAX];
+	const char *base = getenv("XDG_DATA_HOME");
+	struct utsname u;
+	struct stat st;
+	struct btf *btf;
+	int err;
+
+	if (!btf_path || !*btf_path)
+		btf_path = getenv("ECC_VMLINUX_BTF");
+	if (!btf_path || !*btf_path)
+		btf_path = SYS_BTF;
+	if (stat(btf_path, &st) < 0) {
+		err = -errno;
+		fprintf(stderr,
+			"ecc: %s: %s (need kernel BTF to generate vmlinux.h; pass --btf FILE)\n",
+			btf_path, strerror(-err));
+		return err;
+	}
+	if (!realpath(btf_path, real))
+		snprintf(real, sizeof(real), "%s", btf_path);
+	if (uname(&u) < 0)
+		return -errno;
+
+	if (base && *base) {
+		err = snprintf(dir, sizeof(dir), "%s/eunomia/vmlinux/%s", base, u.machine);
+	} else {
+		const char *home = getenv("HOME");
+
+		if (!home || !*home)
+			home = "/root";
+		err = snprintf(dir, sizeof(dir), "%s/.local/share/eunomia/vmlinux/%s", home,
+			       u.machine);
+	}
+	if (err >= (int)sizeof(dir) || snprintf(path, size, "%s/vmlinux.h", dir) >= (int)size ||
+	    snprintf(stamp_path, sizeof(stamp_path), "%s/vmlinux.h.stamp", dir) >=
+		    (int)sizeof(stamp_path))
+		return -ENAMETOOLONG;
+	snprintf(stamp, sizeof(stamp), "btf=%s size=%lld mtime=%lld release=%s\n", real,
+		 (long long)st.st_size, (long long)st.st_mtime, u.release);
+
+	if (!read_small(stamp_path, old, sizeof(old)) && !strcmp(old, stamp) &&
+	    access(path, R_OK) == 0) {
+		if (verbose)
+			fprintf(stderr, "ecc: using cached %s\n", path);
+		return 0;
+	}
+
+	err = mkdir_p(dir);
+	if (err) {
+		fprintf(stderr, "ecc: cannot create %s: %s (set XDG_DATA_HOME to a writable dir)\n",
+			dir, strerror(-err));
+		return err;
+	}
+	btf = btf__parse(btf_path, NULL);
+	if (!btf) {
+		err = -errno;
+		fprintf(stderr, "ecc: %s: cannot parse BTF: %s\n", btf_path, strerror(-err));
+		return err;
+	}
+	if (verbose)
+		fprintf(stderr, "ecc: generating %s from %s\n", path, btf_path);
+	err = write_atomic(path, NULL, btf);
+	btf__free(btf);
+	if (!err)
+		err = write_atomic(stamp_path, stamp, NULL);
+	if (err)
+		fprintf(stderr, "ecc: cannot write %s: %s\n", path, strerror(-err));
+	return err;
+}

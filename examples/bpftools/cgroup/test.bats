@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# cgroup: cgroup_skb egress/ingress counters attached at run time (ecli run --cgroup PATH) to
+# a child cgroup of this test. A shell moved into that cgroup sends bytes over loopback to a
+# server outside it; the egress byte count must cover what was sent.
+
+load ../../../tests/lib/common
+
+CG_ROOT=/sys/fs/cgroup/unified
+
+setup() {
+	need_root
+	mountpoint -q "$CG_ROOT" || skip "cgroup2 is not mounted at $CG_ROOT"
+	ID=$(run_id)
+	CG=$CG_ROOT/eun-$ID
+	SERVER_PID=
+	mkdir "$CG"
+}
+
+teardown() {
+	teardown_ecli
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null
+	fi
+	if [ -d "${CG:-}" ]; then
+		local p
+		for p in $(cat "$CG/cgroup.procs" 2>/dev/null); do
+			echo "$p" >"$CG_ROOT/cgroup.procs" 2>/dev/null
+		done
+		rmdir "$CG" 2>/dev/null
+	fi
+	true
+}
+
+build() {
+	ecc_build "$BATS_TEST_DIRNAME/cgroup.bpf.c"
+	if [ -x "$EUNOMIA_ROOT/tests/lib/check-package" ]; then
+		"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" \
+			--obj-name cgroup_bpf --no-export --prog count_egress --prog count_ingress
+	fi
+}
+
+# A TCP server on 127.0.0.1 (outside the cgroup) that reads until EOF; its port goes to a file.
+start_server() {
+	PORT_FILE=$BATS_TEST_TMPDIR/port
+	python3 - "$PORT_FILE" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(4)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = s.accept()
+    while c.recv(65536):
+        pass
+    c.close()
+PY
+	SERVER_PID=$!
+	for _ in $(seq 1 50); do
+		[ -s "$PORT_FILE" ] && break
+		sleep 0.1
+	done
+	PORT=$(cat "$PORT_FILE")
+}
+
+# last_count FILE DIR: the last sampled "packets bytes" for EGRESS or INGRESS ("0 0" if none).
+last_count() {
+	python3 - "$1" "$2" <<'PY'
+import json, re, sys
+last = (0, 0)
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if re.match(sys.argv[2] + r"\b", str(o.get("key"))) and isinstance(o.get("value"), dict):
+        last = (o["value"]["packets"], o["value"]["bytes"])
+print(*last)
+PY
+}
+
+@test "cgroup: counts the bytes a process of the cgroup sends over loopback" {
+	build
+	start_server
+	ecli_start -j --cgroup "$CG" "$PKG"
+	bpftool cgroup show "$CG" | grep -q count_egress
+	# A shell joins the cgroup, then sends 100000 bytes over a socket it creates there.
+	bash -c 'echo $$ >"$1/cgroup.procs" && exec 3<>"/dev/tcp/127.0.0.1/$2" &&
+		head -c 100000 /dev/zero >&3 && exec 3>&-' _ "$CG" "$PORT"
+	for _ in $(seq 1 50); do
+		read -r pk by < <(last_count "$OUT" EGRESS)
+		[ "$by" -ge 100000 ] && break
+		sleep 0.1
+	done
+	sleep 1.1 # one more interval, so ingress ACKs are sampled too
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	read -r pk by < <(last_count "$OUT" EGRESS)
+	echo "egress: $pk packets, $by bytes"
+	[ "$pk" -ge 1 ]
+	# IP packet lengths: payload plus at least 40 bytes of IPv4+TCP headers per packet.
+	[ "$by" -ge $((100000 + 40 * pk)) ]
+	read -r ipk iby < <(last_count "$OUT" INGRESS)
+	echo "ingress: $ipk packets, $iby bytes"
+	[ "$ipk" -ge 1 ] # SYN-ACK and ACKs from the server
+	[ "$iby" -lt "$by" ]
+	[ -z "$(bpftool cgroup show "$CG")" ]
+	assert_no_prog count_egress count_ingress
+}
+
+@test "cgroup: traffic of processes outside the cgroup is not counted" {
+	build
+	start_server
+	ecli_start -j --cgroup "$CG" "$PKG"
+	# Same transfer, but from this shell, which is not in the cgroup.
+	bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && head -c 50000 /dev/zero >&3' _ "$PORT"
+	sleep 1.3
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	read -r pk by < <(last_count "$OUT" EGRESS)
+	echo "egress: $pk packets, $by bytes"
+	[ "$by" -eq 0 ]
+	assert_no_prog count_egress count_ingress
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# End-to-end: compile execsnoop with ecc, run it with ecli, exec a uniquely named program
+# from this test and check the decoded event (pid, ppid, comm, file name, argv, result).
+
+load ../../../tests/lib/common
+
+# json_match FILE EXPR: some NDJSON object `e` of FILE makes the python expression EXPR true.
+json_match() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+for line in open(path):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    try:
+        if isinstance(e, dict) and eval(expr, {}, {"e": e}):
+            sys.exit(0)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+sys.stderr.write(f"no JSON line of {path} satisfies: {expr}\n--- it holds:\n{open(path).read()}")
+sys.exit(1)
+PY
+}
+
+# wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
+wait_json() {
+	local i
+	for i in $(seq 1 $((${3:-10} * 10))); do
+		json_match "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	json_match "$1" "$2"
+}
+
+# check_pkg: run the package checker on $PKG when the tree has one.
+check_pkg() {
+	local checker=$EUNOMIA_ROOT/tests/lib/check-package
+	if [ -x "$checker" ]; then
+		"$checker" "$PKG"
+	fi
+}
+
+# Compile once per file (ecc runs clang); the tests share the package.
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/execsnoop.bpf.c" \
+		"$BATS_TEST_DIRNAME/execsnoop.h"
+	check_pkg
+	export PKG
+}
+
+setup() {
+	need_root
+	need_tracefs
+	[ -f "${PKG:-}" ] || { echo "no package: ecc failed in setup_file" >&2; false; }
+	# a program with a name of our own: after exec, comm is its (15-char) base name
+	NAME=xsnoop$(run_id)
+	NAME=${NAME:0:15}
+	EXE=$BATS_TEST_TMPDIR/$NAME
+	cp /bin/true "$EXE"
+}
+
+teardown() {
+	teardown_ecli
+	if [ -n "${CHILD:-}" ]; then
+		kill "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+	fi
+}
+
+@test "execsnoop: decodes pid, ppid, comm, file name and argv of an exec (--comm filter)" {
+	ecli_start -j "$PKG" --comm "$NAME"
+	"$EXE" alpha "beta-$NAME" gamma &
+	CHILD=$!
+	local pid=$CHILD
+	wait "$CHILD"
+	CHILD=
+	wait_json "$OUT" "e['comm'] == '$NAME'"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_match "$OUT" "e['pid'] == $pid and e['ppid'] == $BASHPID and e['comm'] == '$NAME' and e['filename'] == '$EXE' and e['args'] == '$EXE alpha beta-$NAME gamma' and e['args_count'] == 4 and e['retval'] == 0 and e['uid'] == 0"
+	# --comm dropped every other program
+	! json_match "$OUT" "e['comm'] != '$NAME'" 2>/dev/null
+	assert_no_prog execsnoop_enter execsnoop_exit
+}
+
+@test "execsnoop: copies at most 8 arguments" {
+	ecli_start -j "$PKG" -c "$NAME"
+	"$EXE" 1 2 3 4 5 6 7 8 9 10
+	wait_json "$OUT" "e['comm'] == '$NAME'"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_match "$OUT" "e['args'] == '$EXE 1 2 3 4 5 6 7' and e['args_count'] == 8"
+}
+
+@test "execsnoop: --failed reports an exec that failed with -EACCES" {
+	local bad=$BATS_TEST_TMPDIR/noexec-$(run_id)
+	printf 'not a program\n' >"$bad"
+	chmod 0644 "$bad"
+	local gate=$BATS_TEST_TMPDIR/gate
+	mkfifo "$gate"
+	(
+		read -r _ <"$gate"
+		exec "$bad" 2>/dev/null
+	) &
+	CHILD=$!
+	local pid=$CHILD
+	ecli_start -j "$PKG" --failed
+	echo go >"$gate"
+	wait "$CHILD" || true
+	CHILD=
+	wait_json "$OUT" "e['pid'] == $pid"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_match "$OUT" "e['pid'] == $pid and e['filename'] == '$bad' and e['retval'] == -13 and e['comm'] == 'bash'"
+	! json_match "$OUT" "e['retval'] == 0" 2>/dev/null
+}

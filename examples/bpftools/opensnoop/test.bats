@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# End-to-end: compile opensnoop with ecc, run it with ecli, open files from a child of this
+# test and check the decoded events (pid, comm, file name, result).
+
+load ../../../tests/lib/common
+
+# json_match FILE EXPR: some NDJSON object `e` of FILE makes the python expression EXPR true.
+json_match() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+for line in open(path):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    try:
+        if isinstance(e, dict) and eval(expr, {}, {"e": e}):
+            sys.exit(0)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+sys.stderr.write(f"no JSON line of {path} satisfies: {expr}\n--- it holds:\n{open(path).read()}")
+sys.exit(1)
+PY
+}
+
+# wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
+wait_json() {
+	local i
+	for i in $(seq 1 $((${3:-10} * 10))); do
+		json_match "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	json_match "$1" "$2"
+}
+
+# check_pkg: run the package checker on $PKG when the tree has one.
+check_pkg() {
+	local checker=$EUNOMIA_ROOT/tests/lib/check-package
+	if [ -x "$checker" ]; then
+		"$checker" "$PKG"
+	fi
+}
+
+# Compile once per file (ecc runs clang); the tests share the package.
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/opensnoop.bpf.c" \
+		"$BATS_TEST_DIRNAME/opensnoop.h"
+	check_pkg
+	export PKG
+}
+
+setup() {
+	need_root
+	need_tracefs
+	[ -f "${PKG:-}" ] || { echo "no package: ecc failed in setup_file" >&2; false; }
+	GATE=$BATS_TEST_TMPDIR/gate
+	mkfifo "$GATE"
+}
+
+teardown() {
+	teardown_ecli
+	if [ -n "${CHILD:-}" ]; then
+		kill "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+	fi
+}
+
+# start_child FILE...: a subshell that waits on $GATE, then opens each FILE itself (bash
+# builtins redirect in-process, so the opens come from pid $CHILD).
+start_child() {
+	(
+		read -r _ <"$GATE"
+		for f in "$@"; do
+			: <"$f" 2>/dev/null || true
+		done
+	) &
+	CHILD=$!
+}
+
+release_child() {
+	echo go >"$GATE"
+	wait "$CHILD"
+	CHILD=
+}
+
+@test "opensnoop: decodes pid, comm, file name and fd of an open by the test's child" {
+	local file=$BATS_TEST_TMPDIR/opensnoop-$(run_id).txt
+	echo data >"$file"
+	start_child "$file"
+	ecli_start -j "$PKG" --pid "$CHILD"
+	local pid=$CHILD
+	release_child
+	wait_json "$OUT" "e['fname'] == '$file'"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_match "$OUT" "e['fname'] == '$file' and e['pid'] == $pid and e['comm'] == 'bash' and e['ret'] >= 0 and e['uid'] == 0"
+	# --pid filtered out everyone else
+	! json_match "$OUT" "e['pid'] != $pid" 2>/dev/null
+	assert_no_prog opensnoop_open opensnoop_openat opensnoop_ret opensnoop_atret
+}
+
+@test "opensnoop: --failed shows only the failed open, with ret -ENOENT" {
+	local ok=$BATS_TEST_TMPDIR/present-$(run_id)
+	local missing=$BATS_TEST_TMPDIR/missing-$(run_id)
+	: >"$ok"
+	start_child "$ok" "$missing"
+	ecli_start -j "$PKG" --pid "$CHILD" --failed
+	local pid=$CHILD
+	release_child
+	wait_json "$OUT" "e['fname'] == '$missing'"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_match "$OUT" "e['fname'] == '$missing' and e['pid'] == $pid and e['ret'] == -2"
+	! json_match "$OUT" "e['fname'] == '$ok'" 2>/dev/null
+	! json_match "$OUT" "e['ret'] >= 0" 2>/dev/null
+	assert_no_prog opensnoop_open opensnoop_openat opensnoop_ret opensnoop_atret
+}
+
+@test "opensnoop: plain output has the bcc-style header and a row for the open" {
+	local file=$BATS_TEST_TMPDIR/plain-$(run_id).txt
+	: >"$file"
+	start_child "$file"
+	ecli_start "$PKG" -p "$CHILD"
+	release_child
+	wait_for "$OUT" "$file"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	grep -Eq '^TIME +PID +UID +RET +FLAGS +COMM +FNAME' "$OUT"
+	grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} +[0-9]+ +0 +[0-9]+ +[0-9]+ +bash +$file\$" "$OUT"
+}
+
+@test "opensnoop: --help lists the tool's flags" {
+	run "$ECLI" run "$PKG" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Trace open() and openat()"* ]]
+	[[ "$output" == *"--pid"* ]]
+	[[ "$output" == *"--uid"* ]]
+	[[ "$output" == *"--failed"* ]]
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# End-to-end: compile runqlat with ecc, run it with ecli, make a child of this test wake up
+# a few hundred times and check the histogram that ecli samples from the map.
+
+load ../../../tests/lib/common
+
+# json_match FILE EXPR: some NDJSON object `e` of FILE makes the python expression EXPR true.
+json_match() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+for line in open(path):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    try:
+        if isinstance(e, dict) and eval(expr, {}, {"e": e}):
+            sys.exit(0)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+sys.stderr.write(f"no JSON line of {path} satisfies: {expr}\n--- it holds:\n{open(path).read()}")
+sys.exit(1)
+PY
+}
+
+# wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
+wait_json() {
+	local i
+	for i in $(seq 1 $((${3:-10} * 10))); do
+		json_match "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	json_match "$1" "$2"
+}
+
+# check_pkg: run the package checker on $PKG when the tree has one.
+check_pkg() {
+	local checker=$EUNOMIA_ROOT/tests/lib/check-package
+	if [ -x "$checker" ]; then
+		"$checker" "$PKG"
+	fi
+}
+
+# Compile once per file (ecc runs clang); the tests share the package.
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/runqlat.bpf.c" \
+		"$BATS_TEST_DIRNAME/runqlat.h"
+	check_pkg
+	export PKG
+}
+
+setup() {
+	need_root
+	[ -f "${PKG:-}" ] || { echo "no package: ecc failed in setup_file" >&2; false; }
+	GATE=$BATS_TEST_TMPDIR/gate
+	mkfifo "$GATE"
+	# the workload: once the gate opens, sleep 1 ms 300 times (300 wakeups)
+	python3 -c 'import sys, time
+open(sys.argv[1]).read()
+for _ in range(300):
+    time.sleep(0.001)' "$GATE" &
+	CHILD=$!
+}
+
+teardown() {
+	teardown_ecli
+	if [ -n "${CHILD:-}" ]; then
+		kill "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+	fi
+}
+
+# slots(e): the histogram's slot counts (value may be the struct or hold it).
+SLOTS="(e['value']['slots'] if isinstance(e['value'], dict) else e['value'])"
+
+@test "runqlat: --per_process --pid gives a histogram keyed by the workload's pid" {
+	local pid=$CHILD
+	ecli_start -j "$PKG" --per_process --pid "$pid"
+	echo go >"$GATE"
+	wait "$CHILD"
+	CHILD=
+	# every wakeup of the workload lands in one of its slots
+	wait_json "$OUT" "e['key'] == $pid and sum($SLOTS) >= 280" 5
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_match "$OUT" "e['key'] == $pid and e['value']['comm'] == 'python3' and len($SLOTS) == 26"
+	# --pid: no other process has a histogram
+	! json_match "$OUT" "e['key'] != $pid" 2>/dev/null
+	assert_no_prog runqlat_switch runqlat_wakeup runqlat_wakenew
+}
+
+@test "runqlat: plain output is a log2 histogram in usecs" {
+	ecli_start "$PKG" -p "$CHILD"
+	echo go >"$GATE"
+	wait "$CHILD"
+	CHILD=
+	wait_for "$OUT" '-> +[0-9]+ +: +[0-9]+ +\|\*+ *\|' 5
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	grep -Eq 'usecs +: count +distribution' "$OUT"
+	# about 300 wakeups in all: sum the counts of the first histogram printed after the workload
+	python3 - "$OUT" <<'PY'
+import re, sys
+total = best = 0
+for line in open(sys.argv[1]):
+    m = re.match(r'\s*\d+ -> \d+\s*: (\d+)', line)
+    if m:
+        total += int(m.group(1))
+    elif total:
+        best, total = max(best, total), 0
+best = max(best, total)
+sys.exit(0 if best >= 280 else f"histogram holds {best} wakeups, expected >= 280")
+PY
+	assert_no_prog runqlat_switch runqlat_wakeup runqlat_wakenew
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# End-to-end: compile syscount with ecc, run it with ecli, make a child of this test call
+# getppid() a known number of times and check the sampled counts.
+
+load ../../../tests/lib/common
+
+# json_match FILE EXPR: some NDJSON object `e` of FILE makes the python expression EXPR true.
+json_match() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+for line in open(path):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    try:
+        if isinstance(e, dict) and eval(expr, {}, {"e": e}):
+            sys.exit(0)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+sys.stderr.write(f"no JSON line of {path} satisfies: {expr}\n--- it holds:\n{open(path).read()}")
+sys.exit(1)
+PY
+}
+
+# wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
+wait_json() {
+	local i
+	for i in $(seq 1 $((${3:-10} * 10))); do
+		json_match "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	json_match "$1" "$2"
+}
+
+# check_pkg: run the package checker on $PKG when the tree has one.
+check_pkg() {
+	local checker=$EUNOMIA_ROOT/tests/lib/check-package
+	if [ -x "$checker" ]; then
+		"$checker" "$PKG"
+	fi
+}
+
+# Compile once per file (ecc runs clang); the tests share the package.
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/syscount.bpf.c"
+	check_pkg
+	export PKG
+}
+
+setup() {
+	need_root
+	need_tracefs
+	[ "$(uname -m)" = x86_64 ] || skip "the test uses x86_64 syscall numbers"
+	[ -f "${PKG:-}" ] || { echo "no package: ecc failed in setup_file" >&2; false; }
+	GATE=$BATS_TEST_TMPDIR/gate
+	mkfifo "$GATE"
+	# the workload: once the gate opens, call getppid() (x86_64: 110) exactly 500 times
+	python3 -c 'import os, sys
+open(sys.argv[1]).read()
+for _ in range(500):
+    os.getppid()' "$GATE" &
+	CHILD=$!
+}
+
+teardown() {
+	teardown_ecli
+	if [ -n "${CHILD:-}" ]; then
+		kill "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+	fi
+}
+
+@test "syscount: --pid counts exactly the workload's 500 getppid() calls" {
+	ecli_start -j "$PKG" --pid "$CHILD"
+	echo go >"$GATE"
+	wait "$CHILD"
+	CHILD=
+	wait_json "$OUT" "e['key'] == 110 and e['value'] == 500" 5
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	# never more: nothing else of the machine was counted
+	! json_match "$OUT" "e['key'] == 110 and e['value'] > 500" 2>/dev/null
+	# and some other syscalls of the workload (read of the gate, exit_group...) were seen
+	json_match "$OUT" "e['key'] == 231"
+	assert_no_prog syscount_enter
+}
+
+@test "syscount: --process counts per pid" {
+	local pid=$CHILD
+	ecli_start -j "$PKG" --process -p "$pid"
+	echo go >"$GATE"
+	wait "$CHILD"
+	CHILD=
+	wait_json "$OUT" "e['key'] == $pid and e['value'] >= 500" 5
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	! json_match "$OUT" "e['key'] != $pid" 2>/dev/null
+	assert_no_prog syscount_enter
+}

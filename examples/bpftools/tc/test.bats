@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# tc: a clsact ingress classifier attached at run time (ecli run -i IFNAME) to the host end of
+# a veth pair whose other end lives in a network namespace of this test. Each UDP datagram
+# sent from inside the namespace must be logged with its decoded IPv4/UDP fields, and the
+# filter must be gone after exit.
+
+load ../../../tests/lib/common
+
+setup() {
+	need_root
+	need_cmd ip
+	need_cmd tc
+	need_cmd nsenter
+	ID=$(run_id)
+	NS=eun$ID
+	HOST_IF=eunX$ID
+	PEER_IF=eunY$ID
+	NET=10.200.$((ID % 250 + 1))
+	ip netns add "$NS"
+	ip link add "$HOST_IF" type veth peer name "$PEER_IF"
+	ip link set "$PEER_IF" netns "$NS"
+	ip addr add "$NET.1/30" dev "$HOST_IF"
+	ip link set "$HOST_IF" up
+	nsenter --net="/run/netns/$NS" ip addr add "$NET.2/30" dev "$PEER_IF"
+	nsenter --net="/run/netns/$NS" ip link set "$PEER_IF" up
+	nsenter --net="/run/netns/$NS" ip link set lo up
+}
+
+teardown() {
+	teardown_ecli
+	ip link del "$HOST_IF" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	true
+}
+
+# send_udp COUNT PAYLOAD_BYTES SPORT DPORT: datagrams from inside the namespace.
+send_udp() {
+	nsenter --net="/run/netns/$NS" python3 - "$NET.1" "$@" <<'PY'
+import socket, sys
+dst = sys.argv[1]
+count, size, sport, dport = map(int, sys.argv[2:6])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", sport))
+for _ in range(count):
+    s.sendto(b"t" * size, (dst, dport))
+PY
+}
+
+build() {
+	ecc_build "$BATS_TEST_DIRNAME/tc.bpf.c" "$BATS_TEST_DIRNAME/tc.h"
+	if [ -x "$EUNOMIA_ROOT/tests/lib/check-package" ]; then
+		"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" \
+			--obj-name tc_bpf --export packet --prog tc_ingress --var target_dport
+	fi
+}
+
+# check_packets FILE COUNT: exactly COUNT events, all with the expected decoded fields.
+check_packets() {
+	python3 - "$1" "$2" "$(cat "/sys/class/net/$HOST_IF/ifindex")" "$NET" <<'PY'
+import json, sys
+path, count, ifindex, net = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+host = [int(x) for x in net.split(".")] + [1]
+peer = host[:3] + [2]
+rows = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
+want = {"ifindex": ifindex, "len": 14 + 20 + 8 + 64, "saddr": peer, "daddr": host,
+        "sport": 40123, "dport": 9876, "ip_proto": 17, "ttl": 64}
+if len(rows) != count:
+    sys.exit(f"{len(rows)} events, expected {count}: {rows[:3]}")
+for r in rows:
+    for k, v in want.items():
+        if r.get(k) != v:
+            sys.exit(f"field {k} = {r.get(k)!r}, expected {v!r} in {r}")
+print(f"{len(rows)} packets decoded as expected")
+PY
+}
+
+@test "tc: logs UDP packets at ingress of a veth chosen with -i, decoded" {
+	build
+	ecli_start -j -i "$HOST_IF" "$PKG" --proto 17 --port 9876
+	tc filter show dev "$HOST_IF" ingress | grep -q bpf
+	send_udp 5 64 40123 9876
+	# Other ports must be filtered out in the kernel.
+	send_udp 3 64 40124 9877
+	wait_for "$OUT" '"dport":9876' 10
+	sleep 0.3
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	check_packets "$OUT" 5
+	[ -z "$(tc filter show dev "$HOST_IF" ingress)" ]
+	assert_no_prog tc_ingress
+}
+
+@test "tc: plain output shows one row per packet" {
+	build
+	ecli_start -i "$HOST_IF" "$PKG" -P 9876
+	send_udp 2 64 40123 9876
+	wait_for "$OUT" ' 9876 ' 10
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	head -1 "$OUT" | grep -Eq '^TIME +IFINDEX +LEN +SADDR +DADDR +SPORT +DPORT +IP_PROTO +TTL'
+	[ "$(grep -Ec ' 40123 +9876 +17 +64 *$' "$OUT")" -eq 2 ]
+	[ -z "$(tc filter show dev "$HOST_IF" ingress)" ]
+	assert_no_prog tc_ingress
+}

@@ -1,0 +1,1009 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tool arguments (package-format.md §6): every variable of every data section in the meta is a
+ * flag, typed by the object's BTF (typedefs and qualifiers resolved) and written into the
+ * internal map's initial value before load. A variable the user does not set keeps its
+ * compiled value, except that a @cmdarg default and a meta "value" are applied at open.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
+
+#include "loader/internal.h"
+
+enum arg_kind {
+	AK_BOOL,
+	AK_INT,	 /* signed integer */
+	AK_UINT, /* unsigned integer */
+	AK_ENUM,
+	AK_STR, /* char[N] */
+	AK_FLOAT,
+	AK_UNSUPPORTED,
+};
+
+#define DUMMY_PREFIX "__eunomia_dummy"
+
+static const struct btf_type *resolve_type(const struct btf *btf, uint32_t id, uint32_t *out)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	int guard = 0;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t)) && guard++ < 64) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (out)
+		*out = id;
+	return t;
+}
+
+static bool is_char_int(const struct btf_type *t)
+{
+	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
+}
+
+static enum arg_kind kind_of(const struct btf *btf, uint32_t type_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+
+	if (!t)
+		return AK_UNSUPPORTED;
+	if (btf_is_int(t)) {
+		uint8_t enc = btf_int_encoding(t);
+
+		if (btf_int_offset(t) != 0 || btf_int_bits(t) != t->size * 8)
+			return AK_UNSUPPORTED;
+		if (enc & BTF_INT_BOOL)
+			return AK_BOOL;
+		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+			return AK_UNSUPPORTED;
+		return enc & BTF_INT_SIGNED ? AK_INT : AK_UINT;
+	}
+	if (btf_is_any_enum(t))
+		return t->size <= 8 ? AK_ENUM : AK_UNSUPPORTED;
+	if (btf_is_float(t))
+		return t->size == 4 || t->size == 8 ? AK_FLOAT : AK_UNSUPPORTED;
+	if (btf_is_array(t)) {
+		const struct btf_array *a = btf_array(t);
+
+		if (a->nelems > 0 && is_char_int(resolve_type(btf, a->type, NULL)))
+			return AK_STR;
+	}
+	return AK_UNSUPPORTED;
+}
+
+static const char *kind_placeholder(enum arg_kind k)
+{
+	switch (k) {
+	case AK_INT:
+		return "INT";
+	case AK_UINT:
+		return "UINT";
+	case AK_ENUM:
+		return "ENUM";
+	case AK_STR:
+		return "STR";
+	case AK_FLOAT:
+		return "FLOAT";
+	default:
+		return "VALUE";
+	}
+}
+
+static const struct btf *obj_btf(const struct eunomia_runner *r)
+{
+	return r->obj ? bpf_object__btf(r->obj) : NULL;
+}
+
+/* The writable initial image of the arg's map, or NULL. */
+static uint8_t *arg_image(const struct eun_arg *a)
+{
+	size_t sz = 0;
+	const void *p = bpf_map__initial_value(a->map, &sz);
+
+	if (!p || (size_t)a->offset + a->size > sz)
+		return NULL;
+	return (uint8_t *)p + a->offset;
+}
+
+/* Little-endian integer access of 1/2/4/8 bytes. */
+static uint64_t load_le(const uint8_t *p, uint32_t size)
+{
+	uint64_t v = 0;
+	uint32_t i;
+
+	for (i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void store_le(uint8_t *p, uint32_t size, uint64_t v)
+{
+	uint32_t i;
+
+	for (i = 0; i < size; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int64_t sign_extend(uint64_t v, uint32_t size)
+{
+	if (size >= 8)
+		return (int64_t)v;
+	if (v & (1ULL << (size * 8 - 1)))
+		v |= ~0ULL << (size * 8);
+	return (int64_t)v;
+}
+
+static void int_range(uint32_t size, bool is_signed, int64_t *smin, int64_t *smax, uint64_t *umax)
+{
+	if (is_signed) {
+		*smax = size >= 8 ? INT64_MAX : (int64_t)((1ULL << (size * 8 - 1)) - 1);
+		*smin = -*smax - 1;
+		*umax = 0;
+	} else {
+		*umax = size >= 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
+		*smin = *smax = 0;
+	}
+}
+
+static bool enum_signed(const struct btf_type *t)
+{
+	return btf_kflag(t);
+}
+
+/* Current value of the arg in the image, as text (malloc'ed). */
+static char *value_text(const struct eunomia_runner *r, const struct eun_arg *a)
+{
+	const struct btf *btf = obj_btf(r);
+	const struct btf_type *t = btf__type_by_id(btf, a->type_id);
+	const uint8_t *p = arg_image(a);
+	struct strbuf sb = STRBUF_INIT;
+	uint64_t v;
+	int i, n;
+
+	if (!p || !t)
+		return strdup("?");
+	switch (kind_of(btf, a->type_id)) {
+	case AK_BOOL:
+		sb_adds(&sb, load_le(p, a->size) ? "true" : "false");
+		break;
+	case AK_INT:
+		sb_addf(&sb, "%" PRId64, sign_extend(load_le(p, a->size), a->size));
+		break;
+	case AK_UINT:
+		sb_addf(&sb, "%" PRIu64, load_le(p, a->size));
+		break;
+	case AK_ENUM:
+		v = load_le(p, a->size);
+		n = btf_vlen(t);
+		for (i = 0; i < n; i++) {
+			uint64_t ev;
+			const char *name;
+
+			if (btf_is_enum(t)) {
+				ev = (uint64_t)(int64_t)btf_enum(t)[i].val;
+				name = btf__name_by_offset(btf, btf_enum(t)[i].name_off);
+			} else {
+				ev = btf_enum64_value(&btf_enum64(t)[i]);
+				name = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
+			}
+			if (a->size < 8)
+				ev &= (1ULL << (a->size * 8)) - 1;
+			if (ev == v && name) {
+				sb_adds(&sb, name);
+				break;
+			}
+		}
+		if (i == n) {
+			if (enum_signed(t))
+				sb_addf(&sb, "%" PRId64, sign_extend(v, a->size));
+			else
+				sb_addf(&sb, "%" PRIu64, v);
+		}
+		break;
+	case AK_STR:
+		sb_add(&sb, p, strnlen((const char *)p, a->size));
+		break;
+	case AK_FLOAT:
+		if (a->size == 4) {
+			uint32_t bits = (uint32_t)load_le(p, 4);
+			float f;
+
+			memcpy(&f, &bits, 4);
+			sb_addf(&sb, "%g", (double)f);
+		} else {
+			uint64_t bits = load_le(p, 8);
+			double d;
+
+			memcpy(&d, &bits, 8);
+			sb_addf(&sb, "%g", d);
+		}
+		break;
+	default:
+		sb_adds(&sb, "?");
+		break;
+	}
+	return sb_detach(&sb);
+}
+
+static const char *flag_name(const struct eun_arg *a)
+{
+	return a->info.long_name;
+}
+
+/* Parse text into the arg's bytes (out[size]); 0 or -EUNOMIA_ERR_ARG with a message. */
+static int parse_value(const struct eunomia_runner *r, const struct eun_arg *a, const char *text,
+		       uint8_t *out)
+{
+	const struct btf *btf = obj_btf(r);
+	const struct btf_type *t = btf__type_by_id(btf, a->type_id);
+	enum arg_kind k = kind_of(btf, a->type_id);
+	const char *type = a->info.type;
+	const char *fl = flag_name(a);
+	int64_t smin = 0, smax = 0;
+	uint64_t umax = 0;
+	char *end;
+
+	switch (k) {
+	case AK_BOOL:
+		if (!strcasecmp(text, "true") || !strcmp(text, "1") || !strcasecmp(text, "yes") ||
+		    !strcasecmp(text, "on")) {
+			memset(out, 0, a->size);
+			out[0] = 1;
+			return 0;
+		}
+		if (!strcasecmp(text, "false") || !strcmp(text, "0") || !strcasecmp(text, "no") ||
+		    !strcasecmp(text, "off")) {
+			memset(out, 0, a->size);
+			return 0;
+		}
+		eun_warn(&r->log, "--%s: value '%s' is not a boolean (use true or false)", fl,
+			 text);
+		return -EUNOMIA_ERR_ARG;
+	case AK_ENUM: {
+		int i, n = btf_vlen(t);
+
+		for (i = 0; i < n; i++) {
+			const char *name;
+			uint64_t ev;
+
+			if (btf_is_enum(t)) {
+				name = btf__name_by_offset(btf, btf_enum(t)[i].name_off);
+				ev = (uint64_t)(int64_t)btf_enum(t)[i].val;
+			} else {
+				name = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
+				ev = btf_enum64_value(&btf_enum64(t)[i]);
+			}
+			if (name && !strcmp(name, text)) {
+				store_le(out, a->size, ev);
+				return 0;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			const char *name = btf__name_by_offset(
+				btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
+						    : btf_enum64(t)[i].name_off);
+
+			if (name && !strcasecmp(name, text)) {
+				store_le(out, a->size,
+					 btf_is_enum(t) ? (uint64_t)(int64_t)btf_enum(t)[i].val
+							: btf_enum64_value(&btf_enum64(t)[i]));
+				return 0;
+			}
+		}
+		if (!*text ||
+		    !(isdigit((unsigned char)text[0]) || text[0] == '-' || text[0] == '+')) {
+			struct strbuf names = STRBUF_INIT;
+
+			for (i = 0; i < n; i++) {
+				const char *name = btf__name_by_offset(
+					btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
+							    : btf_enum64(t)[i].name_off);
+
+				sb_addf(&names, "%s%s", i ? ", " : "", name ? name : "?");
+			}
+			eun_warn(&r->log,
+				 "--%s: '%s' is not a value of %s (one of: %s, or a number)", fl,
+				 text, type, sb_str(&names));
+			sb_free(&names);
+			return -EUNOMIA_ERR_ARG;
+		}
+		/* a number: in the range of the enum's size, either signedness */
+		k = text[0] == '-' || enum_signed(t) ? AK_INT : AK_UINT;
+		if (k == AK_UINT) {
+			int_range(a->size, false, &smin, &smax, &umax);
+		} else {
+			int_range(a->size, true, &smin, &smax, &umax);
+			/* accept the unsigned spelling of large values too */
+			if (text[0] != '-') {
+				int_range(a->size, false, &smin, &smax, &umax);
+				k = AK_UINT;
+			}
+		}
+	}
+		/* fall through */
+	case AK_INT:
+	case AK_UINT: {
+		bool neg = text[0] == '-';
+		const char *digits = text + (text[0] == '-' || text[0] == '+');
+		bool hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
+		unsigned long long mag;
+		bool is_signed = k == AK_INT;
+
+		if (t && btf_is_int(t))
+			int_range(a->size, is_signed, &smin, &smax, &umax);
+		else if (!t || !btf_is_any_enum(t))
+			return -EUNOMIA_ERR_ARG;
+		if (a->size == 1 && !btf_is_any_enum(t) && text[0] && !text[1] &&
+		    !isdigit((unsigned char)text[0])) {
+			/* a char variable given as a character */
+			out[0] = (uint8_t)text[0];
+			return 0;
+		}
+		errno = 0;
+		mag = !*digits || !isxdigit((unsigned char)digits[hex ? 2 : 0])
+			      ? 0
+			      : strtoull(digits, &end, hex ? 16 : 10);
+		if (!*digits || !isxdigit((unsigned char)digits[hex ? 2 : 0]) || *end) {
+			eun_warn(&r->log, "--%s: value '%s' is not an integer (%s)", fl, text,
+				 type);
+			return -EUNOMIA_ERR_ARG;
+		}
+		if (is_signed) {
+			bool bad = errno == ERANGE ||
+				   (neg ? mag > (uint64_t)smax + 1 : mag > (uint64_t)smax);
+
+			if (bad) {
+				eun_warn(&r->log,
+					 "--%s: value '%s' out of range for %s (%" PRId64
+					 "..%" PRId64 ")",
+					 fl, text, type, smin, smax);
+				return -EUNOMIA_ERR_ARG;
+			}
+			store_le(out, a->size, neg ? (uint64_t)0 - mag : mag);
+			return 0;
+		}
+		if (errno == ERANGE || mag > umax || (neg && mag != 0)) {
+			eun_warn(&r->log, "--%s: value '%s' out of range for %s (0..%" PRIu64 ")",
+				 fl, text, type, umax);
+			return -EUNOMIA_ERR_ARG;
+		}
+		store_le(out, a->size, mag);
+		return 0;
+	}
+	case AK_STR: {
+		size_t n = strlen(text);
+
+		if (n + 1 > a->size) {
+			eun_warn(&r->log,
+				 "--%s: value '%s' is too long for %s (at most %u characters)", fl,
+				 text, type, a->size - 1);
+			return -EUNOMIA_ERR_ARG;
+		}
+		memset(out, 0, a->size);
+		memcpy(out, text, n);
+		return 0;
+	}
+	case AK_FLOAT: {
+		double d;
+
+		errno = 0;
+		d = strtod(text, &end);
+		if (!*text || *end || isspace((unsigned char)text[0])) {
+			eun_warn(&r->log, "--%s: value '%s' is not a number (%s)", fl, text, type);
+			return -EUNOMIA_ERR_ARG;
+		}
+		if (a->size == 4) {
+			float f = (float)d;
+			uint32_t bits;
+
+			if (isfinite(d) && (errno == ERANGE || fabs(d) > FLT_MAX)) {
+				eun_warn(&r->log, "--%s: value '%s' out of range for %s (±%g)", fl,
+					 text, type, (double)FLT_MAX);
+				return -EUNOMIA_ERR_ARG;
+			}
+			memcpy(&bits, &f, 4);
+			store_le(out, 4, bits);
+		} else {
+			uint64_t bits;
+
+			if (errno == ERANGE && isinf(d)) {
+				eun_warn(&r->log, "--%s: value '%s' out of range for %s (±%g)", fl,
+					 text, type, DBL_MAX);
+				return -EUNOMIA_ERR_ARG;
+			}
+			memcpy(&bits, &d, 8);
+			store_le(out, 8, bits);
+		}
+		return 0;
+	}
+	default:
+		eun_warn(&r->log, "--%s: variables of type %s cannot be set from the command line",
+			 fl, type);
+		return -EUNOMIA_ERR_ARG;
+	}
+}
+
+static int write_arg(struct eunomia_runner *r, struct eun_arg *a, const char *text)
+{
+	uint8_t *img = arg_image(a), buf[256];
+	uint8_t *tmp = a->size <= sizeof(buf) ? buf : malloc(a->size);
+	int err;
+
+	if (!img || !tmp) {
+		if (tmp && tmp != buf)
+			free(tmp);
+		eun_warn(&r->log, "--%s: the variable's map has no writable initial value",
+			 flag_name(a));
+		return img ? -ENOMEM : -EUNOMIA_ERR_STATE;
+	}
+	err = parse_value(r, a, text, tmp);
+	if (!err)
+		memcpy(img, tmp, a->size);
+	if (tmp != buf)
+		free(tmp);
+	return err;
+}
+
+/* JSON default/value -> text for parse_value. */
+static char *json_value_text(const cJSON *j)
+{
+	char buf[64];
+
+	if (cJSON_IsString(j))
+		return strdup(j->valuestring ? j->valuestring : "");
+	if (cJSON_IsBool(j))
+		return strdup(cJSON_IsTrue(j) ? "true" : "false");
+	if (cJSON_IsNumber(j)) {
+		double d = j->valuedouble;
+
+		if (d == floor(d) && d >= -9.2e18 && d <= 9.2e18)
+			snprintf(buf, sizeof(buf), "%lld", (long long)d);
+		else if (d == floor(d) && d > 0 && d < 1.8446744073709552e19)
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)d);
+		else
+			snprintf(buf, sizeof(buf), "%.17g", d);
+		return strdup(buf);
+	}
+	return NULL;
+}
+
+/* The internal map for a data section: an internal map whose name ends with the section
+ * name (libbpf: "<obj prefix><section>", e.g. "client_b.rodata"). */
+static struct bpf_map *section_map(struct bpf_object *obj, const char *sec)
+{
+	struct bpf_map *map, *best = NULL;
+	size_t sl = strlen(sec);
+
+	bpf_object__for_each_map(map, obj)
+	{
+		const char *n = bpf_map__name(map);
+		size_t nl = n ? strlen(n) : 0;
+
+		if (!bpf_map__is_internal(map))
+			continue;
+		if (nl >= sl && !strcmp(n + nl - sl, sec))
+			return map;
+		/* names are cut at 15 characters: accept a truncated section suffix */
+		if (nl == BPF_OBJ_NAME_LEN - 1 && !best) {
+			const char *dot = strchr(n, '.');
+
+			if (dot && !strncmp(dot, sec, strlen(dot)))
+				best = map;
+		}
+	}
+	return best;
+}
+
+static const struct btf_var_secinfo *find_var(const struct btf *btf, const struct btf_type *ds,
+					      const char *name)
+{
+	const struct btf_var_secinfo *vi = btf_var_secinfos(ds);
+	int i, n = btf_vlen(ds);
+
+	for (i = 0; i < n; i++, vi++) {
+		const struct btf_type *v = btf__type_by_id(btf, vi->type);
+		const char *vn = v ? btf__name_by_offset(btf, v->name_off) : NULL;
+
+		if (vn && !strcmp(vn, name))
+			return vi;
+	}
+	return NULL;
+}
+
+static char *btf_type_text(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *n;
+	char buf[256];
+
+	while (t && btf_is_mod(t)) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (!t)
+		return strdup("?");
+	n = btf__name_by_offset(btf, t->name_off);
+	if (btf_is_array(t)) {
+		char *inner = btf_type_text(btf, btf_array(t)->type);
+
+		snprintf(buf, sizeof(buf), "%s[%u]", inner ? inner : "?", btf_array(t)->nelems);
+		free(inner);
+		return strdup(buf);
+	}
+	if (btf_is_any_enum(t))
+		snprintf(buf, sizeof(buf), "enum %s", n && *n ? n : "(anon)");
+	else
+		snprintf(buf, sizeof(buf), "%s", n && *n ? n : "?");
+	return strdup(buf);
+}
+
+static int add_arg(struct eunomia_runner *r, const struct eun_data_section *sec,
+		   const struct eun_var *v, struct bpf_map *map, const struct btf_var_secinfo *vi,
+		   size_t *cap)
+{
+	const struct btf *btf = obj_btf(r);
+	const struct btf_type *var = btf__type_by_id(btf, vi->type);
+	struct eun_arg *a;
+	uint32_t tid;
+	enum arg_kind k;
+
+	resolve_type(btf, var->type, &tid);
+	k = kind_of(btf, tid);
+	if (k == AK_UNSUPPORTED) {
+		eun_debug(&r->log, "variable '%s' in %s: type not settable from the command line",
+			  v->name, sec->name);
+		return 0;
+	}
+	if (r->nr_args == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct eun_arg *na = realloc(r->args, ncap * sizeof(*na));
+
+		if (!na)
+			return -ENOMEM;
+		r->args = na;
+		*cap = ncap;
+	}
+	a = &r->args[r->nr_args];
+	memset(a, 0, sizeof(*a));
+	a->var = v;
+	a->sec = sec;
+	a->map = map;
+	a->offset = vi->offset;
+	a->size = vi->size;
+	a->type_id = tid;
+	a->info.name = v->name;
+	a->info.long_name = v->has_cmdarg && v->cmdarg.long_name ? v->cmdarg.long_name : v->name;
+	a->info.short_name = v->has_cmdarg ? v->cmdarg.short_name : 0;
+	a->info.help = v->has_cmdarg && v->cmdarg.help ? v->cmdarg.help
+		       : v->description		       ? v->description
+						       : "";
+	a->info.is_bool = k == AK_BOOL;
+	a->info.section = sec->name;
+	if (v->type && *v->type) {
+		a->info.type = v->type;
+	} else {
+		a->owned_strings[1] = btf_type_text(btf, var->type);
+		if (!a->owned_strings[1])
+			return -ENOMEM;
+		a->info.type = a->owned_strings[1];
+	}
+	r->nr_args++;
+	return 0;
+}
+
+static void apply_initial(struct eunomia_runner *r, struct eun_arg *a)
+{
+	const cJSON *srcs[2] = {a->var->has_cmdarg ? a->var->cmdarg.def : NULL, a->var->value};
+	const char *what[2] = {"@cmdarg default", "value"};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		char *text;
+
+		if (!srcs[i] || cJSON_IsNull(srcs[i]))
+			continue;
+		text = json_value_text(srcs[i]);
+		if (!text) {
+			eun_warn(&r->log, "--%s: ignoring the package's %s: not a scalar",
+				 flag_name(a), what[i]);
+			continue;
+		}
+		if (write_arg(r, a, text))
+			eun_warn(&r->log, "--%s: ignoring the package's %s '%s'", flag_name(a),
+				 what[i], text);
+		free(text);
+	}
+}
+
+int eun_args__init(struct eunomia_runner *r)
+{
+	const struct btf *btf = obj_btf(r);
+	size_t s, j, cap = 0, i;
+	int err;
+
+	if (!r->meta)
+		return 0;
+	if (!btf) {
+		if (r->meta->nr_sections)
+			eun_info(&r->log, "the BPF object has no BTF: tool arguments are disabled");
+		return 0;
+	}
+	for (s = 0; s < r->meta->nr_sections; s++) {
+		const struct eun_data_section *sec = &r->meta->sections[s];
+		const struct btf_type *ds;
+		struct bpf_map *map;
+		int id;
+
+		if (!sec->name || !strcmp(sec->name, ".kconfig") || !sec->nr_vars)
+			continue;
+		id = btf__find_by_name_kind(btf, sec->name, BTF_KIND_DATASEC);
+		map = section_map(r->obj, sec->name);
+		if (id <= 0 || !map) {
+			eun_debug(&r->log,
+				  "data section %s: not in the object; its variables are "
+				  "not arguments",
+				  sec->name);
+			continue;
+		}
+		ds = btf__type_by_id(btf, (uint32_t)id);
+		for (j = 0; j < sec->nr_vars; j++) {
+			const struct eun_var *v = &sec->vars[j];
+			const struct btf_var_secinfo *vi;
+
+			if (!strncmp(v->name, DUMMY_PREFIX, strlen(DUMMY_PREFIX)))
+				continue;
+			vi = find_var(btf, ds, v->name);
+			if (!vi) {
+				eun_warn(
+					&r->log,
+					"variable '%s' of %s is in the package metadata but not in "
+					"the object's BTF; it is not an argument",
+					v->name, sec->name);
+				continue;
+			}
+			err = add_arg(r, sec, v, map, vi, &cap);
+			if (err)
+				return err;
+		}
+	}
+	for (i = 0; i < r->nr_args; i++) {
+		struct eun_arg *a = &r->args[i];
+
+		apply_initial(r, a);
+		a->owned_strings[0] = value_text(r, a);
+		if (!a->owned_strings[0])
+			return -ENOMEM;
+		a->info.default_text = a->owned_strings[0];
+	}
+	return 0;
+}
+
+int eun_args__apply(struct eunomia_runner *r)
+{
+	size_t i;
+
+	/* Values are written into the maps' initial images as they are set; check that every
+	 * image is still there (it is until load). */
+	for (i = 0; i < r->nr_args; i++) {
+		if (r->args[i].set && !arg_image(&r->args[i])) {
+			eun_warn(&r->log, "--%s: the value could not be written into %s",
+				 flag_name(&r->args[i]), r->args[i].info.section);
+			return -EUNOMIA_ERR_STATE;
+		}
+	}
+	return 0;
+}
+
+void eun_args__free(struct eunomia_runner *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->nr_args; i++)
+		for (k = 0; k < 3; k++)
+			free(r->args[i].owned_strings[k]);
+	free(r->args);
+	r->args = NULL;
+	r->nr_args = 0;
+}
+
+/* ---- public API -------------------------------------------------------------------------- */
+
+size_t eunomia_runner__arg_count(const struct eunomia_runner *r)
+{
+	return r ? r->nr_args : 0;
+}
+
+const struct eunomia_arg_info *eunomia_runner__arg(const struct eunomia_runner *r, size_t i)
+{
+	if (!r || i >= r->nr_args) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return &r->args[i].info;
+}
+
+/* Compare names with '-' and '_' interchangeable; n: length of a (a need not be NUL-ended). */
+static bool name_eq(const char *a, size_t n, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char x = a[i] == '-' ? '_' : a[i];
+		char y = b[i] == '-' ? '_' : b[i];
+
+		if (!b[i] || x != y)
+			return false;
+	}
+	return b[n] == '\0';
+}
+
+static struct eun_arg *find_long(struct eunomia_runner *r, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_args; i++)
+		if (name_eq(name, n, r->args[i].info.long_name))
+			return &r->args[i];
+	for (i = 0; i < r->nr_args; i++)
+		if (name_eq(name, n, r->args[i].info.name))
+			return &r->args[i];
+	return NULL;
+}
+
+static struct eun_arg *find_short(struct eunomia_runner *r, char c)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_args; i++)
+		if (r->args[i].info.short_name == c)
+			return &r->args[i];
+	return NULL;
+}
+
+static int set_value(struct eunomia_runner *r, struct eun_arg *a, const char *value)
+{
+	int err;
+
+	if (r->state != EUN_STATE_OPENED) {
+		eun_warn(&r->log, "--%s: arguments can only be set before load", flag_name(a));
+		return -EUNOMIA_ERR_STATE;
+	}
+	err = write_arg(r, a, value);
+	if (!err)
+		a->set = true;
+	return err;
+}
+
+int eunomia_runner__set_arg(struct eunomia_runner *r, const char *name, const char *value)
+{
+	struct eun_arg *a;
+
+	if (!r || !name || !value)
+		return -EINVAL;
+	while (*name == '-')
+		name++;
+	a = find_long(r, name, strlen(name));
+	if (!a) {
+		eun_warn(&r->log, "unknown argument '%s'", name);
+		return -ENOENT;
+	}
+	return set_value(r, a, value);
+}
+
+static void suggest(struct eunomia_runner *r, const char *opt)
+{
+	const char *prog = r->pkg ? eunomia_package__name(r->pkg) : "the tool";
+
+	eun_warn(&r->log, "unknown option '%s'; see `%s --help` for the options", opt,
+		 prog ? prog : "the tool");
+}
+
+int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
+{
+	int i;
+
+	if (!r)
+		return -EINVAL;
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *value = NULL;
+		struct eun_arg *a;
+		int err;
+
+		if (!arg)
+			break;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+			return EUNOMIA_ARGS_HELP;
+		if (!strcmp(arg, "--version"))
+			return EUNOMIA_ARGS_VERSION;
+		if (!strcmp(arg, "--")) {
+			if (i + 1 < argc) {
+				eun_warn(&r->log,
+					 "unexpected argument '%s': this tool takes only "
+					 "options (see --help)",
+					 argv[i + 1]);
+				return -EUNOMIA_ERR_ARG;
+			}
+			break;
+		}
+		if (arg[0] == '-' && arg[1] == '-') {
+			const char *name = arg + 2, *eq = strchr(name, '=');
+			size_t n = eq ? (size_t)(eq - name) : strlen(name);
+
+			a = find_long(r, name, n);
+			if (!a && n > 3 && !strncmp(name, "no-", 3) && !eq) {
+				a = find_long(r, name + 3, n - 3);
+				if (a && a->info.is_bool) {
+					err = set_value(r, a, "false");
+					if (err)
+						return err;
+					continue;
+				}
+				a = NULL;
+			}
+			if (!a && n > 3 && !strncmp(name, "no_", 3) && !eq) {
+				a = find_long(r, name + 3, n - 3);
+				if (a && a->info.is_bool) {
+					err = set_value(r, a, "false");
+					if (err)
+						return err;
+					continue;
+				}
+				a = NULL;
+			}
+			if (!a) {
+				char opt[128];
+
+				snprintf(opt, sizeof(opt), "--%.*s", (int)(n < 100 ? n : 100),
+					 name);
+				suggest(r, opt);
+				return -EUNOMIA_ERR_ARG;
+			}
+			if (eq)
+				value = eq + 1;
+			else if (a->info.is_bool)
+				value = "true";
+			else if (i + 1 < argc)
+				value = argv[++i];
+			else {
+				eun_warn(&r->log, "--%s: missing value (%s)", flag_name(a),
+					 a->info.type);
+				return -EUNOMIA_ERR_ARG;
+			}
+		} else if (arg[0] == '-' && arg[1]) {
+			a = find_short(r, arg[1]);
+			if (!a) {
+				char opt[3] = {'-', arg[1], 0};
+
+				suggest(r, opt);
+				return -EUNOMIA_ERR_ARG;
+			}
+			if (arg[2])
+				value = arg[2] == '=' ? arg + 3 : arg + 2;
+			else if (a->info.is_bool)
+				value = "true";
+			else if (i + 1 < argc)
+				value = argv[++i];
+			else {
+				eun_warn(&r->log, "-%c (--%s): missing value (%s)", arg[1],
+					 flag_name(a), a->info.type);
+				return -EUNOMIA_ERR_ARG;
+			}
+		} else {
+			eun_warn(&r->log,
+				 "unexpected argument '%s': this tool takes only options (see "
+				 "--help)",
+				 arg);
+			return -EUNOMIA_ERR_ARG;
+		}
+		err = set_value(r, a, value);
+		if (err)
+			return err;
+	}
+	return EUNOMIA_ARGS_OK;
+}
+
+/* ---- help -------------------------------------------------------------------------------- */
+
+static void left_column(const struct eunomia_runner *r, const struct eun_arg *a, struct strbuf *sb)
+{
+	enum arg_kind k = kind_of(obj_btf(r), a->type_id);
+
+	if (a->info.short_name)
+		sb_addf(sb, "  -%c, ", a->info.short_name);
+	else
+		sb_adds(sb, "      ");
+	sb_addf(sb, "--%s", a->info.long_name);
+	if (k != AK_BOOL)
+		sb_addf(sb, "=%s", kind_placeholder(k));
+}
+
+int eunomia_runner__help(const struct eunomia_runner *r, FILE *f, const char *prog)
+{
+	const struct eun_doc *doc;
+	struct strbuf sb = STRBUF_INIT, left = STRBUF_INIT;
+	size_t i, width = strlen("      --version");
+	const char *intro;
+
+	if (!r || !f)
+		return -EINVAL;
+	doc = &r->meta->doc;
+	if (!prog)
+		prog = eunomia_package__name(r->pkg);
+	intro = doc->brief ? doc->brief : doc->description;
+	if (intro)
+		sb_addf(&sb, "%s\n\n", intro);
+	if (doc->brief && doc->description && strcmp(doc->brief, doc->description) != 0)
+		sb_addf(&sb, "%s\n\n", doc->description);
+	sb_addf(&sb, "Usage: %s [OPTIONS]\n\nOptions:\n", prog ? prog : "tool");
+	for (i = 0; i < r->nr_args; i++) {
+		sb_reset(&left);
+		left_column(r, &r->args[i], &left);
+		if (left.len > width)
+			width = left.len;
+	}
+	for (i = 0; i < r->nr_args; i++) {
+		const struct eun_arg *a = &r->args[i];
+		enum arg_kind k = kind_of(obj_btf(r), a->type_id);
+
+		sb_reset(&left);
+		left_column(r, a, &left);
+		sb_adds(&sb, sb_str(&left));
+		sb_pad(&sb, ' ', width - left.len + 3);
+		if (a->info.help && *a->info.help)
+			sb_addf(&sb, "%s ", a->info.help);
+		if (k == AK_STR)
+			sb_addf(&sb, "(default: \"%s\")", a->info.default_text);
+		else
+			sb_addf(&sb, "(default: %s)", a->info.default_text);
+		if (k == AK_ENUM) {
+			const struct btf *btf = obj_btf(r);
+			const struct btf_type *t = btf__type_by_id(btf, a->type_id);
+			int j, n = btf_vlen(t);
+
+			sb_adds(&sb, " [");
+			for (j = 0; j < n; j++)
+				sb_addf(&sb, "%s%s", j ? ", " : "",
+					btf__name_by_offset(
+						btf, btf_is_enum(t) ? btf_enum(t)[j].name_off
+								    : btf_enum64(t)[j].name_off));
+			sb_adds(&sb, "]");
+		}
+		sb_addc(&sb, '\n');
+	}
+	sb_adds(&sb, "  -h, --help");
+	sb_pad(&sb, ' ', width - strlen("  -h, --help") + 3);
+	sb_adds(&sb, "Show this help and exit\n");
+	sb_adds(&sb, "      --version");
+	sb_pad(&sb, ' ', width - strlen("      --version") + 3);
+	sb_adds(&sb, "Show the version and exit\n");
+	if (doc->details)
+		sb_addf(&sb, "\n%s\n", doc->details);
+	sb_free(&left);
+	if (!sb.buf) {
+		sb_free(&sb);
+		return -ENOMEM;
+	}
+	if (fwrite(sb.buf, 1, sb.len, f) != sb.len) {
+		sb_free(&sb);
+		return -EIO;
+	}
+	sb_free(&sb);
+	return 0;
+}
+
+const char *eunomia_runner__version(const struct eunomia_runner *r)
+{
+	return r && r->meta ? r->meta->doc.version : NULL;
+}

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Attach rules: a table from section prefix to attach function, like libbpf's section_defs.
+ * Sections libbpf can auto-attach go through bpf_program__attach(); xdp, tc, perf_event,
+ * uprobe/usdt (run-time binary and pid), cgroup and socket programs get our own rules,
+ * driven by run-time options and the package metadata.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <linux/perf_event.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader/internal.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+#define DEFAULT_CGROUP "/sys/fs/cgroup/unified"
+#define DEFAULT_PERF_FREQ 49
+
+/* Attach outcome besides 0 / -errno: the program was deliberately not attached. */
+#define ATTACH_SKIPPED 1
+
+struct attach_ctx {
+	struct eunomia_runner *r;
+	struct bpf_program *prog;
+	const struct eun_prog *mp; /* metadata entry or NULL */
+	const char *name;
+	const char *sec;
+};
+
+typedef int (*attach_fn_t)(struct attach_ctx *c);
+
+static const struct eun_prog *meta_prog(const struct eunomia_runner *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->meta->nr_progs; i++)
+		if (r->meta->progs[i].name && !strcmp(r->meta->progs[i].name, name))
+			return &r->meta->progs[i];
+	return NULL;
+}
+
+static struct eun_attachment *att_new(struct attach_ctx *c, enum eun_attach_kind kind)
+{
+	struct eunomia_runner *r = c->r;
+	struct eun_attachment *a, *arr;
+
+	arr = realloc(r->att, (r->nr_att + 1) * sizeof(*arr));
+	if (!arr)
+		return NULL;
+	r->att = arr;
+	a = &arr[r->nr_att];
+	memset(a, 0, sizeof(*a));
+	a->prog_name = strdup(c->name);
+	if (!a->prog_name)
+		return NULL;
+	a->kind = kind;
+	a->prog_fd = bpf_program__fd(c->prog);
+	a->sock_fd = -1;
+	r->nr_att++;
+	return a;
+}
+
+static int add_link(struct attach_ctx *c, struct bpf_link *link)
+{
+	struct eun_attachment *a = att_new(c, EUN_ATT_LINK);
+
+	if (!a) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	a->link = link;
+	return 0;
+}
+
+/* Interface from the run-time options, else the metadata value (0: none). */
+static int pick_ifindex(struct attach_ctx *c, int meta_ifindex, int *ifindex)
+{
+	const struct eunomia_runner_opts *o = &c->r->opts;
+
+	*ifindex = 0;
+	if (o->ifname && *o->ifname) {
+		*ifindex = (int)if_nametoindex(o->ifname);
+		if (!*ifindex) {
+			eun_warn(&c->r->log, "prog '%s': no network interface '%s' (%s); check `ip link`",
+				 c->name, o->ifname, strerror(errno));
+			return -ENODEV;
+		}
+		return 0;
+	}
+	*ifindex = o->ifindex > 0 ? o->ifindex : meta_ifindex;
+	return 0;
+}
+
+/* ---- xdp ------------------------------------------------------------------------------ */
+
+static int attach_xdp(struct attach_ctx *c)
+{
+	uint32_t flags = c->mp ? c->mp->xdp_flags : 0;
+	struct eun_attachment *a;
+	int ifindex, err, fd = bpf_program__fd(c->prog);
+
+	err = pick_ifindex(c, c->mp ? c->mp->ifindex : 0, &ifindex);
+	if (err)
+		return err;
+	if (ifindex <= 0) {
+		eun_warn(&c->r->log, "prog '%s': xdp needs an interface: pass -i IFNAME", c->name);
+		return -EINVAL;
+	}
+	err = bpf_xdp_attach(ifindex, fd, flags, NULL);
+	if (err) {
+		eun_warn(&c->r->log, "prog '%s': xdp attach to ifindex %d failed: %s%s", c->name,
+			 ifindex, strerror(-err),
+			 err == -EBUSY || err == -EEXIST
+				 ? " (another XDP program is attached there; remove it with "
+				   "`ip link set dev IFNAME xdp off`)"
+				 : "");
+		return err;
+	}
+	a = att_new(c, EUN_ATT_XDP);
+	if (!a) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = fd);
+		bpf_xdp_detach(ifindex, flags | XDP_FLAGS_REPLACE, &xo);
+		return -ENOMEM;
+	}
+	a->ifindex = ifindex;
+	a->xdp_flags = flags;
+	return 0;
+}
+
+/* ---- tc ------------------------------------------------------------------------------- */
+
+static int attach_tc(struct attach_ctx *c)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook);
+	LIBBPF_OPTS(bpf_tc_opts, to);
+	const struct eun_prog *mp = c->mp;
+	struct eun_attachment *a;
+	bool created = false;
+	int ifindex, err;
+
+	err = pick_ifindex(c, mp && mp->has_tchook ? mp->tc_ifindex : (mp ? mp->ifindex : 0),
+			   &ifindex);
+	if (err)
+		return err;
+	if (ifindex <= 0) {
+		eun_warn(&c->r->log, "prog '%s': tc needs an interface: pass -i IFNAME", c->name);
+		return -EINVAL;
+	}
+	hook.ifindex = ifindex;
+	if (strstr(c->sec, "egress"))
+		hook.attach_point = BPF_TC_EGRESS;
+	else if (strstr(c->sec, "ingress"))
+		hook.attach_point = BPF_TC_INGRESS;
+	else
+		hook.attach_point = mp && mp->has_tchook && mp->tc_attach_point == EUN_TC_EGRESS
+					    ? BPF_TC_EGRESS
+					    : BPF_TC_INGRESS;
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		eun_warn(&c->r->log, "prog '%s': cannot create the clsact qdisc on ifindex %d: %s",
+			 c->name, ifindex, strerror(-err));
+		return err;
+	}
+	created = err == 0;
+	to.prog_fd = bpf_program__fd(c->prog);
+	to.handle = mp ? mp->tc_handle : 0;
+	to.priority = mp ? mp->tc_priority : 0;
+	err = bpf_tc_attach(&hook, &to);
+	if (err) {
+		eun_warn(&c->r->log, "prog '%s': tc attach (%s) on ifindex %d failed: %s", c->name,
+			 hook.attach_point == BPF_TC_EGRESS ? "egress" : "ingress", ifindex,
+			 strerror(-err));
+		goto destroy;
+	}
+	a = att_new(c, EUN_ATT_TC);
+	if (!a) {
+		LIBBPF_OPTS(bpf_tc_opts, d, .handle = to.handle, .priority = to.priority);
+		bpf_tc_detach(&hook, &d);
+		err = -ENOMEM;
+		goto destroy;
+	}
+	a->ifindex = ifindex;
+	a->tc_attach_point = hook.attach_point;
+	a->tc_handle = to.handle;
+	a->tc_priority = to.priority;
+	a->tc_hook_created = created;
+	return 0;
+destroy:
+	if (created) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+	return err;
+}
+
+/* ---- perf_event ----------------------------------------------------------------------- */
+
+static int perf_open(struct perf_event_attr *attr, int pid, int cpu)
+{
+	return (int)syscall(__NR_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static int attach_perf(struct attach_ctx *c)
+{
+	struct eunomia_runner *r = c->r;
+	int freq = r->opts.perf_freq > 0 ? r->opts.perf_freq : DEFAULT_PERF_FREQ;
+	int ncpu = libbpf_num_possible_cpus(), cpu, n = 0, last_err = 0;
+	int pid = r->opts.pid > 0 ? r->opts.pid : -1;
+	struct perf_event_attr attr;
+
+	if (ncpu < 0)
+		return ncpu;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE; /* no hardware PMU on VMs: the CPU clock always works */
+	attr.config = PERF_COUNT_SW_CPU_CLOCK;
+	attr.freq = 1;
+	attr.sample_freq = (uint64_t)freq;
+	for (cpu = pid > 0 ? -1 : 0; cpu < (pid > 0 ? 0 : ncpu); cpu++) {
+		struct bpf_link *link;
+		int pfd = perf_open(&attr, pid, cpu);
+
+		if (pfd < 0) {
+			last_err = -errno;
+			if (errno == ENODEV)
+				continue; /* offline CPU */
+			break;
+		}
+		link = bpf_program__attach_perf_event(c->prog, pfd);
+		if (!link) {
+			last_err = -errno;
+			close(pfd);
+			break;
+		}
+		if (add_link(c, link))
+			return -ENOMEM;
+		n++;
+	}
+	if (!n || last_err) {
+		eun_warn(&r->log, "prog '%s': perf_event attach (cpu-clock, %d Hz%s) failed: %s",
+			 c->name, freq, pid > 0 ? ", pid filter" : "",
+			 strerror(last_err ? -last_err : ENODEV));
+		return last_err ? last_err : -ENODEV;
+	}
+	return 0;
+}
+
+/* ---- uprobe / usdt -------------------------------------------------------------------- */
+
+static int attach_uprobe(struct attach_ctx *c)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo);
+	struct eunomia_runner *r = c->r;
+	const char *rest = strchr(c->sec, '/');
+	char path[PATH_MAX] = "", func[256] = "";
+	const char *binary;
+	struct bpf_link *link;
+	size_t off = 0;
+	char *plus;
+	int pid = r->opts.pid > 0 ? r->opts.pid : -1;
+
+	uo.retprobe = !strncmp(c->sec, "uretprobe", 9);
+	if (rest && rest[1]) {
+		const char *colon = strrchr(rest + 1, ':');
+
+		if (colon) {
+			snprintf(path, sizeof(path), "%.*s", (int)(colon - rest - 1), rest + 1);
+			snprintf(func, sizeof(func), "%s", colon + 1);
+		} else {
+			snprintf(func, sizeof(func), "%s", rest + 1);
+		}
+	}
+	plus = strchr(func, '+');
+	if (plus) {
+		off = strtoul(plus + 1, NULL, 0);
+		*plus = '\0';
+	}
+	binary = r->opts.uprobe_binary && *r->opts.uprobe_binary ? r->opts.uprobe_binary : path;
+	if (!*binary) {
+		eun_warn(&r->log,
+			 "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH", c->name,
+			 c->sec);
+		return -EINVAL;
+	}
+	if (!*func && !off) {
+		eun_warn(&r->log,
+			 "prog '%s' (%s): no function to probe: write the section as "
+			 "uprobe/BINARY:FUNCTION",
+			 c->name, c->sec);
+		return -EINVAL;
+	}
+	uo.func_name = *func ? func : NULL;
+	link = bpf_program__attach_uprobe_opts(c->prog, pid, binary, off, &uo);
+	if (!link) {
+		int err = -errno;
+
+		eun_warn(&r->log, "prog '%s': %s on %s:%s failed: %s%s", c->name,
+			 uo.retprobe ? "uretprobe" : "uprobe", binary, func, strerror(-err),
+			 err == -ENOENT ? " (is the binary path right, and does it define that "
+					  "function? pick the binary with -b PATH)"
+					: "");
+		return err;
+	}
+	return add_link(c, link);
+}
+
+static int attach_usdt(struct attach_ctx *c)
+{
+	struct eunomia_runner *r = c->r;
+	char spec[PATH_MAX + 256], *prov, *name;
+	const char *binary;
+	struct bpf_link *link;
+	int pid = r->opts.pid > 0 ? r->opts.pid : -1;
+
+	snprintf(spec, sizeof(spec), "%s", c->sec[4] == '/' ? c->sec + 5 : "");
+	name = strrchr(spec, ':');
+	if (!name) {
+		eun_warn(&r->log,
+			 "prog '%s' (%s): usdt sections are usdt/BINARY:PROVIDER:NAME", c->name,
+			 c->sec);
+		return -EINVAL;
+	}
+	*name++ = '\0';
+	prov = strrchr(spec, ':');
+	if (prov)
+		*prov++ = '\0';
+	else {
+		prov = spec;
+		spec[0] = '\0';
+		eun_warn(&r->log, "prog '%s' (%s): usdt sections are usdt/BINARY:PROVIDER:NAME",
+			 c->name, c->sec);
+		return -EINVAL;
+	}
+	binary = r->opts.uprobe_binary && *r->opts.uprobe_binary ? r->opts.uprobe_binary : spec;
+	if (!*binary) {
+		eun_warn(&r->log, "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH",
+			 c->name, c->sec);
+		return -EINVAL;
+	}
+	link = bpf_program__attach_usdt(c->prog, pid, binary, prov, name, NULL);
+	if (!link) {
+		int err = -errno;
+
+		eun_warn(&r->log, "prog '%s': usdt %s:%s in %s failed: %s", c->name, prov, name,
+			 binary, strerror(-err));
+		return err;
+	}
+	return add_link(c, link);
+}
+
+/* ---- cgroup / socket ------------------------------------------------------------------ */
+
+static int attach_cgroup(struct attach_ctx *c)
+{
+	const char *path = c->r->opts.cgroup_path && *c->r->opts.cgroup_path ? c->r->opts.cgroup_path
+									       : DEFAULT_CGROUP;
+	struct bpf_link *link;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		eun_warn(&c->r->log, "prog '%s': cannot open cgroup %s: %s; pass --cgroup PATH of a "
+				     "cgroup2 directory",
+			 c->name, path, strerror(-err));
+		return err;
+	}
+	link = bpf_program__attach_cgroup(c->prog, fd);
+	err = link ? 0 : -errno;
+	close(fd);
+	if (!link) {
+		eun_warn(&c->r->log, "prog '%s': attach to cgroup %s failed: %s", c->name, path,
+			 strerror(-err));
+		return err;
+	}
+	return add_link(c, link);
+}
+
+static int attach_skip_socket(struct attach_ctx *c)
+{
+	eun_info(&c->r->log,
+		 "prog '%s' (%s): socket filters need a socket to attach to; not attached", c->name,
+		 c->sec);
+	return ATTACH_SKIPPED;
+}
+
+/* ---- libbpf auto-attach ---------------------------------------------------------------- */
+
+static bool tracefs_mounted(void)
+{
+	return access(TRACEFS "/events", F_OK) == 0;
+}
+
+static int try_mount_tracefs(struct eunomia_runner *r)
+{
+	if (tracefs_mounted())
+		return 0;
+	if (r->opts.no_mount_tracefs || geteuid() != 0)
+		return -EPERM;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		eun_debug(&r->log, "mounting tracefs at " TRACEFS " failed: %s", strerror(errno));
+		return -errno;
+	}
+	eun_info(&r->log, "mounted tracefs at " TRACEFS " (tracepoints need it)");
+	return 0;
+}
+
+static void explain_auto_failure(struct attach_ctx *c, int err)
+{
+	const char *sec = c->sec, *hint = "";
+
+	if (!strncmp(sec, "kprobe", 6) || !strncmp(sec, "kretprobe", 9) ||
+	    !strncmp(sec, "ksyscall", 8) || !strncmp(sec, "kretsyscall", 11)) {
+		if (err == -ENOENT || err == -EOPNOTSUPP)
+			hint = "; this kernel has no kprobe support (CONFIG_KPROBES off?) or no such "
+			       "function: use a tracepoint variant";
+	} else if (!strncmp(sec, "tp/", 3) || !strncmp(sec, "tracepoint/", 11)) {
+		if (err == -ENOENT)
+			hint = tracefs_mounted() ? "; no such tracepoint on this kernel (see "
+						   "/sys/kernel/tracing/events)"
+						 : "; is tracefs mounted at /sys/kernel/tracing?";
+	} else if (!strncmp(sec, "fentry", 6) || !strncmp(sec, "fexit", 5) ||
+		   !strncmp(sec, "lsm", 3) || !strncmp(sec, "fmod_ret", 8)) {
+		hint = "; this kernel refuses BPF trampolines: use --disable NAME or a kprobe/tp "
+		       "variant";
+	} else if (!strncmp(sec, "raw_tp", 6) || !strncmp(sec, "raw_tracepoint", 14) ||
+		   !strncmp(sec, "tp_btf", 6)) {
+		if (err == -ENOENT)
+			hint = "; no such raw tracepoint on this kernel";
+	}
+	eun_warn(&c->r->log, "prog '%s': attach to %s failed: %s%s", c->name, sec, strerror(-err),
+		 hint);
+}
+
+static int attach_auto(struct attach_ctx *c)
+{
+	struct bpf_link *link;
+	int err;
+
+	if ((!strncmp(c->sec, "tp/", 3) || !strncmp(c->sec, "tracepoint/", 11)) &&
+	    !tracefs_mounted())
+		try_mount_tracefs(c->r);
+	link = bpf_program__attach(c->prog);
+	if (!link) {
+		err = -errno;
+		if (err == -EOPNOTSUPP && !strchr(c->sec, '/') && strncmp(c->sec, "kprobe", 6)) {
+			eun_warn(&c->r->log,
+				 "prog '%s' (%s): no rule to attach this section automatically; "
+				 "not attached",
+				 c->name, c->sec);
+			return ATTACH_SKIPPED;
+		}
+		explain_auto_failure(c, err ? err : -EINVAL);
+		return err ? err : -EINVAL;
+	}
+	return add_link(c, link);
+}
+
+/* Section prefix -> rule; `exact` prefixes must be followed by end, '/' or '.'. */
+static const struct {
+	const char *prefix;
+	attach_fn_t fn;
+} attach_rules[] = {
+	{"xdp", attach_xdp},
+	{"tc", attach_tc},
+	{"classifier", attach_tc},
+	{"perf_event", attach_perf},
+	{"uprobe", attach_uprobe},
+	{"uretprobe", attach_uprobe},
+	{"usdt", attach_usdt},
+	{"cgroup_skb", attach_cgroup},
+	{"cgroup", attach_cgroup},
+	{"sockops", attach_cgroup},
+	{"socket", attach_skip_socket},
+};
+
+static attach_fn_t find_rule(const char *sec)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(attach_rules) / sizeof(attach_rules[0]); i++) {
+		size_t n = strlen(attach_rules[i].prefix);
+		char next;
+
+		if (strncmp(sec, attach_rules[i].prefix, n))
+			continue;
+		next = sec[n];
+		if (next == '\0' || next == '/' || next == '.')
+			return attach_rules[i].fn;
+	}
+	return attach_auto;
+}
+
+int eun_attach__all(struct eunomia_runner *r)
+{
+	struct bpf_program *prog;
+	int attached = 0, failed = 0, skipped = 0, err = 0;
+
+	bpf_object__for_each_program(prog, r->obj) {
+		struct attach_ctx c = {
+			.r = r,
+			.prog = prog,
+			.name = bpf_program__name(prog),
+			.sec = bpf_program__section_name(prog),
+		};
+		int ret;
+
+		if (!bpf_program__autoload(prog) || bpf_program__fd(prog) < 0)
+			continue;
+		c.mp = meta_prog(r, c.name);
+		if (c.mp && !c.mp->link) {
+			eun_debug(&r->log, "prog '%s': metadata says link=false; not attached",
+				  c.name);
+			skipped++;
+			continue;
+		}
+		ret = find_rule(c.sec)(&c);
+		if (ret == ATTACH_SKIPPED) {
+			skipped++;
+		} else if (ret < 0) {
+			failed++;
+			err = ret;
+			if (ret == -ENOMEM || r->opts.strict)
+				break;
+		} else {
+			eun_debug(&r->log, "prog '%s': attached (%s)", c.name, c.sec);
+			attached++;
+		}
+	}
+	if (failed && (r->opts.strict || attached == 0 || err == -ENOMEM)) {
+		eun_warn(&r->log, "%s: %s; detaching everything",
+			 r->pkg ? eunomia_package__name(r->pkg) : "runner",
+			 attached == 0 ? "no program could be attached"
+				       : "a program failed to attach and --strict is set");
+		eun_attach__detach_all(r);
+		return -EUNOMIA_ERR_ATTACH;
+	}
+	if (failed)
+		eun_warn(&r->log, "%d program(s) not attached; running with the other %d (--strict "
+				  "makes this fatal)",
+			 failed, attached);
+	return attached;
+}
+
+int eun_attach__detach_all(struct eunomia_runner *r)
+{
+	int ret = 0;
+
+	if (!r || !r->att)
+		return 0;
+	/* reverse order: the tc program that created a clsact hook is removed last */
+	while (r->nr_att > 0) {
+		struct eun_attachment *a = &r->att[--r->nr_att];
+		int err = 0;
+
+		switch (a->kind) {
+		case EUN_ATT_LINK:
+			err = bpf_link__destroy(a->link);
+			break;
+		case EUN_ATT_XDP: {
+			LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = a->prog_fd);
+
+			/* only detach if our program is still the one attached */
+			err = bpf_xdp_detach(a->ifindex, a->xdp_flags | XDP_FLAGS_REPLACE, &xo);
+			break;
+		}
+		case EUN_ATT_TC: {
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+				    .attach_point = (enum bpf_tc_attach_point)a->tc_attach_point);
+			LIBBPF_OPTS(bpf_tc_opts, to, .handle = a->tc_handle,
+				    .priority = a->tc_priority);
+
+			err = bpf_tc_detach(&hook, &to);
+			if (a->tc_hook_created) {
+				hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+				bpf_tc_hook_destroy(&hook);
+			}
+			break;
+		}
+		case EUN_ATT_SOCKFD:
+			if (a->sock_fd >= 0)
+				close(a->sock_fd);
+			break;
+		}
+		if (err && err != -ENOENT) {
+			eun_warn(&r->log, "prog '%s': detach failed: %s", a->prog_name,
+				 strerror(-err));
+			ret = err;
+		}
+		free(a->prog_name);
+	}
+	free(r->att);
+	r->att = NULL;
+	return ret;
+}

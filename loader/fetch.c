@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/* Packages from http(s):// URLs (libcurl), with an optional "#sha256=<hex>" pin. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "loader/internal.h"
+#include "packer/package.h"
+
+#define DEFAULT_MAX_SIZE  ((size_t)256 << 20)
+#define DEFAULT_TIMEOUT_S 30
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_status;
+
+static void curl_init(void)
+{
+	curl_init_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct fetch_buf {
+	char *data;
+	size_t len, cap, max;
+	bool too_big;
+};
+
+static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+	struct fetch_buf *b = ctx;
+	size_t n = size * nmemb;
+
+	if (n > b->max - b->len) {
+		b->too_big = true;
+		return 0; /* aborts the transfer */
+	}
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *p;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p)
+			return 0;
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	return n;
+}
+
+struct eunomia_package *eunomia_package__open_url(const char *url,
+						  const struct eunomia_package_opts *opts)
+{
+	struct eunomia_package_opts o;
+	struct fetch_buf b = {0};
+	struct eunomia_package *pkg = NULL;
+	char cerr[CURL_ERROR_SIZE] = "";
+	const char *frag;
+	char *base = NULL, *pin = NULL;
+	struct eun_logger lg;
+	long status = 0;
+	CURLcode cc;
+	CURL *h = NULL;
+	int ret = 0;
+
+	memset(&o, 0, sizeof(o));
+	if (opts)
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	o.sz = sizeof(o);
+	if (!o.max_size)
+		o.max_size = DEFAULT_MAX_SIZE;
+	lg.print = o.print;
+	lg.ctx = o.print_ctx;
+	if (!url || (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))) {
+		eun_warn(&lg, "package '%s': not an http:// or https:// URL", url ? url : "");
+		errno = EINVAL;
+		return NULL;
+	}
+	frag = strchr(url, '#');
+	base = frag ? strndup(url, (size_t)(frag - url)) : strdup(url);
+	if (!base) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (frag) {
+		frag++;
+		if (!strncasecmp(frag, "sha256=", 7)) {
+			pin = strdup(frag + 7);
+			if (!pin) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			if (o.sha256 && strcasecmp(o.sha256, pin) != 0) {
+				eun_warn(&lg,
+					 "package '%s': two different sha256 pins: %s (option) and "
+					 "%s (URL); give only one",
+					 base, o.sha256, pin);
+				ret = -EUNOMIA_ERR_DIGEST;
+				goto out;
+			}
+			o.sha256 = pin;
+		} else if (*frag) {
+			eun_warn(&lg,
+				 "package '%s': ignoring URL fragment '#%s' (only #sha256=HEX "
+				 "is understood)",
+				 base, frag);
+		}
+	}
+
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_status != CURLE_OK) {
+		eun_warn(&lg, "package '%s': libcurl failed to initialise: %s", base,
+			 curl_easy_strerror(curl_init_status));
+		ret = -EUNOMIA_ERR_FETCH;
+		goto out;
+	}
+	h = curl_easy_init();
+	if (!h) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	b.max = o.max_size;
+	curl_easy_setopt(h, CURLOPT_URL, base);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT,
+			 (long)(o.fetch_timeout_s > 0 ? o.fetch_timeout_s : DEFAULT_TIMEOUT_S));
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (o.max_size <= 0x7fffffffffffffffULL)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o.max_size);
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (b.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		eun_warn(&lg, "package '%s': download is larger than the limit of %zu bytes", base,
+			 o.max_size);
+		ret = -EUNOMIA_ERR_SIZE;
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		eun_warn(&lg, "package '%s': fetch failed: %s%s%s", base,
+			 cerr[0] ? cerr : curl_easy_strerror(cc),
+			 cc == CURLE_OPERATION_TIMEDOUT ? " (the server did not answer in time)"
+							: "",
+			 cc == CURLE_COULDNT_CONNECT ? " (is the server running?)" : "");
+		ret = -EUNOMIA_ERR_FETCH;
+		goto out;
+	}
+	if (status >= 400 || (status && status < 200)) {
+		eun_warn(&lg, "package '%s': fetch failed: the server answered HTTP %ld%s", base,
+			 status, status == 404 ? " Not Found (check the URL)" : "");
+		ret = -EUNOMIA_ERR_FETCH;
+		goto out;
+	}
+	pkg = eunomia_package__open_mem(b.data ? b.data : "", b.len, base, &o);
+	if (!pkg)
+		ret = -errno;
+out:
+	if (h)
+		curl_easy_cleanup(h);
+	free(b.data);
+	free(base);
+	free(pin);
+	if (!pkg) {
+		if (ret == -ENOMEM)
+			eun_warn(&lg, "package '%s': out of memory", url);
+		errno = ret ? -ret : EIO;
+	}
+	return pkg;
+}

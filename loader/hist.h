@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sampled maps (@sample): bcc-style histograms and key/value tables, printed every interval.
+ *
+ * Decisions (documented for users in package-format.md terms):
+ *  - plain mode: output.c prints one "HH:MM:SS" line before the output of the maps due at the
+ *    same time (bcc -T style); a round where every sampled map is empty prints nothing;
+ *  - log2_hist/linear_hist: per entry (sorted by key) a line "key = K" (scalar key) or
+ *    "m1 = v1, m2 = v2" (struct key members), followed by ", name = value" for every
+ *    non-`slots` member of the value struct, then the histogram and an empty line;
+ *    the histogram is the value member named `slots` (array of ints), or the value itself when
+ *    it is an array of ints; entries whose slots are all zero print nothing;
+ *  - default_kv: a header of key columns then value columns (names upper-cased; a scalar key is
+ *    KEY, a scalar value VALUE), one row per entry sorted by key (numerically for integer keys,
+ *    bytewise otherwise);
+ *  - JSON mode: one {"key": K, "value": V} object per entry (histograms included, decoded as
+ *    their BTF types);
+ *  - per-CPU maps: integer values, and integer members / integer-array members of struct
+ *    values, are summed over CPUs; other members show CPU 0's bytes;
+ *  - clear_map: after printing, every printed key is deleted (array maps: the value is
+ *    overwritten with zeros, since array elements cannot be deleted).
+ */
+#ifndef EUNOMIA_LOADER_HIST_H
+#define EUNOMIA_LOADER_HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eunomia/eunomia.h"
+#include "common/log.h"
+#include "common/strbuf.h"
+#include "loader/meta.h"
+
+struct bpf_map;
+struct btf;
+
+/*
+ * bcc's print_log2_hist / print_linear_hist layouts, appended to sb as '\n'-terminated lines.
+ * val_max: the count that fills the bar (0: the largest count; a count above it ends its bar
+ * with '+'). Nothing is appended when every count is zero. 0 or -ENOMEM.
+ */
+int eun_hist_log2(struct strbuf *sb, const uint64_t *vals, size_t n, const char *unit,
+		  uint64_t val_max);
+int eun_hist_linear(struct strbuf *sb, const uint64_t *vals, size_t n, const char *unit,
+		    uint64_t base, uint64_t step, uint64_t val_max);
+
+/* Receives each output line (no newline). Negative return stops and is passed back. */
+typedef int (*eun_line_fn)(void *ctx, const char *line, size_t len);
+
+/*
+ * Print every entry of a sampled map once, per its sample settings, through emit; clear it
+ * afterwards when s->clear_map. btf is the object's BTF (the map's key/value type ids point
+ * into it). Returns the number of entries printed or a negative error.
+ */
+int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, const struct btf *btf,
+		     enum eunomia_format fmt, eun_line_fn emit, void *ctx,
+		     const struct eun_logger *log);
+
+#endif

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Events and sampled maps: one ring_buffer for every BPF_MAP_TYPE_RINGBUF map, one
+ * perf_buffer per BPF_MAP_TYPE_PERF_EVENT_ARRAY, all waited on with a single epoll set, each
+ * map decoded with its own export type; sampled maps printed when their interval is due.
+ *
+ * Plain mode prints the column header of an export type once, before the first event of that
+ * type; with several export maps of different types each type gets its header once, before its
+ * first row (rows are not prefixed, and headers are not repeated when types interleave). Records of maps without an export type (a package with no
+ * export_types) are printed as hex: "HH:MM:SS <map> <size> <hex>" in plain/raw mode and
+ * {"map":…,"size":…,"data":"<hex>"} in JSON mode.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "loader/decoder.h"
+#include "loader/hist.h"
+#include "loader/internal.h"
+
+/* Records larger than this are not believed to be an event struct. */
+#define EUN_MAX_EVENT_SIZE (16u << 20)
+
+struct eun_stream {
+	struct eun_output *o;
+	const char *map_name;
+	uint32_t type_id; /* 0: no export type, print hex */
+	bool header_done; /* plain header for this type printed */
+};
+
+struct eun_sampled {
+	const struct eun_map *meta;
+	const struct bpf_map *map;
+	uint64_t next_due_ns;
+	uint64_t interval_ns;
+};
+
+struct eun_output {
+	struct eunomia_runner *r;
+	const struct btf *btf;
+	int epfd;
+	struct ring_buffer *rb;
+	struct perf_buffer **pbs;
+	size_t nr_pbs;
+	struct eun_stream *streams;
+	size_t nr_streams;
+	struct eun_sampled *samples;
+	size_t nr_samples;
+	uint64_t lost;
+	int cb_err;           /* first error from a record callback */
+	int count;            /* records handled during the current poll */
+	struct strbuf line;
+};
+
+/* ---- output sink ---- */
+
+static int sink_line(struct eunomia_runner *r, const char *line, size_t len)
+{
+	FILE *f;
+
+	if (r->opts.output)
+		return r->opts.output(r->opts.output_ctx, line, len);
+	f = r->opts.out ? r->opts.out : stdout;
+	if ((len && fwrite(line, 1, len, f) != len) || fputc('\n', f) == EOF)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static int sink_flush(struct eunomia_runner *r)
+{
+	FILE *f;
+
+	if (r->opts.output)
+		return 0;
+	f = r->opts.out ? r->opts.out : stdout;
+	if (fflush(f) == EOF)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int eun_output__line(struct eunomia_runner *r, const char *line, size_t len)
+{
+	int err = sink_line(r, line, len);
+
+	return err ? err : sink_flush(r);
+}
+
+/* Sampled-map lines; in plain mode the round's "HH:MM:SS" line goes before the first one. */
+struct sample_emit {
+	struct eunomia_runner *r;
+	bool stamp; /* timestamp still to print */
+};
+
+static int emit_cb(void *ctx, const char *line, size_t len)
+{
+	struct sample_emit *se = ctx;
+	int err;
+
+	if (se->stamp) {
+		char ts[16];
+
+		se->stamp = false;
+		eun_timestr(ts, sizeof(ts));
+		err = sink_line(se->r, ts, strlen(ts));
+		if (err)
+			return err;
+	}
+	return sink_line(se->r, line, len);
+}
+
+/* ---- records ---- */
+
+/* The plain header is printed once per export type: mark every stream of that type. */
+static void mark_header(struct eun_output *o, uint32_t type_id)
+{
+	size_t i;
+
+	for (i = 0; i < o->nr_streams; i++)
+		if (o->streams[i].type_id == type_id)
+			o->streams[i].header_done = true;
+}
+
+static int handle_record(struct eun_stream *s, const void *data, size_t size)
+{
+	struct eun_output *o = s->o;
+	enum eunomia_format fmt = o->r->opts.format;
+	struct strbuf *sb = &o->line;
+	char ts[16];
+	int err = 0;
+
+	if (o->cb_err)
+		return o->cb_err;
+	eun_timestr(ts, sizeof(ts));
+	sb_reset(sb);
+	if (!s->type_id && fmt == EUNOMIA_FMT_JSON) {
+		struct jsonw w;
+
+		jsonw_init(&w, sb);
+		jsonw_start_object(&w);
+		jsonw_key(&w, "map");
+		jsonw_string(&w, s->map_name);
+		jsonw_key(&w, "size");
+		jsonw_u64(&w, size);
+		jsonw_key(&w, "data");
+		jsonw_raw(&w, "\"");
+		err = jsonw_error(&w);
+		if (!err)
+			err = eun_dec_hex(sb, data, size);
+		if (!err)
+			err = sb_adds(sb, "\"}");
+	} else if (!s->type_id || fmt == EUNOMIA_FMT_RAW) {
+		err = eun_dec_event(sb, EUNOMIA_FMT_RAW, o->btf, 0, data, size, ts, s->map_name);
+	} else {
+		if (fmt == EUNOMIA_FMT_PLAIN && !s->header_done) {
+			err = eun_dec_event_header(sb, o->btf, s->type_id);
+			if (!err)
+				err = sink_line(o->r, sb->buf, sb->len);
+			mark_header(o, s->type_id);
+			sb_reset(sb);
+		}
+		if (!err)
+			err = eun_dec_event(sb, fmt, o->btf, s->type_id, data, size, ts, s->map_name);
+	}
+	if (!err)
+		err = sink_line(o->r, sb_str(sb), sb->len);
+	if (!err)
+		err = sink_flush(o->r);
+	if (err) {
+		o->cb_err = err;
+		return err;
+	}
+	o->count++;
+	return 0;
+}
+
+static int ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	return handle_record(ctx, data, size);
+}
+
+static void perf_cb(void *ctx, int cpu, void *data, __u32 size)
+{
+	handle_record(ctx, data, size);
+}
+
+static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
+{
+	struct eun_stream *s = ctx;
+
+	s->o->lost += cnt;
+	eun_warn(&s->o->r->log, "lost %llu events on CPU %d (map '%s'); try a larger perf_buffer_pages or a ring buffer",
+		 (unsigned long long)cnt, cpu, s->map_name);
+}
+
+/* ---- set-up ---- */
+
+static const struct eun_map *meta_map(const struct eun_meta *meta, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < meta->nr_maps; i++)
+		if (meta->maps[i].name && strcmp(meta->maps[i].name, name) == 0)
+			return &meta->maps[i];
+	return NULL;
+}
+
+/* Check a meta export type against the object's BTF. 0 or -EUNOMIA_ERR_EXPORT_TYPE. */
+static int check_export_type(struct eun_output *o, const struct eun_export_type *et)
+{
+	const struct eun_logger *log = &o->r->log;
+	const struct btf_type *t;
+	const char *bname;
+
+	if (!o->btf) {
+		eun_warn(log, "export type '%s': the BPF object carries no BTF; rebuild the package with ecc (clang -g)",
+			 et->name);
+		return -EUNOMIA_ERR_EXPORT_TYPE;
+	}
+	t = btf__type_by_id(o->btf, et->type_id);
+	if (!t) {
+		eun_warn(log, "export type '%s': type id %u does not exist in the object's BTF (%u types); the package metadata does not match its object, rebuild it with ecc",
+			 et->name, et->type_id, btf__type_cnt(o->btf));
+		return -EUNOMIA_ERR_EXPORT_TYPE;
+	}
+	bname = btf__name_by_offset(o->btf, t->name_off);
+	if (!bname)
+		bname = "";
+	if (!btf_is_struct(t) && !btf_is_union(t)) {
+		eun_warn(log, "export type '%s': BTF type %u ('%s') is not a struct; the package metadata does not match its object, rebuild it with ecc",
+			 et->name, et->type_id, bname);
+		return -EUNOMIA_ERR_EXPORT_TYPE;
+	}
+	if (strcmp(bname, et->name) != 0) {
+		eun_warn(log, "export type '%s' does not match BTF type %u, which is 'struct %s'; rebuild the package with ecc",
+			 et->name, et->type_id, bname);
+		return -EUNOMIA_ERR_EXPORT_TYPE;
+	}
+	if ((size_t)btf_vlen(t) != et->nr_members) {
+		eun_warn(log, "export type '%s' lists %zu members but BTF 'struct %s' has %u; rebuild the package with ecc",
+			 et->name, et->nr_members, bname, btf_vlen(t));
+		return -EUNOMIA_ERR_EXPORT_TYPE;
+	}
+	if (t->size == 0 || t->size > EUN_MAX_EVENT_SIZE || (et->size && et->size != t->size)) {
+		eun_warn(log, "export type '%s' has size %u in the metadata but BTF 'struct %s' has size %u; rebuild the package with ecc",
+			 et->name, et->size, bname, t->size);
+		return -EUNOMIA_ERR_EXPORT_TYPE;
+	}
+	return 0;
+}
+
+/* The export type id for an export map; 0 when the package has none (hex output). */
+static int stream_type(struct eun_output *o, const char *map_name, uint32_t *id)
+{
+	const struct eun_meta *meta = o->r->meta;
+	const struct eun_map *mm = meta_map(meta, map_name);
+	const struct eun_export_type *et = NULL;
+	size_t i;
+
+	*id = 0;
+	if (mm && mm->export_type) {
+		for (i = 0; i < meta->nr_export_types && !et; i++)
+			if (meta->export_types[i].name &&
+			    strcmp(meta->export_types[i].name, mm->export_type) == 0)
+				et = &meta->export_types[i];
+		if (!et) {
+			eun_warn(&o->r->log, "map '%s' exports type '%s', which is not in the package's export_types; rebuild the package with ecc",
+				 map_name, mm->export_type);
+			return -EUNOMIA_ERR_EXPORT_TYPE;
+		}
+	} else if (meta->nr_export_types) {
+		et = &meta->export_types[0];
+		if (meta->enable_multiple_export_types && meta->nr_export_types > 1)
+			eun_debug(&o->r->log, "map '%s' names no export type; decoding it as '%s'",
+				  map_name, et->name);
+	} else {
+		eun_info(&o->r->log, "map '%s': the package has no export types; printing its records as hex",
+			 map_name);
+		return 0;
+	}
+	if (check_export_type(o, et))
+		return -EUNOMIA_ERR_EXPORT_TYPE;
+	*id = et->type_id;
+	return 0;
+}
+
+static int epoll_add(struct eun_output *o, int fd, uint64_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+
+	if (epoll_ctl(o->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static size_t perf_pages(struct eun_output *o)
+{
+	int pages = o->r->meta->perf_buffer_pages;
+	size_t p = 1;
+
+	if (pages <= 0)
+		return 64;
+	while (p * 2 <= (size_t)pages)
+		p *= 2;
+	if (p != (size_t)pages)
+		eun_info(&o->r->log, "perf_buffer_pages %d is not a power of 2; using %zu", pages, p);
+	return p;
+}
+
+static int setup_buffer(struct eun_output *o, struct bpf_map *map)
+{
+	enum bpf_map_type type = bpf_map__type(map);
+	const char *name = bpf_map__name(map);
+	struct eun_stream *s;
+	int fd = bpf_map__fd(map), err;
+	uint32_t id;
+
+	if (type != BPF_MAP_TYPE_RINGBUF && type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return 0;
+	if (fd < 0) {
+		eun_debug(&o->r->log, "map '%s' was not created; not polling it", name);
+		return 0;
+	}
+	err = stream_type(o, name, &id);
+	if (err)
+		return err;
+	s = &o->streams[o->nr_streams++];
+	s->o = o;
+	s->map_name = name;
+	s->type_id = id;
+
+	if (type == BPF_MAP_TYPE_RINGBUF) {
+		if (!o->rb) {
+			o->rb = ring_buffer__new(fd, ringbuf_cb, s, NULL);
+			if (!o->rb) {
+				err = -errno;
+				eun_warn(&o->r->log, "map '%s': cannot set up the ring buffer: %s",
+					 name, strerror(-err));
+				return err;
+			}
+			return epoll_add(o, ring_buffer__epoll_fd(o->rb), 0);
+		}
+		err = ring_buffer__add(o->rb, fd, ringbuf_cb, s);
+		if (err)
+			eun_warn(&o->r->log, "map '%s': cannot add the ring buffer: %s", name,
+				 strerror(-err));
+		return err;
+	} else {
+		struct perf_buffer *pb;
+		struct perf_buffer **pbs;
+
+		pbs = realloc(o->pbs, (o->nr_pbs + 1) * sizeof(*pbs));
+		if (!pbs)
+			return -ENOMEM;
+		o->pbs = pbs;
+		pb = perf_buffer__new(fd, perf_pages(o), perf_cb, perf_lost_cb, s, NULL);
+		if (!pb) {
+			err = -errno;
+			eun_warn(&o->r->log, "map '%s': cannot set up the perf buffer: %s", name,
+				 strerror(-err));
+			return err;
+		}
+		o->pbs[o->nr_pbs++] = pb;
+		return epoll_add(o, perf_buffer__epoll_fd(pb), o->nr_pbs);
+	}
+}
+
+static int setup_samples(struct eun_output *o)
+{
+	const struct eun_meta *meta = o->r->meta;
+	uint64_t now = eun_now_ns();
+	size_t i;
+
+	o->samples = calloc(meta->nr_maps ? meta->nr_maps : 1, sizeof(*o->samples));
+	if (!o->samples)
+		return -ENOMEM;
+	for (i = 0; i < meta->nr_maps; i++) {
+		const struct eun_map *mm = &meta->maps[i];
+		struct eun_sampled *s;
+		struct bpf_map *map;
+
+		if (!mm->has_sample)
+			continue;
+		map = bpf_object__find_map_by_name(o->r->obj, mm->name);
+		if (!map || bpf_map__fd(map) < 0) {
+			eun_warn(&o->r->log, "sampled map '%s' is not in the loaded object; it will not be printed",
+				 mm->name);
+			continue;
+		}
+		s = &o->samples[o->nr_samples++];
+		s->meta = mm;
+		s->map = map;
+		s->interval_ns = (uint64_t)(mm->sample.interval_ms > 0 ? mm->sample.interval_ms
+								       : 1000) *
+				 1000000ull;
+		s->next_due_ns = now + s->interval_ns;
+	}
+	return 0;
+}
+
+struct eun_output *eun_output__new(struct eunomia_runner *r)
+{
+	struct eun_output *o;
+	struct bpf_map *map;
+	size_t nmaps = 0;
+	int err;
+
+	o = calloc(1, sizeof(*o));
+	if (!o) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	o->r = r;
+	o->btf = bpf_object__btf(r->obj);
+	o->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (o->epfd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	bpf_object__for_each_map(map, r->obj)
+		nmaps++;
+	o->streams = calloc(nmaps ? nmaps : 1, sizeof(*o->streams));
+	if (!o->streams) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	bpf_object__for_each_map(map, r->obj) {
+		err = setup_buffer(o, map);
+		if (err)
+			goto fail;
+	}
+	err = setup_samples(o);
+	if (err)
+		goto fail;
+	return o;
+fail:
+	eun_output__free(o);
+	errno = -err;
+	return NULL;
+}
+
+/* ---- polling ---- */
+
+static int print_due_samples(struct eun_output *o, uint64_t now)
+{
+	struct sample_emit se = {.r = o->r, .stamp = o->r->opts.format != EUNOMIA_FMT_JSON};
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < o->nr_samples && !err; i++) {
+		struct eun_sampled *s = &o->samples[i];
+
+		if (now < s->next_due_ns)
+			continue;
+		err = eun_sample_print(&s->meta->sample, s->map, o->btf, o->r->opts.format, emit_cb,
+				       &se, &o->r->log);
+		s->next_due_ns += s->interval_ns;
+		if (s->next_due_ns <= now)
+			s->next_due_ns = now + s->interval_ns;
+		if (err >= 0)
+			err = sink_flush(o->r);
+	}
+	return err < 0 ? err : 0;
+}
+
+int eun_output__poll(struct eun_output *o, int timeout_ms)
+{
+	struct epoll_event evs[16];
+	uint64_t now = eun_now_ns();
+	int n, i, err = 0;
+	size_t k;
+
+	if (!o)
+		return -EINVAL;
+	/* wake up in time for the next sampled map */
+	for (k = 0; k < o->nr_samples; k++) {
+		uint64_t due = o->samples[k].next_due_ns;
+		int ms = due > now ? (int)((due - now + 999999) / 1000000) : 0;
+
+		if (timeout_ms < 0 || ms < timeout_ms)
+			timeout_ms = ms;
+	}
+	o->count = 0;
+	o->cb_err = 0;
+	n = epoll_wait(o->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout_ms);
+	if (n < 0) {
+		if (errno != EINTR)
+			return -errno;
+		if (o->r->stop)
+			return -EINTR;
+		n = 0;
+	}
+	for (i = 0; i < n && !err; i++) {
+		uint64_t tag = evs[i].data.u64;
+
+		if (tag == 0)
+			err = ring_buffer__consume(o->rb);
+		else if (tag <= o->nr_pbs)
+			err = perf_buffer__consume(o->pbs[tag - 1]);
+		if (err > 0)
+			err = 0;
+		if (!err)
+			err = o->cb_err;
+	}
+	if (!err)
+		err = print_due_samples(o, eun_now_ns());
+	return err < 0 ? err : o->count;
+}
+
+uint64_t eun_output__lost(const struct eun_output *o)
+{
+	return o ? o->lost : 0;
+}
+
+void eun_output__free(struct eun_output *o)
+{
+	size_t i;
+
+	if (!o)
+		return;
+	ring_buffer__free(o->rb);
+	for (i = 0; i < o->nr_pbs; i++)
+		perf_buffer__free(o->pbs[i]);
+	free(o->pbs);
+	if (o->epfd >= 0)
+		close(o->epfd);
+	free(o->streams);
+	free(o->samples);
+	sb_free(&o->line);
+	free(o);
+}

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Package codec: base64 (OpenSSL EVP), zlib, sha256, and the package document
+ * {bpf_object, bpf_object_size, meta} (package-format.md §1).
+ */
+#include "packer/package.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "eunomia/eunomia.h"
+
+static void seterr(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- base64 ------------------------------------------------------------------------------ */
+
+/* EVP_EncodeBlock takes an int length: encode in chunks that are a multiple of 3 bytes. */
+#define B64_CHUNK (3u * 1024 * 1024)
+
+int pkg_base64_encode(const void *data, size_t len, struct strbuf *out)
+{
+	const unsigned char *p = data;
+	size_t done = 0;
+	int err;
+
+	/* Make sure the buffer exists even for empty input. */
+	err = sb_grow(out, 0);
+	if (err)
+		return err;
+	while (done < len) {
+		size_t n = len - done < B64_CHUNK ? len - done : B64_CHUNK;
+		size_t enc = (n + 2) / 3 * 4;
+		int w;
+
+		err = sb_grow(out, enc);
+		if (err)
+			return err;
+		w = EVP_EncodeBlock((unsigned char *)out->buf + out->len, p + done, (int)n);
+		if (w < 0 || (size_t)w != enc)
+			return -EINVAL;
+		out->len += enc;
+		out->buf[out->len] = '\0';
+		done += n;
+	}
+	return 0;
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+static void b64_describe(unsigned char c, char *buf, size_t bufsz)
+{
+	if (c >= 0x21 && c < 0x7f)
+		snprintf(buf, bufsz, "'%c'", c);
+	else
+		snprintf(buf, bufsz, "byte 0x%02x", c);
+}
+
+int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len, char *err,
+		      size_t errsz)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t pad = 0, i, olen;
+	unsigned char *buf, *o;
+	char what[16];
+
+	*out = NULL;
+	*out_len = 0;
+	/* Validate first so the error names the offending offset. */
+	for (i = 0; i < len; i++) {
+		if (b64_value(s[i]) >= 0)
+			continue;
+		if (s[i] == '=' && i + 2 >= len && len % 4 == 0 && i >= len - 2) {
+			/* '=' only in the last two positions, and only trailing */
+			size_t j;
+
+			for (j = i; j < len; j++)
+				if (s[j] != '=')
+					break;
+			if (j == len) {
+				pad = len - i;
+				break;
+			}
+		}
+		b64_describe(s[i], what, sizeof(what));
+		seterr(err, errsz, "bpf_object: invalid base64 at offset %zu (%s)", i, what);
+		return -EUNOMIA_ERR_BASE64;
+	}
+	if (len % 4 != 0) {
+		seterr(err, errsz,
+		       "bpf_object: invalid base64: length %zu is not a multiple of 4 (truncated?)",
+		       len);
+		return -EUNOMIA_ERR_BASE64;
+	}
+	olen = len / 4 * 3 - pad;
+	buf = malloc(olen ? olen : 1);
+	if (!buf)
+		return -ENOMEM;
+	o = buf;
+	for (i = 0; i < len; i += 4) {
+		bool last = i + 4 == len;
+		uint32_t v = 0;
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			int d = b64_value(s[i + k]);
+
+			v = v << 6 | (uint32_t)(d < 0 ? 0 : d);
+		}
+		if (last && pad && ((pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff)))) {
+			/* the unused low bits must be zero (canonical encoding) */
+			free(buf);
+			seterr(err, errsz,
+			       "bpf_object: invalid base64 at offset %zu (non-zero padding bits)",
+			       len - pad - 1);
+			return -EUNOMIA_ERR_BASE64;
+		}
+		*o++ = v >> 16;
+		if (!last || pad < 2)
+			*o++ = (v >> 8) & 0xff;
+		if (!last || pad < 1)
+			*o++ = v & 0xff;
+	}
+	*out = buf;
+	*out_len = olen;
+	return 0;
+}
+
+/* ---- zlib -------------------------------------------------------------------------------- */
+
+int pkg_zlib_deflate(const void *data, size_t len, void **out, size_t *out_len)
+{
+	z_stream zs;
+	unsigned char *buf;
+	size_t cap;
+	int ret;
+
+	*out = NULL;
+	*out_len = 0;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit(&zs, Z_BEST_COMPRESSION) != Z_OK)
+		return -ENOMEM;
+	cap = deflateBound(&zs, len > ULONG_MAX ? ULONG_MAX : len) + 64;
+	buf = malloc(cap);
+	if (!buf) {
+		deflateEnd(&zs);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)data;
+	zs.next_out = buf;
+	/* Feed in chunks: avail_in/out are 32-bit. */
+	do {
+		size_t in_left = len - (size_t)((const unsigned char *)zs.next_in -
+						(const unsigned char *)data);
+		size_t out_left = cap - (size_t)(zs.next_out - buf);
+
+		zs.avail_in = in_left > UINT_MAX ? UINT_MAX : (uInt)in_left;
+		zs.avail_out = out_left > UINT_MAX ? UINT_MAX : (uInt)out_left;
+		ret = deflate(&zs, in_left > UINT_MAX ? Z_NO_FLUSH : Z_FINISH);
+	} while (ret == Z_OK);
+	if (ret != Z_STREAM_END) {
+		deflateEnd(&zs);
+		free(buf);
+		return -EIO;
+	}
+	*out_len = (size_t)(zs.next_out - buf);
+	deflateEnd(&zs);
+	*out = buf;
+	return 0;
+}
+
+static const char *zlib_reason(int ret, const z_stream *zs)
+{
+	if (zs->msg)
+		return zs->msg;
+	switch (ret) {
+	case Z_DATA_ERROR:
+		return "corrupt data";
+	case Z_BUF_ERROR:
+		return "stream is truncated";
+	case Z_MEM_ERROR:
+		return "out of memory";
+	default:
+		return "inflate failed";
+	}
+}
+
+int pkg_zlib_inflate(const void *data, size_t len, size_t expected, size_t max, void **out,
+		     size_t *out_len, char *err, size_t errsz)
+{
+	unsigned char scratch[16384];
+	unsigned char *buf;
+	size_t total = 0;
+	z_stream zs;
+	int ret;
+
+	*out = NULL;
+	*out_len = 0;
+	if (expected > max) {
+		seterr(err, errsz, "bpf_object_size %zu exceeds the limit of %zu bytes", expected,
+		       max);
+		return -EUNOMIA_ERR_SIZE;
+	}
+	if (len > UINT_MAX) {
+		seterr(err, errsz, "bpf_object: compressed data too large (%zu bytes)", len);
+		return -EUNOMIA_ERR_SIZE;
+	}
+	buf = malloc(expected ? expected : 1);
+	if (!buf)
+		return -ENOMEM;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit(&zs) != Z_OK) {
+		free(buf);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)data;
+	zs.avail_in = (uInt)len;
+	for (;;) {
+		size_t before;
+
+		if (total < expected) {
+			size_t left = expected - total;
+
+			zs.next_out = buf + total;
+			zs.avail_out = (uInt)(left > UINT_MAX ? UINT_MAX : left);
+		} else {
+			/* Past the declared size: keep counting (bounded by max) for the message.
+			 */
+			zs.next_out = scratch;
+			zs.avail_out = sizeof(scratch);
+		}
+		before = zs.avail_out;
+		ret = inflate(&zs, Z_NO_FLUSH);
+		total += before - zs.avail_out;
+		if (ret == Z_STREAM_END)
+			break;
+		if (total > max) {
+			inflateEnd(&zs);
+			free(buf);
+			seterr(err, errsz,
+			       "inflated size exceeds bpf_object_size %zu (more than %zu bytes)",
+			       expected, max);
+			return -EUNOMIA_ERR_SIZE;
+		}
+		if (ret == Z_OK)
+			continue;
+		if (ret == Z_BUF_ERROR && zs.avail_in == 0)
+			seterr(err, errsz,
+			       "bpf_object: zlib stream does not inflate: stream is truncated "
+			       "after %zu bytes",
+			       total);
+		else
+			seterr(err, errsz, "bpf_object: zlib stream does not inflate: %s",
+			       zlib_reason(ret, &zs));
+		inflateEnd(&zs);
+		free(buf);
+		return -EUNOMIA_ERR_ZLIB;
+	}
+	inflateEnd(&zs);
+	if (total != expected) {
+		seterr(err, errsz, "inflated size %zu != bpf_object_size %zu", total, expected);
+		free(buf);
+		return -EUNOMIA_ERR_SIZE;
+	}
+	*out = buf;
+	*out_len = total;
+	return 0;
+}
+
+/* ---- sha256 ------------------------------------------------------------------------------ */
+
+void pkg_sha256_hex(const void *data, size_t len, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	unsigned int i;
+
+	hex[0] = '\0';
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+/* ---- documents --------------------------------------------------------------------------- */
+
+static void json_error_pos(const char *text, size_t len, size_t pos, size_t *line, size_t *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < pos && i < len; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+int pkg_doc_parse(const char *text, size_t len, struct cJSON **doc, char *err, size_t errsz)
+{
+	const char *end = NULL;
+	size_t i = 0, line, col;
+	cJSON *j;
+
+	*doc = NULL;
+	/* skip a UTF-8 BOM and whitespace */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+		i++;
+	if (i == len) {
+		seterr(err, errsz, "document is empty");
+		return -EUNOMIA_ERR_PARSE;
+	}
+	if (text[i] != '{' && text[i] != '[')
+		return pkg_yaml_parse(text, len, doc, err, errsz);
+	if (memchr(text, '\0', len)) {
+		seterr(err, errsz, "invalid JSON: document contains a NUL byte at offset %zu",
+		       (size_t)((const char *)memchr(text, '\0', len) - text));
+		return -EUNOMIA_ERR_PARSE;
+	}
+	j = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	if (!j) {
+		size_t pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+
+		json_error_pos(text, len, pos, &line, &col);
+		seterr(err, errsz, "invalid JSON at line %zu column %zu (offset %zu)", line, col,
+		       pos);
+		return -EUNOMIA_ERR_PARSE;
+	}
+	/* only whitespace may follow the document */
+	if (end) {
+		size_t pos = (size_t)(end - text);
+
+		while (pos < len && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
+				     text[pos] == '\r'))
+			pos++;
+		if (pos < len) {
+			json_error_pos(text, len, pos, &line, &col);
+			seterr(err, errsz,
+			       "invalid JSON at line %zu column %zu (offset %zu): trailing data "
+			       "after the document",
+			       line, col, pos);
+			cJSON_Delete(j);
+			return -EUNOMIA_ERR_PARSE;
+		}
+	}
+	*doc = j;
+	return 0;
+}
+
+int pkg_build(const void *elf, size_t elf_len, const struct cJSON *meta, struct cJSON **doc)
+{
+	struct strbuf b64 = STRBUF_INIT;
+	void *z = NULL;
+	size_t zlen = 0;
+	cJSON *d = NULL, *m = NULL;
+	int err;
+
+	*doc = NULL;
+	err = pkg_zlib_deflate(elf, elf_len, &z, &zlen);
+	if (err)
+		return err;
+	err = pkg_base64_encode(z, zlen, &b64);
+	free(z);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	d = cJSON_CreateObject();
+	if (!d)
+		goto out;
+	if (!cJSON_AddStringToObject(d, "bpf_object", sb_str(&b64)))
+		goto out;
+	if (!cJSON_AddNumberToObject(d, "bpf_object_size", (double)elf_len))
+		goto out;
+	m = meta ? cJSON_Duplicate(meta, true) : cJSON_CreateObject();
+	if (!m)
+		goto out;
+	if (!cJSON_AddItemToObject(d, "meta", m)) {
+		cJSON_Delete(m);
+		goto out;
+	}
+	*doc = d;
+	d = NULL;
+	err = 0;
+out:
+	cJSON_Delete(d);
+	sb_free(&b64);
+	return err;
+}
+
+int pkg_write(const struct cJSON *doc, bool yaml, struct strbuf *out)
+{
+	char *s;
+	int err;
+
+	if (yaml)
+		return pkg_yaml_write(doc, out);
+	s = cJSON_Print(doc);
+	if (!s)
+		return -ENOMEM;
+	err = sb_adds(out, s);
+	if (!err)
+		err = sb_addc(out, '\n');
+	cJSON_free(s);
+	return err;
+}
+
+int pkg_extract_object(const struct cJSON *doc, size_t max, void **elf, size_t *elf_len, char *err,
+		       size_t errsz)
+{
+	const cJSON *obj, *size;
+	void *z = NULL;
+	size_t zlen = 0, expected;
+	double d;
+	int ret;
+
+	*elf = NULL;
+	*elf_len = 0;
+	if (!max)
+		max = (size_t)256 << 20;
+	if (!cJSON_IsObject(doc)) {
+		seterr(err, errsz, "the document is not an object with bpf_object and meta");
+		return -EUNOMIA_ERR_FIELD;
+	}
+	obj = cJSON_GetObjectItemCaseSensitive(doc, "bpf_object");
+	if (!obj) {
+		seterr(err, errsz,
+		       "bpf_object: missing (is this a package.json from ecc, not a "
+		       "skel.json?)");
+		return -EUNOMIA_ERR_FIELD;
+	}
+	if (!cJSON_IsString(obj) || !obj->valuestring) {
+		seterr(err, errsz, "bpf_object: expected a string");
+		return -EUNOMIA_ERR_FIELD;
+	}
+	size = cJSON_GetObjectItemCaseSensitive(doc, "bpf_object_size");
+	if (!size) {
+		seterr(err, errsz, "bpf_object_size: missing");
+		return -EUNOMIA_ERR_FIELD;
+	}
+	if (!cJSON_IsNumber(size)) {
+		seterr(err, errsz, "bpf_object_size: expected an integer");
+		return -EUNOMIA_ERR_FIELD;
+	}
+	d = size->valuedouble;
+	if (!(d >= 0) || d != floor(d) || d > 9007199254740992.0) {
+		seterr(err, errsz, "bpf_object_size: expected a non-negative integer, got %g", d);
+		return -EUNOMIA_ERR_FIELD;
+	}
+	expected = (size_t)d;
+	ret = pkg_base64_decode(obj->valuestring, strlen(obj->valuestring), &z, &zlen, err, errsz);
+	if (ret)
+		return ret;
+	ret = pkg_zlib_inflate(z, zlen, expected, max, elf, elf_len, err, errsz);
+	free(z);
+	return ret;
+}
+
+bool pkg_is_tar(const void *data, size_t len)
+{
+	return len >= 263 && !memcmp((const char *)data + 257, "ustar", 5);
+}

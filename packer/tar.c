@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/* .tar containers (package.json + btfhub-archive/ tree, package-format.md §7) via libarchive. */
+#include "packer/package.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "eunomia/eunomia.h"
+
+#define TAR_MAX_ENTRIES 65536
+
+static void seterr(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errsz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+}
+
+int pkg_tar_write(const char *path, const struct pkg_tar_entry *entries, size_t nr)
+{
+	struct archive_entry *e = NULL;
+	struct archive *a;
+	size_t i;
+	int ret = 0;
+
+	a = archive_write_new();
+	if (!a)
+		return -ENOMEM;
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open_filename(a, path) != ARCHIVE_OK) {
+		ret = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
+		archive_write_free(a);
+		return ret;
+	}
+	for (i = 0; i < nr; i++) {
+		e = archive_entry_new();
+		if (!e) {
+			ret = -ENOMEM;
+			break;
+		}
+		archive_entry_set_pathname(e, entries[i].path);
+		archive_entry_set_size(e, (la_int64_t)entries[i].size);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, time(NULL), 0);
+		if (archive_write_header(a, e) != ARCHIVE_OK ||
+		    (entries[i].size && archive_write_data(a, entries[i].data, entries[i].size) !=
+						(la_ssize_t)entries[i].size)) {
+			ret = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
+			archive_entry_free(e);
+			break;
+		}
+		archive_entry_free(e);
+	}
+	if (archive_write_close(a) != ARCHIVE_OK && !ret)
+		ret = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
+	archive_write_free(a);
+	return ret;
+}
+
+void pkg_tar_entries_free(struct pkg_tar_entry *entries, size_t nr)
+{
+	size_t i;
+
+	if (!entries)
+		return;
+	for (i = 0; i < nr; i++) {
+		free(entries[i].path);
+		free(entries[i].data);
+	}
+	free(entries);
+}
+
+/* Normalise "./a/b" -> "a/b"; refuse absolute paths and ".." components. */
+static char *clean_path(const char *p)
+{
+	const char *s = p;
+	const char *c;
+
+	while (s[0] == '.' && s[1] == '/')
+		s += 2;
+	while (*s == '/')
+		return NULL;
+	for (c = s; *c;) {
+		const char *slash = strchr(c, '/');
+		size_t n = slash ? (size_t)(slash - c) : strlen(c);
+
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return NULL;
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	if (!*s)
+		return NULL;
+	return strdup(s);
+}
+
+int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry **entries,
+		 size_t *nr, char *err, size_t errsz)
+{
+	struct pkg_tar_entry *list = NULL;
+	size_t n = 0, cap = 0, total = 0;
+	struct archive_entry *e;
+	struct archive *a;
+	int ret = 0, r;
+
+	*entries = NULL;
+	*nr = 0;
+	if (!max)
+		max = (size_t)256 << 20;
+	a = archive_read_new();
+	if (!a)
+		return -ENOMEM;
+	archive_read_support_format_tar(a);
+	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+		seterr(err, errsz, "not a readable tar archive: %s", archive_error_string(a));
+		archive_read_free(a);
+		return -EUNOMIA_ERR_ARCHIVE;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *path = archive_entry_pathname(e);
+		la_int64_t size = archive_entry_size(e);
+		struct pkg_tar_entry *x;
+
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (!path || size < 0 || (size_t)size > max - total) {
+			seterr(err, errsz,
+			       "tar member '%s' is too large (limit %zu bytes in total)",
+			       path ? path : "?", max);
+			ret = -EUNOMIA_ERR_SIZE;
+			goto fail;
+		}
+		if (n >= TAR_MAX_ENTRIES) {
+			seterr(err, errsz, "tar archive has more than %d files", TAR_MAX_ENTRIES);
+			ret = -EUNOMIA_ERR_ARCHIVE;
+			goto fail;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct pkg_tar_entry *nl = realloc(list, ncap * sizeof(*nl));
+
+			if (!nl) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+			list = nl;
+			cap = ncap;
+		}
+		x = &list[n];
+		memset(x, 0, sizeof(*x));
+		x->path = clean_path(path);
+		if (!x->path) {
+			seterr(err, errsz, "tar member '%s': unsafe or empty path", path);
+			ret = -EUNOMIA_ERR_ARCHIVE;
+			goto fail;
+		}
+		n++;
+		x->data = malloc(size ? (size_t)size : 1);
+		if (!x->data) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		if (size) {
+			la_ssize_t got = archive_read_data(a, x->data, (size_t)size);
+
+			if (got != size) {
+				seterr(err, errsz, "tar member '%s' is truncated: %s", path,
+				       got < 0 ? archive_error_string(a) : "short read");
+				ret = -EUNOMIA_ERR_ARCHIVE;
+				goto fail;
+			}
+		}
+		x->size = (size_t)size;
+		total += (size_t)size;
+	}
+	if (r != ARCHIVE_EOF) {
+		seterr(err, errsz, "malformed tar archive: %s",
+		       archive_error_string(a) ? archive_error_string(a) : "read error");
+		ret = -EUNOMIA_ERR_ARCHIVE;
+		goto fail;
+	}
+	archive_read_free(a);
+	*entries = list;
+	*nr = n;
+	return 0;
+fail:
+	archive_read_free(a);
+	pkg_tar_entries_free(list, n);
+	return ret;
+}

@@ -1,0 +1,81 @@
+# Helpers for tests/e2e/ecli.bats and tests/e2e/loader*.bats (load after tests/lib/common).
+E2E_DATA=$EUNOMIA_ROOT/tests/data/e2e
+
+# e2e_build NAME [ECC-ARGS...]: compile tests/data/e2e/NAME.bpf.c with ecc into
+# $BATS_FILE_TMPDIR/NAME (once per file) and print the package path.
+e2e_build() {
+	local name=$1 out
+	shift
+	out=$BATS_FILE_TMPDIR/$name
+	if [ ! -f "$out/package.json" ]; then
+		mkdir -p "$out"
+		if ! "$ECC" "$E2E_DATA/$name.bpf.c" "$@" -o "$out" >"$out/ecc.log" 2>&1; then
+			cat "$out/ecc.log" >&2
+			echo "ecc failed on $name.bpf.c" >&2
+			return 1
+		fi
+	fi
+	echo "$out/package.json"
+}
+
+# e2e_handbuilt NAME [mkpkg ARGS...]: package built without ecc (public format by hand).
+e2e_handbuilt() {
+	local name=$1 out
+	shift
+	out=$BATS_FILE_TMPDIR/hand-$name
+	if [ ! -f "$out/package.json" ]; then
+		python3 "$E2E_DATA/mkpkg.py" "$E2E_DATA/$name.bpf.c" "$out" "$@" >/dev/null || return 1
+	fi
+	echo "$out/package.json"
+}
+
+# prog_ids NAME: ids of the loaded programs called NAME (bpftool keeps 15 characters).
+prog_ids() {
+	bpftool -j prog show 2>/dev/null |
+		python3 -c 'import json,sys; n=sys.argv[1][:15]; print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name","")[:15]==n))' "$1"
+}
+
+# assert_ids_gone ID...: none of these program ids is still loaded.
+assert_ids_gone() {
+	local id left=
+	for id in "$@"; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"
+	done
+	if [ -n "$left" ]; then
+		echo "programs still loaded after exit:$left" >&2
+		bpftool prog show >&2
+		return 1
+	fi
+}
+
+# A veth pair with one end in a new netns: host end $VETH_HOST (10.X.Y.1), namespace end
+# $VETH_NS (10.X.Y.2) in $NETNS. Names are per run.
+netns_setup() {
+	local id
+	id=$(run_id)
+	NETNS=eun$id
+	VETH_HOST=eh$id
+	VETH_NS=en$id
+	NET_PREFIX=10.$((id % 200 + 20)).$((RANDOM % 250))
+	ip netns add "$NETNS"
+	ip link add "$VETH_HOST" type veth peer name "$VETH_NS"
+	ip link set "$VETH_NS" netns "$NETNS"
+	ip addr add "$NET_PREFIX.1/24" dev "$VETH_HOST"
+	ip link set "$VETH_HOST" up
+	nsenter --net=/run/netns/"$NETNS" ip addr add "$NET_PREFIX.2/24" dev "$VETH_NS"
+	nsenter --net=/run/netns/"$NETNS" ip link set "$VETH_NS" up
+	nsenter --net=/run/netns/"$NETNS" ip link set lo up
+}
+
+netns_teardown() {
+	[ -n "${VETH_HOST:-}" ] && ip link del "$VETH_HOST" 2>/dev/null
+	[ -n "${NETNS:-}" ] && ip netns del "$NETNS" 2>/dev/null
+	VETH_HOST= NETNS=
+	return 0
+}
+
+# ns_tcp PORT: from inside the netns, open a TCP connection to the host end (refused is fine).
+ns_tcp() {
+	nsenter --net=/run/netns/"$NETNS" timeout 2 bash -c "echo > /dev/tcp/$NET_PREFIX.1/$1" \
+		2>/dev/null || true
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+/* Compiles for BPF but has no SEC("...") programs. */
+int add(int a, int b);
+int add(int a, int b)
+{
+	return a + b;
+}

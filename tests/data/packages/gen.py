@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+# Regenerate the malformed fixture packages used by tests/e2e/package.bats and test_packer.
+# Each one breaks exactly one check of package-format.md §1 / §2-§4.
+import base64, json, zlib
+
+ELF = b"\x7fELF" + bytes(range(96))  # not a real object: these packages never get that far
+META = {"bpf_skel": {"obj_name": "broken_bpf", "data_sections": None, "maps": None,
+                     "progs": [{"name": "handle", "attach": "tp/syscalls/sys_enter_getpid",
+                                "link": True}]},
+        "export_types": None, "eunomia_version": "0.1.0"}
+
+
+def pkg(obj=ELF, size=None, meta=META, b64=None):
+    return {"bpf_object": b64 if b64 is not None else
+            base64.b64encode(zlib.compress(obj, 9)).decode(),
+            "bpf_object_size": len(obj) if size is None else size, "meta": meta}
+
+
+def dump(name, doc):
+    with open(name, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+good_b64 = base64.b64encode(zlib.compress(ELF, 9)).decode()
+with open("bad-json.json", "w") as f:
+    f.write('{\n  "bpf_object": "%s",\n  "bpf_object_size": 100,\n  "meta": {\n' % good_b64)
+dump("bad-base64.json", pkg(b64=good_b64[:12] + "!" + good_b64[13:]))
+dump("bad-zlib.json", pkg(b64=base64.b64encode(b"this is not a zlib stream at all").decode()))
+dump("size-mismatch.json", pkg(size=len(ELF) + 8))
+m = json.loads(json.dumps(META))
+del m["bpf_skel"]["obj_name"]
+dump("missing-field.json", pkg(meta=m))
+m = json.loads(json.dumps(META))
+m["bpf_skel"]["progs"][0]["attach"] = 42
+dump("wrong-type.json", pkg(meta=m))
+d = pkg()
+del d["bpf_object_size"]
+dump("no-size.json", d)

@@ -1,0 +1,300 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# ecc end to end: compile the fixtures in tests/data/ecc-e2e with the real clang and kernel BTF,
+# check the packages with tests/lib/check-package, every error path with its message and exit
+# code, and run one package with ecli on the real kernel.
+
+load ../lib/common
+
+DATA=$EUNOMIA_ROOT/tests/data/ecc-e2e
+CHECK=$EUNOMIA_ROOT/tests/lib/check-package
+
+setup() {
+	[ -x "$ECC" ] || skip "ecc is not built ($ECC)"
+	need_cmd clang
+	[ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF at /sys/kernel/btf/vmlinux"
+	OUT=$BATS_TEST_TMPDIR/out
+}
+
+teardown() {
+	teardown_ecli
+}
+
+@test "ecc: tracepoint + ringbuf with header -> valid package" {
+	run "$ECC" "$DATA/execsnoop.bpf.c" "$DATA/execsnoop.h" -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"ecc: compiling $DATA/execsnoop.bpf.c"* ]]
+	[[ "$output" =~ ecc:\ wrote\ .*/package\.json\ \([0-9.]+\ (B|KiB)\) ]]
+	[ -f "$OUT/execsnoop.bpf.o" ]
+	[ -f "$OUT/execsnoop.skel.json" ]
+	"$CHECK" "$OUT/package.json" --obj-name execsnoop_bpf --export event \
+		--prog handle_exec --prog handle_exit --var target_pid --var min_uid
+	# the skel file is the package's meta
+	python3 - "$OUT" <<'PY'
+import json, sys
+d = sys.argv[1]
+pkg = json.load(open(f"{d}/package.json"))
+skel = json.load(open(f"{d}/execsnoop.skel.json"))
+assert pkg["meta"] == skel, "skel.json differs from package meta"
+bs = skel["bpf_skel"]
+maps = {m["name"]: m for m in bs["maps"]}
+assert maps["rb"]["ident"] == "rb" and "mmaped" not in maps["rb"], maps
+ro = [m for m in bs["maps"] if m["ident"] == "rodata"][0]
+assert ro["name"] == "execsnoo.rodata" and ro["mmaped"] is True, ro
+progs = {p["name"]: p for p in bs["progs"]}
+assert progs["handle_exec"]["attach"] == "tp/sched/sched_process_exec", progs
+assert all(p["link"] is True for p in bs["progs"])
+vars_ = {v["name"]: v for s in bs["data_sections"] for v in s["variables"]}
+assert vars_["target_comm"]["type"] == "char[16]", vars_
+assert vars_["min_uid"]["type"] == "unsigned long long", vars_
+assert vars_["last_pid"]["type"] == "pid_t", vars_
+assert not any(n.startswith("__eunomia_dummy_") for n in vars_), vars_
+ev = skel["export_types"][0]
+assert [m["name"] for m in ev["members"]] == ["pid", "ppid", "uid", "comm", "filename", "exit_event"], ev
+assert ev["size"] == 4 * 3 + 16 + 127 + 1, ev
+PY
+	# no temporary files left behind
+	run find "$OUT" -name '.*' -o -name '*.tmp*'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "ecc: header beside the source is used automatically" {
+	run "$ECC" "$DATA/execsnoop.bpf.c" -o "$OUT" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"using header $DATA/execsnoop.h"* ]]
+	"$CHECK" "$OUT/package.json" --export event
+}
+
+@test "ecc: without a header the event structs are inferred, one per map" {
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	"$CHECK" "$OUT/package.json" --export exec_event --export exit_event
+	python3 - "$OUT/multi.skel.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["enable_multiple_export_types"] is True
+cfg = {x["name"]: x.get("export_config") for x in m["bpf_skel"]["maps"]}
+assert cfg["exec_rb"] == {"type": "exec_event"}, cfg
+assert cfg["exit_rb"] == {"type": "exit_event"}, cfg
+PY
+}
+
+@test "ecc: outputs go beside the source by default" {
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	cp "$DATA/multi.bpf.c" "$BATS_TEST_TMPDIR/src/"
+	run "$ECC" "$BATS_TEST_TMPDIR/src/multi.bpf.c"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -f "$BATS_TEST_TMPDIR/src/multi.bpf.o" ]
+	[ -f "$BATS_TEST_TMPDIR/src/multi.skel.json" ]
+	"$CHECK" "$BATS_TEST_TMPDIR/src/package.json"
+}
+
+@test "ecc: -o creates nested output directories" {
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT/a/b/c"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	"$CHECK" "$OUT/a/b/c/package.json"
+}
+
+@test "ecc: -y writes YAML package and skel" {
+	run "$ECC" "$DATA/execsnoop.bpf.c" -y -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -f "$OUT/package.yaml" ]
+	[ -f "$OUT/execsnoop.skel.yaml" ]
+	[ ! -e "$OUT/package.json" ]
+	"$CHECK" "$OUT/package.yaml" --export event --prog handle_exec
+	python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert d["bpf_skel"]["obj_name"] == "execsnoop_bpf"' \
+		"$OUT/execsnoop.skel.yaml"
+}
+
+@test "ecc: -a passes flags to clang (-DFOO, -mcpu=v3), -v shows the command" {
+	run "$ECC" "$DATA/cflags.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'ECC_TEST_FLAG=42 was not passed with -a'* ]]
+	run "$ECC" "$DATA/cflags.bpf.c" -o "$OUT" -v -a -DECC_TEST_FLAG=42 -a -mcpu=v3
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"-target bpf -D__TARGET_ARCH_"* ]]
+	[[ "$output" == *"-DECC_TEST_FLAG=42 -mcpu=v3"* ]]
+	"$CHECK" "$OUT/package.json" --var flag_value
+}
+
+@test "ecc: third-party source with UAPI + asm/*.h headers and PT_REGS macros" {
+	run "$ECC" "$DATA/uapi_kprobe.bpf.c" -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	"$CHECK" "$OUT/package.json" --prog trace_openat2 --var filter_nr --no-export
+	grep -q '"attach":[[:space:]]*"kprobe/do_sys_openat2"' "$OUT/package.json"
+}
+
+@test "ecc: -n writes object and skel only; --header-only writes the skel only" {
+	run "$ECC" "$DATA/multi.bpf.c" -n -o "$OUT/n"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -f "$OUT/n/multi.bpf.o" ]
+	[ -f "$OUT/n/multi.skel.json" ]
+	[ ! -e "$OUT/n/package.json" ]
+	run "$ECC" "$DATA/multi.bpf.c" --header-only -o "$OUT/h"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(ls "$OUT/h")" = "multi.skel.json" ]
+	grep -q '"exec_event"' "$OUT/h/multi.skel.json"
+}
+
+@test "ecc: missing source file" {
+	run "$ECC" "$BATS_TEST_TMPDIR/nope.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ecc: $BATS_TEST_TMPDIR/nope.bpf.c: No such file or directory" ]
+}
+
+@test "ecc: source without BPF programs" {
+	run "$ECC" "$DATA/notbpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"ecc: $DATA/notbpf.c: no BPF programs found (no SEC(\"...\") functions)"* ]]
+	[ ! -e "$OUT/package.json" ]
+}
+
+@test "ecc: unreadable or missing header" {
+	run "$ECC" "$DATA/execsnoop.bpf.c" "$BATS_TEST_TMPDIR/none.h" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ecc: $BATS_TEST_TMPDIR/none.h: No such file or directory" ]
+	mkdir -p "$BATS_TEST_TMPDIR/dir.h"
+	run "$ECC" "$DATA/execsnoop.bpf.c" "$BATS_TEST_TMPDIR/dir.h" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ecc: $BATS_TEST_TMPDIR/dir.h: Is a directory" ]
+}
+
+@test "ecc: invalid @cmdarg JSON is an error naming file:line" {
+	run "$ECC" "$DATA/badcmdarg.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$DATA/badcmdarg.bpf.c:5: @cmdarg: invalid JSON"* ]]
+	[[ "$output" == *"invalid doc-comment annotations"* ]]
+	[ ! -e "$OUT/package.json" ]
+}
+
+@test "ecc: clang diagnostics shown verbatim, pointing at the original file" {
+	run "$ECC" "$DATA/syntaxerr.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$DATA/syntaxerr.bpf.c:8:9: error: use of undeclared identifier 'undeclared_identifier_xyz'"* ]]
+	[[ "$output" == *"compilation failed (clang exit status 1)"* ]]
+	# with a header the temp copy is compiled; diagnostics still name the source
+	mkdir -p "$BATS_TEST_TMPDIR/h"
+	cp "$DATA/execsnoop.h" "$BATS_TEST_TMPDIR/h/"
+	sed 's/return 0;$/return missing_thing;/' "$DATA/execsnoop.bpf.c" >"$BATS_TEST_TMPDIR/h/execsnoop.bpf.c"
+	run "$ECC" "$BATS_TEST_TMPDIR/h/execsnoop.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" =~ $BATS_TEST_TMPDIR/h/execsnoop\.bpf\.c:[0-9]+:[0-9]+:\ error:\ use\ of\ undeclared\ identifier\ \'missing_thing\' ]]
+	run find "$OUT" -name '.execsnoop.ecc-*'
+	[ -z "$output" ]
+}
+
+@test "ecc: clang missing" {
+	run "$ECC" "$DATA/multi.bpf.c" -c /nonexistent/clang-9 -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"ecc: /nonexistent/clang-9: not found (install clang, or pass -c /path/to/clang)"* ]]
+	CLANG=/nonexistent/clang-8 run "$ECC" "$DATA/multi.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/nonexistent/clang-8: not found"* ]]
+}
+
+@test "ecc: usage errors exit 2, --help exits 0 and lists every flag" {
+	run "$ECC"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"missing SRC.bpf.c"* ]]
+	run "$ECC" --bogus "$DATA/multi.bpf.c"
+	[ "$status" -eq 2 ]
+	run "$ECC" a.bpf.c b.h c.h
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"too many arguments"* ]]
+	run "$ECC" "$DATA/multi.bpf.c" --btfgen
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--btfgen needs --btfhub-archive"* ]]
+	run "$ECC" -a
+	[ "$status" -eq 2 ]
+	run "$ECC" --help
+	[ "$status" -eq 0 ]
+	for f in --output --yaml --additional-cflags --clang --btf --no-package --header-only \
+		--standalone --btfgen --btfhub-archive --verbose --version --help "ecc init"; do
+		[[ "$output" == *"$f"* ]] || { echo "--help does not mention $f"; false; }
+	done
+	run "$ECC" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "ecc "* ]]
+}
+
+@test "ecc: vmlinux.h is generated once, cached with a stamp, regenerated for another BTF" {
+	export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg
+	local h
+	h=$XDG_DATA_HOME/eunomia/vmlinux/$(uname -m)/vmlinux.h
+	# two parallel runs on an empty cache both succeed (atomic writes)
+	"$ECC" "$DATA/multi.bpf.c" -o "$OUT/p1" 2>"$BATS_TEST_TMPDIR/p1.log" &
+	local p1=$!
+	"$ECC" "$DATA/multi.bpf.c" -o "$OUT/p2" 2>"$BATS_TEST_TMPDIR/p2.log" &
+	local p2=$!
+	wait $p1 || { cat "$BATS_TEST_TMPDIR/p1.log"; false; }
+	wait $p2 || { cat "$BATS_TEST_TMPDIR/p2.log"; false; }
+	"$CHECK" "$OUT/p1/package.json"
+	"$CHECK" "$OUT/p2/package.json"
+	[ -f "$h" ]
+	[ -f "$h.stamp" ]
+	head -3 "$h" | grep -q '#ifndef __VMLINUX_H__'
+	grep -q 'preserve_access_index' "$h"
+	grep -q '^struct task_struct {' "$h"
+	run ls "$(dirname "$h")"
+	[ "$output" = "$(printf 'vmlinux.h\nvmlinux.h.stamp')" ]
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"using cached $h"* ]]
+	cp /sys/kernel/btf/vmlinux "$BATS_TEST_TMPDIR/other.btf"
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v --btf "$BATS_TEST_TMPDIR/other.btf"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"generating $h from $BATS_TEST_TMPDIR/other.btf"* ]]
+	ECC_VMLINUX_BTF=$BATS_TEST_TMPDIR/other.btf run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v
+	[[ "$output" == *"using cached $h"* ]]
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" --btf "$BATS_TEST_TMPDIR/missing.btf"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"missing.btf: No such file or directory (need kernel BTF"* ]]
+}
+
+@test "ecc: init creates a project that ecc compiles; bad names are usage errors" {
+	cd "$BATS_TEST_TMPDIR"
+	run "$ECC" init mytool
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -f mytool/mytool.bpf.c ]
+	run "$ECC" mytool/mytool.bpf.c -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	"$CHECK" "$OUT/package.json" --obj-name mytool_bpf
+	run "$ECC" init bad-name
+	[ "$status" -eq 2 ]
+}
+
+@test "ecc: -s writes a standalone executable, --btfgen a tar with min BTF" {
+	run "$ECC" "$DATA/multi.bpf.c" -s -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -x "$OUT/multi" ]
+	"$CHECK" "$OUT/package.json"
+	local arch=$BATS_TEST_TMPDIR/archive/debian/12/$(uname -m)
+	mkdir -p "$arch"
+	cp /sys/kernel/btf/vmlinux "$arch/$(uname -r).btf"
+	run "$ECC" "$DATA/multi.bpf.c" --btfgen --btfhub-archive "$BATS_TEST_TMPDIR/archive" -o "$OUT/b"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run tar tf "$OUT/b/multi.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"btfhub-archive/debian/12/$(uname -m)/$(uname -r).btf"* ]]
+	[[ "$output" == *"package.json"* ]]
+}
+
+@test "ecc + ecli: the compiled package runs and decodes exec events" {
+	need_root
+	need_tracefs
+	[ -x "$ECLI" ] || skip "ecli is not built ($ECLI)"
+	ecc_build "$DATA/execsnoop.bpf.c"
+	"$CHECK" "$PKG" --export event
+	ecli_start -j "$PKG"
+	local marker
+	marker=$BATS_TEST_TMPDIR/ecc_e2e_$(run_id)
+	cp /bin/true "$marker"
+	"$marker"
+	wait_for "$OUT" '"comm":"ecc_e2e_' 10
+	json_has "$OUT" comm "^ecc_e2e_$(run_id)"
+	json_has "$OUT" filename "ecc_e2e_$(run_id)\$"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	assert_no_prog handle_exec handle_exit
+}

@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# End-to-end tests of the loader through `ecli run` on the real kernel: tracepoint + ring
+# buffer events, tool flags, output formats, exit paths and cleanup, load/attach failures,
+# variant selection and map defaults. Programs: tests/data/e2e/*.bpf.c.
+
+load ../lib/common
+load ../data/e2e/helpers
+
+setup() {
+	need_root
+	need_tracefs
+}
+
+teardown() {
+	teardown_ecli
+}
+
+# Exec /bin/true as a child of this test shell (not a $(...) subshell); sets p to its pid.
+exec_true() {
+	/bin/true &
+	p=$!
+	wait "$p"
+}
+
+# ndjson_event FILE FIELD VALUE: print the first JSON event whose FIELD equals VALUE.
+ndjson_event() {
+	python3 - "$@" <<'PY'
+import json, sys
+path, field, value = sys.argv[1:4]
+for line in open(path):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if str(o.get(field)) == value:
+        print(json.dumps(o))
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+@test "tracepoint + ring buffer: pid, ppid, comm, filename decoded; rodata flag echoed (-j)" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	ecli_start -j "$pkg" --target_ppid "$BASHPID" --tag 4242
+	exec_true
+	wait_for "$OUT" "\"pid\": ?$p[,}]"
+	ev=$(ndjson_event "$OUT" pid "$p")
+	echo "event: $ev"
+	python3 - "$ev" "$BASHPID" <<'PY'
+import json, sys
+e = json.loads(sys.argv[1])
+assert e["comm"] == "true", e
+assert e["filename"] == "/bin/true", e
+assert e["ppid"] == int(sys.argv[2]), e
+assert e["tag"] == 4242, e
+PY
+	# every line on stdout is a JSON object (NDJSON), nothing else
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$OUT"
+	# the ppid filter (a rodata flag) kept other processes' execs out
+	! grep -v "\"ppid\": \?$BASHPID[,}]" "$OUT" | grep -q .
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+@test "plain output: bcc-style header once, rows start with HH:MM:SS, strings unquoted" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	ecli_start "$pkg" --target_ppid "$BASHPID" --tag 7
+	exec_true
+	wait_for "$OUT" "^[0-9]{2}:[0-9]{2}:[0-9]{2} +$p "
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	cat "$OUT"
+	head -n1 "$OUT" | grep -Eq '^TIME     PID    PPID   TAG    COMM   FILENAME *$'
+	[ "$(grep -c '^TIME ' "$OUT")" -eq 1 ]
+	grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} +$p +$BASHPID +7 +true +/bin/true *\$" "$OUT"
+}
+
+@test "a package built by hand to the public eunomia-bpf format runs unchanged" {
+	pkg=$(e2e_handbuilt exec --export event)
+	# the document has exactly the public keys
+	python3 - "$pkg" <<'PY'
+import base64, json, sys, zlib
+d = json.load(open(sys.argv[1]))
+assert sorted(d) == ["bpf_object", "bpf_object_size", "meta"], sorted(d)
+assert len(zlib.decompress(base64.b64decode(d["bpf_object"]))) == d["bpf_object_size"]
+assert d["meta"]["bpf_skel"]["obj_name"] == "exec_bpf"
+PY
+	ecli_start -j "$pkg" --target_ppid "$BASHPID" --tag 99
+	exec_true
+	wait_for "$OUT" "\"pid\": ?$p[,}]"
+	ev=$(ndjson_event "$OUT" pid "$p")
+	python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["comm"]=="true" and e["tag"]==99 and e["filename"]=="/bin/true", e' "$ev"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+@test "SIGTERM: exit 0 and every program is gone" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	ecli_start "$pkg" --target_ppid "$BASHPID"
+	ids=$(prog_ids e2e_exec)
+	[ -n "$ids" ]
+	kill -TERM "$ECLI_PID"
+	st=0
+	wait "$ECLI_PID" || st=$?
+	ECLI_PID=
+	[ "$st" -eq 0 ]
+	# shellcheck disable=SC2086
+	assert_ids_gone $ids
+}
+
+@test "SIGINT: exit 0 and every program is gone" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	ecli_start "$pkg" --target_ppid "$BASHPID"
+	ids=$(prog_ids e2e_exec)
+	[ -n "$ids" ]
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	# shellcheck disable=SC2086
+	assert_ids_gone $ids
+}
+
+@test "--duration: stops by itself with exit 0" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	start=$(date +%s%N)
+	run "$ECLI" run -d 0.5 "$pkg" --target_ppid "$BASHPID"
+	end=$(date +%s%N)
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *Running* ]]
+	[ $(((end - start) / 1000000)) -lt 5000 ]
+	[ "$(prog_count e2e_exec)" -eq 0 ] || [ -z "$(prog_ids e2e_exec)" ]
+}
+
+@test "verifier rejection: program name and verifier log tail shown, exit 1" {
+	pkg=$(e2e_build verifier)
+	run "$ECLI" run -d 1 "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prog 'e2e_bad_read'"*"the kernel verifier rejected it"* ]]
+	[[ "$output" == *"invalid access to map value"* ]]
+	[[ "$output" == *"--disable e2e_bad_read"* ]]
+	[[ "$output" != *Running* ]]
+	[ -z "$(prog_ids e2e_bad_read)" ]
+}
+
+@test "kprobe: attach refused with a clear message, exit 1, nothing left loaded" {
+	if [ -e /sys/bus/event_source/devices/kprobe ] || [ -e /sys/kernel/tracing/kprobe_events ]; then
+		skip "this kernel supports kprobes"
+	fi
+	pkg=$(e2e_build kprobe)
+	run "$ECLI" run -d 1 "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prog 'e2e_kp_unlinkat'"*"kprobe/do_unlinkat"* ]]
+	[[ "$output" == *"no kprobe support"* ]]
+	[[ "$output" == *"use a tracepoint variant"* ]]
+	[[ "$output" != *Running* ]]
+	[ -z "$(prog_ids e2e_kp_unlinkat)" ]
+}
+
+@test "fentry: EPERM from the kernel is explained, exit 1" {
+	pkg=$(e2e_build fentry)
+	run "$ECLI" run -d 0.3 "$pkg"
+	echo "$output"
+	if [ "$status" -eq 0 ]; then
+		skip "this kernel allows fentry programs"
+	fi
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prog 'e2e_fe_unlinkat'"* ]]
+	[[ "$output" == *"refuses fentry/fexit/lsm programs"* ]]
+	[[ "$output" == *"--disable e2e_fe_unlinkat"* ]]
+	[[ "$output" != *ulimit* ]]
+}
+
+@test "variants: fentry + kprobe + tracepoint of one probe: only the accepted one runs" {
+	pkg=$(e2e_build variants)
+	ecli_start -j "$pkg" --target_ppid "$BASHPID"
+	cat "$ERR"
+	[ -n "$(prog_ids e2e_unlink_tp)" ]
+	if ! grep -q "e2e_unlink_fentry.*not used" "$ERR"; then
+		skip "this kernel accepts fentry: the fentry variant was chosen"
+	fi
+	grep -q "prog 'e2e_unlink_fentry' (fentry/do_unlinkat): not used, variant 'e2e_unlink_tp'" "$ERR"
+	grep -q "prog 'e2e_unlink_kprobe' (kprobe/do_unlinkat): not used" "$ERR"
+	[ -z "$(prog_ids e2e_unlink_fentry)" ]
+	[ -z "$(prog_ids e2e_unlink_kprobe)" ]
+	f=$BATS_TEST_TMPDIR/victim
+	touch "$f"
+	rm "$f" &
+	p=$!
+	wait "$p"
+	wait_for "$OUT" "\"pid\": ?$p[,}]"
+	ev=$(ndjson_event "$OUT" pid "$p")
+	python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["variant"]==3 and e["comm"]=="rm", e' "$ev"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+@test "maps left at 0 entries get a default with a notice; --max-entries sets it" {
+	pkg=$(e2e_build maxent)
+	run "$ECLI" run -d 0.2 "$pkg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"map 'counts': max_entries defaulted to 10240"* ]]
+	[[ "$output" == *"map 'stacks': value_size defaulted to 1016"* ]]
+
+	ecli_start --max-entries 77 "$pkg"
+	grep -q "map 'counts': max_entries defaulted to 77" "$ERR"
+	id=$(prog_ids e2e_count_exec | awk '{print $1}')
+	bpftool -j prog show id "$id" | python3 -c '
+import json, subprocess, sys
+p = json.load(sys.stdin)
+for m in p["map_ids"]:
+    d = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(m)],
+                                  capture_output=True, text=True).stdout)
+    if d["name"] == "counts":
+        assert d["max_entries"] == 77, d
+        sys.exit(0)
+sys.exit("map counts not found")'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+@test "partial attach: runs with the attached programs and a warning" {
+	pkg=$(e2e_build mixed)
+	ecli_start "$pkg"
+	grep -q "prog 'e2e_mix_kprobe': attach to kprobe/do_unlinkat failed" "$ERR"
+	grep -q "1 program attached" "$ERR"
+	[ -n "$(prog_ids e2e_mix_exec)" ]
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+@test "--strict: an attach failure halfway detaches what was attached, exit 1" {
+	pkg=$(e2e_build mixed)
+	run "$ECLI" run --strict -d 2 "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--strict is set; detaching everything"* ]]
+	[[ "$output" != *Running* ]]
+	[ -z "$(prog_ids e2e_mix_exec)" ]
+	[ -z "$(prog_ids e2e_mix_kprobe)" ]
+}
+
+@test "--disable and --only select programs; unknown names are errors" {
+	pkg=$(e2e_build mixed)
+	run "$ECLI" run --disable e2e_mix_kprobe -d 0.2 "$pkg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 program attached"* ]]
+	[[ "$output" != *"attach to kprobe"* ]]
+
+	run "$ECLI" run --only e2e_mix_exec -d 0.2 "$pkg"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 program attached"* ]]
+
+	run "$ECLI" run --only no_such_prog -d 0.2 "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no program named 'no_such_prog'"*"e2e_mix_exec, e2e_mix_kprobe"* ]]
+}
+
+@test "--btf: an explicit BTF file is used; a missing one fails clearly" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" run --btf /sys/kernel/btf/vmlinux -d 0.2 "$pkg" --target_ppid "$BASHPID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$ECLI" run --btf "$BATS_TEST_TMPDIR/no-such.btf" -d 0.2 "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no-such.btf"* || "$output" == *"No such file"* ]]
+}

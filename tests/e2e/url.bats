@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# Packages from http:// URLs: a local python3 http.server serves a package; ecli runs it,
+# refuses a wrong "#sha256=" pin with both digests, and explains a 404 and a refused connection.
+
+load "${EUNOMIA_ROOT:-$BATS_TEST_DIRNAME/../..}/tests/lib/common"
+
+setup_file() {
+	export SRV_DIR=$BATS_FILE_TMPDIR/www
+	mkdir -p "$SRV_DIR"
+	"$ECC" "$EUNOMIA_ROOT/tests/data/packages/minimal.bpf.c" -o "$SRV_DIR" \
+		>"$BATS_FILE_TMPDIR/ecc.log" 2>&1 || { cat "$BATS_FILE_TMPDIR/ecc.log" >&2; return 1; }
+	export SUM
+	SUM=$(sha256sum "$SRV_DIR/package.json" | cut -d' ' -f1)
+	# a free port: try a few random ones
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		PORT=$((20000 + RANDOM % 30000))
+		python3 -m http.server --bind 127.0.0.1 --directory "$SRV_DIR" "$PORT" \
+			>"$BATS_FILE_TMPDIR/http.log" 2>&1 &
+		SRV_PID=$!
+		for _ in $(seq 1 50); do
+			if python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$PORT" 2>/dev/null; then
+				export PORT SRV_PID
+				echo "$SRV_PID" >"$BATS_FILE_TMPDIR/srv.pid"
+				return 0
+			fi
+			kill -0 "$SRV_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$SRV_PID" 2>/dev/null
+		wait "$SRV_PID" 2>/dev/null
+	done
+	echo "could not start python3 -m http.server" >&2
+	return 1
+}
+
+teardown_file() {
+	if [ -f "$BATS_FILE_TMPDIR/srv.pid" ]; then
+		kill "$(cat "$BATS_FILE_TMPDIR/srv.pid")" 2>/dev/null
+	fi
+}
+
+teardown() {
+	teardown_ecli
+}
+
+@test "a package served over http opens (tool --help)" {
+	run "$ECLI" run "http://127.0.0.1:$PORT/package.json" --help
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q 'Usage: minimal \[OPTIONS\]' <<<"$output"
+}
+
+@test "a package served over http runs for -d 2 seconds" {
+	need_root
+	need_tracefs
+	run timeout 20 "$ECLI" run -d 2 "http://127.0.0.1:$PORT/package.json#sha256=$SUM" \
+		--target-pid 1
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q 'Running minimal' <<<"$output"
+	assert_no_prog handle
+}
+
+@test "a wrong #sha256= pin is refused with both digests" {
+	local bad=${SUM//?/f}
+	run "$ECLI" run "http://127.0.0.1:$PORT/package.json#sha256=$bad" --help
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "sha256 mismatch: expected $bad, got $SUM" <<<"$output"
+}
+
+@test "a right #sha256= pin is accepted, in upper case too" {
+	run "$ECLI" run "http://127.0.0.1:$PORT/package.json#sha256=${SUM^^}" --help
+	[ "$status" -eq 0 ]
+}
+
+@test "a 404 says so" {
+	run "$ECLI" run "http://127.0.0.1:$PORT/nope.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "package 'http://127.0.0.1:$PORT/nope.json': fetch failed: the server answered HTTP 404 Not Found" <<<"$output"
+}
+
+@test "a refused connection says so" {
+	# port 1 on localhost: nothing listens there
+	run "$ECLI" run "http://127.0.0.1:1/package.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "fetch failed: .*(is the server running?)" <<<"$output"
+}
