@@ -112,7 +112,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^examples/.*vmlinux.h$$')
 
 bench: all
-	O=$(O) bench/run.sh
+	O=$(O) bench/run.sh $(BENCH_ARGS)
 
 fuzz:
 	$(MAKE) -C tests/fuzz O=$(abspath $(O))

@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 scripts/setup.sh mounts
 mkdir -p "$B" bench/results
-CFLAGS="-O2 -g -Wall -Wextra -Werror"
+CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter"
 
 # Same vmlinux.h for the bare-clang baseline as ecc uses (generated from the running kernel).
 [ -s "$B/vmlinux.h" ] || bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$B/vmlinux.h"

@@ -4,11 +4,11 @@
 #define EUNOMIA_BTFGEN_BTFGEN_H
 
 struct btfgen_opts {
-	const char *bpf_obj;      /* the compiled <name>.bpf.o */
+	const char *bpf_obj;	  /* the compiled <name>.bpf.o */
 	const char *package_path; /* package.json to put in the tar */
 	const char *archive_dir;  /* btfhub-style tree */
-	const char *out_tar;      /* <dir>/<name>.tar */
-	int jobs;                 /* 0: number of online CPUs */
+	const char *out_tar;	  /* <dir>/<name>.tar */
+	int jobs;		  /* 0: number of online CPUs */
 	int verbose;
 };
 

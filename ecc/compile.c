@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,8 @@ static int choose_exports(const cJSON *header_structs, const cJSON *inferred, cJ
 
 	if (!arr)
 		return -ENOMEM;
+	if (cJSON_GetArraySize(header_structs) == 0)
+		header_structs = NULL; /* a header without structs: as if none was given */
 	cJSON_ArrayForEach(it, inferred)
 	{
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
@@ -264,48 +267,23 @@ nomem:
 	return -ENOMEM;
 }
 
-static int read_file(const char *path, struct strbuf *sb)
-{
-	char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		err = sb_add(sb, buf, n);
-	if (!err && ferror(f))
-		err = -EIO;
-	fclose(f);
-	return err;
-}
-
 /*
- * A copy of the source with one unused global pointer per export/header struct appended, so the
- * structs reach the object's BTF. The #line keeps clang's diagnostics on the original file.
+ * A file with one unused global pointer per export/header struct, passed to clang with
+ * -include, so that the structs reach the object's BTF (package-format.md §4). The pointer
+ * declares the tag at file scope before the source runs; the source's (or header's) definition
+ * completes that same type, so BTF carries the full struct. The source itself is compiled
+ * unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
  */
-static int write_dummy_source(const char *src, const char *abs_src, const char *out_dir,
-			      const char *name, const cJSON *header_structs, const cJSON *exports,
-			      char *tmp_path, size_t size)
+static int write_dummy_source(const char *out_dir, const char *name, const cJSON *header_structs,
+			      const cJSON *exports, char *tmp_path, size_t size)
 {
-	struct strbuf sb = STRBUF_INIT, text = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
 	cJSON *done = cJSON_CreateArray();
 	const cJSON *lists[2] = {header_structs, exports};
-	int err, fd = -1;
+	int err = 0, fd = -1;
 
 	if (!done)
 		return -ENOMEM;
-	err = read_file(src, &text);
-	if (err) {
-		fprintf(stderr, "ecc: %s: %s\n", src, strerror(-err));
-		goto out;
-	}
-	err = sb_adds(&sb, "#line 1 \"");
-	for (const char *p = abs_src; *p && !err; p++)
-		err = (*p == '"' || *p == '\\') ? sb_addf(&sb, "\\%c", *p) : sb_addc(&sb, *p);
-	if (!err)
-		err = sb_addf(&sb, "\"\n%s\n", sb_str(&text));
 	for (int l = 0; l < 2 && !err; l++) {
 		const cJSON *it;
 
@@ -331,11 +309,12 @@ static int write_dummy_source(const char *src, const char *abs_src, const char *
 	}
 	if (err)
 		goto out;
-	if (snprintf(tmp_path, size, "%s/.%s.ecc-XXXXXX.bpf.c", out_dir, name) >= (int)size) {
+	if (snprintf(tmp_path, size, "%s/.%s.ecc-XXXXXX.h", out_dir, name) >= (int)size) {
+		tmp_path[0] = '\0';
 		err = -ENAMETOOLONG;
 		goto out;
 	}
-	fd = mkstemps(tmp_path, 6);
+	fd = mkstemps(tmp_path, 2);
 	if (fd < 0) {
 		err = -errno;
 		fprintf(stderr, "ecc: cannot create a temporary file in %s: %s\n", out_dir,
@@ -351,7 +330,6 @@ static int write_dummy_source(const char *src, const char *abs_src, const char *
 out:
 	cJSON_Delete(done);
 	sb_free(&sb);
-	sb_free(&text);
 	return err;
 }
 
@@ -381,6 +359,30 @@ static int link_object(const char *in, const char *out)
 	return err;
 }
 
+/*
+ * Temporary files of the running build, removed if ecc is interrupted (Ctrl-C while clang
+ * runs): the temp source sits in the user's output directory.
+ */
+static char tmp_src[PATH_MAX], raw_obj[PATH_MAX], linked_obj[PATH_MAX];
+
+static void remove_temps(void)
+{
+	if (tmp_src[0])
+		unlink(tmp_src);
+	if (raw_obj[0])
+		unlink(raw_obj);
+	if (linked_obj[0])
+		unlink(linked_obj);
+	tmp_src[0] = raw_obj[0] = linked_obj[0] = '\0';
+}
+
+static void on_fatal_signal(int sig)
+{
+	remove_temps();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 void ecc_result_free(struct ecc_result *res)
 {
 	if (!res)
@@ -394,11 +396,13 @@ void ecc_result_free(struct ecc_result *res)
 int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 {
 	struct argv_list inc = {0}, cc = {0};
-	char vmlinux_h[PATH_MAX], abs_src[PATH_MAX], tmp_src[PATH_MAX] = "", auto_hdr[PATH_MAX];
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {.sa_handler = on_fatal_signal}, old_sa[3];
+	char vmlinux_h[PATH_MAX], auto_hdr[PATH_MAX];
 	char *src_dir = NULL, *vml_dir = NULL, *base, *dot;
 	const char *header = opts->header, *out_dir, *clang = clang_path(opts);
 	cJSON *hstructs = NULL, *inferred = NULL, *exports = NULL, *ann = NULL;
-	char obj_name[NAME_MAX + 8], define[64], raw_obj[PATH_MAX] = "";
+	char obj_name[NAME_MAX + 8], define[64];
 	int err, rc;
 
 	memset(res, 0, sizeof(*res));
@@ -410,8 +414,13 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		if (err)
 			return err;
 	}
-	if (!realpath(opts->src, abs_src))
-		snprintf(abs_src, sizeof(abs_src), "%s", opts->src);
+	tmp_src[0] = raw_obj[0] = linked_obj[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		/* keep a signal ignored when our parent ignores it (nohup, background jobs) */
+		sigaction(sigs[i], NULL, &old_sa[i]);
+		if (old_sa[i].sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
 
 	err = -ENOMEM;
 	src_dir = path_dirname(opts->src);
@@ -494,22 +503,29 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	if (err)
 		goto out;
 	if (cJSON_GetArraySize(exports) || cJSON_GetArraySize(hstructs)) {
-		err = write_dummy_source(opts->src, abs_src, out_dir, res->name, hstructs, exports,
-					 tmp_src, sizeof(tmp_src));
+		err = write_dummy_source(out_dir, res->name, hstructs, exports, tmp_src,
+					 sizeof(tmp_src));
 		if (err)
 			goto out;
 	}
 
+	/* clang writes raw_obj, the linker linked_obj, renamed over <name>.bpf.o at the end so
+	 * that concurrent builds into one directory never read a half-written object. */
 	if (snprintf(raw_obj, sizeof(raw_obj), "%s.tmp-%d.o", res->obj_path, (int)getpid()) >=
-	    (int)sizeof(raw_obj)) {
-		raw_obj[0] = '\0';
+		    (int)sizeof(raw_obj) ||
+	    snprintf(linked_obj, sizeof(linked_obj), "%s.tmp-%d-linked.o", res->obj_path,
+		     (int)getpid()) >= (int)sizeof(linked_obj)) {
+		raw_obj[0] = linked_obj[0] = '\0';
 		err = -ENAMETOOLONG;
 		goto out;
 	}
 	if ((err = av_add(&cc, clang)) || (err = av_add(&cc, "-g")) || (err = av_add(&cc, "-O2")) ||
-	    (err = av_addv(&cc, (const char *const *)inc.v)) || (err = av_add(&cc, "-c")) ||
-	    (err = av_add(&cc, tmp_src[0] ? tmp_src : opts->src)) || (err = av_add(&cc, "-o")) ||
-	    (err = av_add(&cc, raw_obj)))
+	    (err = av_addv(&cc, (const char *const *)inc.v)))
+		goto out;
+	if (tmp_src[0] && ((err = av_add(&cc, "-include")) || (err = av_add(&cc, tmp_src))))
+		goto out;
+	if ((err = av_add(&cc, "-c")) || (err = av_add(&cc, opts->src)) ||
+	    (err = av_add(&cc, "-o")) || (err = av_add(&cc, raw_obj)))
 		goto out;
 	fprintf(stderr, "ecc: compiling %s\n", opts->src);
 	if (opts->verbose) {
@@ -532,9 +548,15 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		goto out;
 	}
 
-	err = link_object(raw_obj, res->obj_path);
+	err = link_object(raw_obj, linked_obj);
 	if (err)
 		goto out;
+	if (rename(linked_obj, res->obj_path) < 0) {
+		err = -errno;
+		fprintf(stderr, "ecc: cannot write %s: %s\n", res->obj_path, strerror(-err));
+		goto out;
+	}
+	linked_obj[0] = '\0';
 
 	err = ecc_doc_parse(opts->src, (const char *const *)inc.v, true, &ann);
 	if (err) {
@@ -552,10 +574,9 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 out_free_base:
 	free(base);
 out:
-	if (tmp_src[0])
-		unlink(tmp_src);
-	if (raw_obj[0])
-		unlink(raw_obj);
+	remove_temps();
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old_sa[i], NULL);
 	av_free(&inc);
 	av_free(&cc);
 	free(src_dir);

@@ -4,11 +4,15 @@
  *
  * libclang finds the documentation comment (triple-slash lines or a slash-star-star block)
  * that belongs to each top-level declaration of the source file; we read its raw text and
- * split it into tags ourselves. The values are JSON, and clang's comment parser is not built
- * for that: it treats every backslash or at-sign followed by a letter as a command (so a "\n"
- * inside a JSON string, or "me@host" in a help text, would be cut up), takes "<word" for HTML,
- * and only knows Doxygen's own block commands. A tag here is an '@' or '\' that starts a word
- * (after whitespace or at a line start) followed by a name.
+ * split it into tags ourselves. The values are JSON or free text, and clang's comment parser
+ * is not built for that: it splits the text at any known Doxygen command even inside a word
+ * ("x@brief"), lets "\c" or "@p" swallow the next word, takes "<b>" for HTML, and
+ * typo-corrects unknown commands (clang 14 reads "me@host" as "me" then "@post"). A tag here
+ * is an '@' or '\' that starts a word (after whitespace or at a line start) followed by a
+ * name, outside JSON strings.
+ *
+ * clang attaches no comment to a declaration whose name is a macro argument
+ * ("int BPF_PROG(handle, ...)"); for those the comment tokens of libclang's lexer are used.
  */
 #include <clang-c/Index.h>
 #include <cjson/cJSON.h>
@@ -17,10 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/strbuf.h"
 #include "ecc/ecc.h"
+#include "ecc/frontend.h"
 
 /* Tags whose value must be a JSON object. */
 static const char *const json_tags[] = {"cmdarg", "sample", "xdpopts", "tchook", "tcopts"};
@@ -33,7 +37,9 @@ struct doc_ctx {
 	int nerrors; /* invalid JSON seen in strict mode */
 	int err;     /* -ENOMEM */
 	cJSON *doc, *vars, *maps, *progs;
-	unsigned int *seen; /* file offsets of the comments handled (redeclarations share one) */
+	unsigned int *seen;    /* file offsets of the comments handled (redeclarations share one) */
+	unsigned int prev_end; /* file offset where the previous top-level declaration ends */
+	CXFile main_file;
 	size_t nseen, capseen;
 };
 
@@ -344,22 +350,17 @@ static bool seen_before(struct doc_ctx *ctx, unsigned int off)
 	return false;
 }
 
-/* Read the doc comment of cursor c (if any) into parent[name] (name NULL: into parent). */
-static int handle_comment(struct doc_ctx *ctx, CXCursor c, cJSON *parent, const char *name)
+/* Parse one doc comment's raw text (starting at line/off of the file) into parent[name]
+ * (name NULL: into parent itself). */
+static int handle_raw(struct doc_ctx *ctx, const char *rawtext, unsigned int line, unsigned int off,
+		      cJSON *parent, const char *name)
 {
-	CXString raw = clang_Cursor_getRawCommentText(c);
-	const char *rawtext = clang_getCString(raw);
 	struct strbuf text = STRBUF_INIT;
-	unsigned int line = 0, off = 0;
 	cJSON *entry = NULL, *old;
 	int err = 0;
 
-	if (!rawtext || !*rawtext)
-		goto out;
-	clang_getSpellingLocation(clang_getRangeStart(clang_Cursor_getCommentRange(c)), NULL, &line,
-				  NULL, &off);
-	if (seen_before(ctx, off))
-		goto out;
+	if (!rawtext || !*rawtext || seen_before(ctx, off))
+		return 0;
 	err = strip_markers(rawtext, &text);
 	if (err)
 		goto out;
@@ -389,6 +390,143 @@ static int handle_comment(struct doc_ctx *ctx, CXCursor c, cJSON *parent, const 
 out:
 	cJSON_Delete(entry);
 	sb_free(&text);
+	return err;
+}
+
+static bool is_doc_comment(const char *s)
+{
+	if (!strncmp(s, "///", 3))
+		return s[3] != '/';
+	if (!strncmp(s, "/**", 3))
+		return s[3] != '*' && s[3] != '/';
+	return !strncmp(s, "//!", 3) || !strncmp(s, "/*!", 3);
+}
+
+/*
+ * clang attaches no comment to a declaration whose name comes from a macro argument, as in
+ * "int BPF_PROG(handle_exit, ...)". For those, take the doc comments that libclang's lexer
+ * finds between the previous declaration and this one, as clang would: the last run of doc
+ * comments on adjacent lines, with no ';', '{', '}' or '#' after it (SEC("...") may follow).
+ */
+/* A comment token that is documentation. */
+static bool is_doc_token(CXTranslationUnit tu, CXToken tok)
+{
+	CXString sp;
+	bool doc;
+
+	if (clang_getTokenKind(tok) != CXToken_Comment)
+		return false;
+	sp = clang_getTokenSpelling(tu, tok);
+	doc = clang_getCString(sp) && is_doc_comment(clang_getCString(sp));
+	clang_disposeString(sp);
+	return doc;
+}
+
+/* A token that ends the search for a declaration's comment, as in clang's own rule. */
+static bool is_separator_token(CXTranslationUnit tu, CXToken tok)
+{
+	CXString sp;
+	const char *t;
+	bool sep;
+
+	if (clang_getTokenKind(tok) != CXToken_Punctuation)
+		return false;
+	sp = clang_getTokenSpelling(tu, tok);
+	t = clang_getCString(sp);
+	sep = t && (!strcmp(t, ";") || !strcmp(t, "{") || !strcmp(t, "}") || !strcmp(t, "#"));
+	clang_disposeString(sp);
+	return sep;
+}
+
+static unsigned int token_line(CXTranslationUnit tu, CXToken tok, bool end)
+{
+	CXSourceRange r = clang_getTokenExtent(tu, tok);
+	unsigned int line = 0;
+
+	clang_getExpansionLocation(end ? clang_getRangeEnd(r) : clang_getRangeStart(r), NULL, &line,
+				   NULL, NULL);
+	return line;
+}
+
+static int handle_macro_decl(struct doc_ctx *ctx, CXCursor c, cJSON *parent, const char *name)
+{
+	CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
+	struct strbuf raw = STRBUF_INIT;
+	unsigned int off, n = 0, first, last, line = 0, first_off = 0;
+	CXToken *toks = NULL;
+	CXFile file = NULL;
+	int i, err = 0;
+
+	clang_getExpansionLocation(clang_getRangeStart(clang_getCursorExtent(c)), &file, NULL, NULL,
+				   &off);
+	if (!file || off <= ctx->prev_end)
+		return 0;
+	clang_tokenize(tu,
+		       clang_getRange(clang_getLocationForOffset(tu, file, ctx->prev_end),
+				      clang_getLocationForOffset(tu, file, off)),
+		       &toks, &n);
+	/* the last comment before the declaration, unless a separator comes after it */
+	for (i = (int)n - 1; i >= 0; i--)
+		if (clang_getTokenKind(toks[i]) == CXToken_Comment ||
+		    is_separator_token(tu, toks[i]))
+			break;
+	if (i < 0 || !is_doc_token(tu, toks[i]))
+		goto out;
+	last = (unsigned int)i;
+	/* with the doc comments on the lines just above it */
+	for (first = last; first > 0; first--)
+		if (!is_doc_token(tu, toks[first - 1]) ||
+		    token_line(tu, toks[first - 1], true) + 1 < token_line(tu, toks[first], false))
+			break;
+	clang_getExpansionLocation(clang_getTokenLocation(tu, toks[first]), NULL, &line, NULL,
+				   &first_off);
+	for (unsigned int k = first; k <= last && !err; k++) {
+		CXString sp = clang_getTokenSpelling(tu, toks[k]);
+
+		if (k > first)
+			err = sb_addc(&raw, '\n');
+		if (!err)
+			err = sb_adds(&raw, clang_getCString(sp) ? clang_getCString(sp) : "");
+		clang_disposeString(sp);
+	}
+	if (!err)
+		err = handle_raw(ctx, sb_str(&raw), line, first_off, parent, name);
+out:
+	sb_free(&raw);
+	if (toks)
+		clang_disposeTokens(tu, toks, n);
+	return err;
+}
+
+/* True when the cursor's name is spelled inside a macro invocation. */
+static bool name_from_macro(CXCursor c)
+{
+	CXSourceLocation loc = clang_getCursorLocation(c);
+	unsigned int exp_off, spell_off;
+	CXFile exp_file, spell_file;
+
+	clang_getExpansionLocation(loc, &exp_file, NULL, NULL, &exp_off);
+	clang_getSpellingLocation(loc, &spell_file, NULL, NULL, &spell_off);
+	return !clang_File_isEqual(exp_file, spell_file) || exp_off != spell_off;
+}
+
+/* Read the doc comment of cursor c (if any) into parent[name] (name NULL: into parent). */
+static int handle_comment(struct doc_ctx *ctx, CXCursor c, cJSON *parent, const char *name)
+{
+	CXString raw = clang_Cursor_getRawCommentText(c);
+	const char *rawtext = clang_getCString(raw);
+	unsigned int line = 0, off = 0;
+	int err;
+
+	if (rawtext && *rawtext) {
+		clang_getSpellingLocation(clang_getRangeStart(clang_Cursor_getCommentRange(c)),
+					  NULL, &line, NULL, &off);
+		err = handle_raw(ctx, rawtext, line, off, parent, name);
+	} else if (name_from_macro(c)) {
+		err = handle_macro_decl(ctx, c, parent, name);
+	} else {
+		err = 0;
+	}
 	clang_disposeString(raw);
 	return err;
 }
@@ -416,40 +554,52 @@ static int handle_var(struct doc_ctx *ctx, CXCursor c, const char *name)
 {
 	CXType t = clang_getCanonicalType(clang_getCursorType(c));
 	struct attr_scan scan = {0};
-	CXString raw;
-	bool has_comment;
-	int err;
+	cJSON *parent;
+	int err = 0;
 
 	if (!strcmp(name, "LICENSE"))
 		return handle_comment(ctx, c, ctx->doc, NULL);
 
 	clang_visitChildren(c, scan_var, &scan);
 	/* A map: a non-const struct variable placed in a section, SEC(".maps") or SEC("maps"). */
-	if (t.kind == CXType_Record && !clang_isConstQualifiedType(t) && scan.has_attr) {
-		raw = clang_Cursor_getRawCommentText(c);
-		has_comment = clang_getCString(raw) && *clang_getCString(raw);
-		clang_disposeString(raw);
-		/* "/// doc\n struct { ... } name SEC(".maps");": clang gives the comment to the
-		 * anonymous struct, not to the variable after its closing brace. */
-		if (!has_comment && scan.has_struct)
-			return handle_comment(ctx, scan.inline_struct, ctx->maps, name);
-		return handle_comment(ctx, c, ctx->maps, name);
-	}
-	err = handle_comment(ctx, c, ctx->vars, name);
+	if (t.kind == CXType_Record && !clang_isConstQualifiedType(t) && scan.has_attr)
+		parent = ctx->maps;
+	else
+		parent = ctx->vars;
+	/* "/// doc\n struct { ... } name SEC(".maps");": clang gives the comment above to the
+	 * anonymous struct; the variable itself can only have a trailing "///<" one. */
+	if (scan.has_struct)
+		err = handle_comment(ctx, scan.inline_struct, parent, name);
+	if (!err)
+		err = handle_comment(ctx, c, parent, name);
 	return err;
+}
+
+/* Declared in the source file itself, also when through a macro of another file (libclang's
+ * clang_Location_isFromMainFile() says no for "int BPF_PROG(name, ...)"). */
+static bool in_main_file(struct doc_ctx *ctx, CXCursor c)
+{
+	CXSourceLocation loc = clang_getCursorLocation(c);
+	CXFile file = NULL;
+
+	if (clang_Location_isFromMainFile(loc))
+		return true;
+	clang_getExpansionLocation(loc, &file, NULL, NULL, NULL);
+	return file && ctx->main_file && clang_File_isEqual(file, ctx->main_file);
 }
 
 static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientData data)
 {
 	struct doc_ctx *ctx = data;
 	enum CXCursorKind kind = clang_getCursorKind(c);
+	unsigned int end = 0;
 	CXString name;
 	int err = 0;
 
+	if (!clang_isDeclaration(kind) || !in_main_file(ctx, c))
+		return CXChildVisit_Continue;
 	if (kind != CXCursor_VarDecl && kind != CXCursor_FunctionDecl)
-		return CXChildVisit_Continue;
-	if (!clang_Location_isFromMainFile(clang_getCursorLocation(c)))
-		return CXChildVisit_Continue;
+		goto next;
 	name = clang_getCursorSpelling(c);
 	if (clang_getCString(name) && *clang_getCString(name)) {
 		if (kind == CXCursor_VarDecl)
@@ -462,41 +612,18 @@ static enum CXChildVisitResult visit_top(CXCursor c, CXCursor parent, CXClientDa
 		ctx->err = err;
 		return CXChildVisit_Break;
 	}
+next:
+	clang_getExpansionLocation(clang_getRangeEnd(clang_getCursorExtent(c)), NULL, NULL, NULL,
+				   &end);
+	if (end > ctx->prev_end)
+		ctx->prev_end = end;
 	return CXChildVisit_Continue;
 }
 
-static int parse_tu(const char *path, const char *const *clang_args, unsigned int options,
-		    CXIndex *index, CXTranslationUnit *tu)
-{
-	int nargs = 0;
-	enum CXErrorCode rc;
-
-	if (access(path, R_OK))
-		return -errno;
-	while (clang_args && clang_args[nargs])
-		nargs++;
-	*index = clang_createIndex(0, 0);
-	if (!*index)
-		return -ENOMEM;
-	rc = clang_parseTranslationUnit2(*index, path, clang_args, nargs, NULL, 0,
-					 options | CXTranslationUnit_KeepGoing, tu);
-	if (rc != CXError_Success) {
-		fprintf(stderr, "ecc: libclang could not parse %s (error %d); check the -a flags\n",
-			path, (int)rc);
-		clang_disposeIndex(*index);
-		*index = NULL;
-		*tu = NULL;
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int ecc_doc_parse(const char *src_path, const char *const *clang_args, bool strict_json,
-		  struct cJSON **annotations)
+int ecc_doc_from_tu(CXTranslationUnit tu, const char *src_path, bool strict_json,
+		    struct cJSON **annotations)
 {
 	struct doc_ctx ctx = {.src_path = src_path, .strict = strict_json};
-	CXIndex index = NULL;
-	CXTranslationUnit tu = NULL;
 	cJSON *root;
 	int err;
 
@@ -512,18 +639,8 @@ int ecc_doc_parse(const char *src_path, const char *const *clang_args, bool stri
 		cJSON_Delete(root);
 		return -ENOMEM;
 	}
-
-	err = parse_tu(src_path, clang_args,
-		       CXTranslationUnit_DetailedPreprocessingRecord |
-			       CXTranslationUnit_SkipFunctionBodies,
-		       &index, &tu);
-	if (err) {
-		cJSON_Delete(root);
-		return err;
-	}
+	ctx.main_file = clang_getFile(tu, src_path);
 	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_top, &ctx);
-	clang_disposeTranslationUnit(tu);
-	clang_disposeIndex(index);
 	free(ctx.seen);
 
 	err = ctx.err;
@@ -535,4 +652,20 @@ int ecc_doc_parse(const char *src_path, const char *const *clang_args, bool stri
 	}
 	*annotations = root;
 	return 0;
+}
+
+int ecc_doc_parse(const char *src_path, const char *const *clang_args, bool strict_json,
+		  struct cJSON **annotations)
+{
+	CXIndex index;
+	CXTranslationUnit tu;
+	int err;
+
+	*annotations = NULL;
+	err = ecc_tu_open(src_path, clang_args, &index, &tu);
+	if (err)
+		return err;
+	err = ecc_doc_from_tu(tu, src_path, strict_json, annotations);
+	ecc_tu_close(index, tu);
+	return err;
 }

@@ -7,6 +7,7 @@
  *   objinfo.c   read the object with libbpf -> meta.bpf_skel, export_types, type text
  *   doc.c       libclang: doc comments -> annotations         (ecc frontend)
  *   infer.c     libclang: export-type inference, header structs (ecc frontend)
+ *   frontend.c  one libclang parse for all three of them         (ecc frontend)
  */
 #ifndef EUNOMIA_ECC_ECC_H
 #define EUNOMIA_ECC_ECC_H
@@ -50,6 +51,20 @@ int ecc_infer_export_types(const char *src_path, const char *const *clang_args,
 int ecc_header_structs(const char *header_path, const char *const *clang_args,
 		       struct cJSON **names);
 
+/*
+ * ecc_doc_parse(), ecc_infer_export_types() and ecc_header_structs() from ONE libclang parse
+ * of the source (the slow part when it includes vmlinux.h). The header's structs are taken
+ * from the same parse when the source includes header_path, else the header is parsed on its
+ * own. header_path may be NULL (then *header_structs is left NULL; header_structs may be NULL
+ * too). Results as from the three functions; all NULL on error (-errno; -EINVAL: libclang
+ * failed or, with strict_json, a bad annotation, both reported on stderr). Creates its own
+ * libclang index: safe on a thread of its own while the main thread runs clang, as long as no
+ * other thread uses cJSON's parser meanwhile (cJSON_GetErrorPtr() is global).
+ */
+int ecc_frontend_parse(const char *src_path, const char *header_path,
+		       const char *const *clang_args, bool strict_json, struct cJSON **annotations,
+		       struct cJSON **export_pairs, struct cJSON **header_structs);
+
 /* C type text for a BTF type, qualifiers stripped: "int", "unsigned long long", "pid_t",
  * "char[16]", "struct event", "enum state", "u8[6][2]", "void *". Writes into buf. */
 int ecc_btf_type_text(const struct btf *btf, unsigned int type_id, char *buf, size_t size);
@@ -57,18 +72,18 @@ int ecc_btf_type_text(const struct btf *btf, unsigned int type_id, char *buf, si
 /* ---- The driver: main.c (CLI, output files), compile.c, vmlinux.c, objinfo.c ---- */
 
 struct ecc_opts {
-	const char *src;           /* SRC.bpf.c */
-	const char *header;        /* explicit header, or NULL: <name>.h beside the source if any */
-	const char *out_dir;       /* NULL: beside the source */
-	const char *clang;         /* NULL: $CLANG, else "clang" */
+	const char *src;	   /* SRC.bpf.c */
+	const char *header;	   /* explicit header, or NULL: <name>.h beside the source if any */
+	const char *out_dir;	   /* NULL: beside the source */
+	const char *clang;	   /* NULL: $CLANG, else "clang" */
 	const char *const *cflags; /* extra clang flags (-a), NULL-terminated; may be NULL */
-	const char *btf_path;      /* NULL: $ECC_VMLINUX_BTF, else /sys/kernel/btf/vmlinux */
-	bool verbose;              /* print the clang command line and cache decisions */
+	const char *btf_path;	   /* NULL: $ECC_VMLINUX_BTF, else /sys/kernel/btf/vmlinux */
+	bool verbose;		   /* print the clang command line and cache decisions */
 };
 
 struct ecc_result {
-	char *name;         /* "foo" for foo.bpf.c */
-	char *obj_path;     /* <out>/foo.bpf.o */
+	char *name;	    /* "foo" for foo.bpf.c */
+	char *obj_path;	    /* <out>/foo.bpf.o */
 	struct cJSON *meta; /* the package's "meta" */
 };
 

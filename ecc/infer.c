@@ -15,51 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ecc/ecc.h"
+#include "ecc/frontend.h"
 
 struct infer_ctx {
 	cJSON *out;
 	CXType ret_type; /* result type of the function being walked */
+	CXFile file;	 /* header structs: the header, NULL for the main file */
 	int err;
 };
-
-static int parse_tu(const char *path, const char *const *clang_args, unsigned int options,
-		    CXIndex *index, CXTranslationUnit *tu)
-{
-	int nargs = 0;
-	enum CXErrorCode rc;
-
-	*index = NULL;
-	*tu = NULL;
-	if (access(path, R_OK))
-		return -errno;
-	while (clang_args && clang_args[nargs])
-		nargs++;
-	*index = clang_createIndex(0, 0);
-	if (!*index)
-		return -ENOMEM;
-	rc = clang_parseTranslationUnit2(*index, path, clang_args, nargs, NULL, 0,
-					 options | CXTranslationUnit_KeepGoing, tu);
-	if (rc != CXError_Success) {
-		fprintf(stderr, "ecc: libclang could not parse %s (error %d); check the -a flags\n",
-			path, (int)rc);
-		clang_disposeIndex(*index);
-		*index = NULL;
-		*tu = NULL;
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static void dispose_tu(CXIndex index, CXTranslationUnit tu)
-{
-	if (tu)
-		clang_disposeTranslationUnit(tu);
-	if (index)
-		clang_disposeIndex(index);
-}
 
 struct expr_children {
 	CXCursor c[2];
@@ -313,31 +278,53 @@ static enum CXChildVisitResult visit_functions(CXCursor c, CXCursor parent, CXCl
 	return ctx->err ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
-int ecc_infer_export_types(const char *src_path, const char *const *clang_args,
-			   struct cJSON **pairs)
+int ecc_infer_from_tu(CXTranslationUnit tu, struct cJSON **pairs)
 {
-	struct infer_ctx ctx = {.out = NULL};
-	CXIndex index;
-	CXTranslationUnit tu;
-	int err;
+	struct infer_ctx ctx = {.out = cJSON_CreateArray()};
 
 	*pairs = NULL;
-	err = parse_tu(src_path, clang_args, CXTranslationUnit_None, &index, &tu);
-	if (err)
-		return err;
-	ctx.out = cJSON_CreateArray();
-	if (!ctx.out) {
-		dispose_tu(index, tu);
+	if (!ctx.out)
 		return -ENOMEM;
-	}
 	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_functions, &ctx);
-	dispose_tu(index, tu);
 	if (ctx.err) {
 		cJSON_Delete(ctx.out);
 		return ctx.err;
 	}
 	*pairs = ctx.out;
 	return 0;
+}
+
+int ecc_infer_export_types(const char *src_path, const char *const *clang_args,
+			   struct cJSON **pairs)
+{
+	CXIndex index;
+	CXTranslationUnit tu;
+	int err;
+
+	*pairs = NULL;
+	err = ecc_tu_open(src_path, clang_args, &index, &tu);
+	if (err)
+		return err;
+	err = ecc_infer_from_tu(tu, pairs);
+	ecc_tu_close(index, tu);
+	return err;
+}
+
+/*
+ * A location written in file itself, not in a macro expansion: what
+ * clang_Location_isFromMainFile() says for the main file, for any file of the TU.
+ */
+static bool written_in(CXFile file, CXSourceLocation loc)
+{
+	unsigned int exp_off, spell_off;
+	CXFile exp_file, spell_file;
+
+	if (!file)
+		return clang_Location_isFromMainFile(loc);
+	clang_getExpansionLocation(loc, &exp_file, NULL, NULL, &exp_off);
+	clang_getSpellingLocation(loc, &spell_file, NULL, NULL, &spell_off);
+	return exp_file && clang_File_isEqual(exp_file, file) &&
+	       clang_File_isEqual(exp_file, spell_file) && exp_off == spell_off;
 }
 
 /* Struct definitions located in the header itself, nested ones included (C gives them file
@@ -353,7 +340,7 @@ static enum CXChildVisitResult visit_structs(CXCursor c, CXCursor parent, CXClie
 
 	if (k != CXCursor_StructDecl && k != CXCursor_UnionDecl && k != CXCursor_TypedefDecl)
 		return CXChildVisit_Continue;
-	if (!clang_Location_isFromMainFile(clang_getCursorLocation(c)))
+	if (!written_in(ctx->file, clang_getCursorLocation(c)))
 		return CXChildVisit_Continue;
 	if (k == CXCursor_StructDecl && clang_isCursorDefinition(c)) {
 		s = clang_getCursorSpelling(c);
@@ -372,28 +359,33 @@ static enum CXChildVisitResult visit_structs(CXCursor c, CXCursor parent, CXClie
 	return ctx->err ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
-int ecc_header_structs(const char *header_path, const char *const *clang_args, struct cJSON **names)
+int ecc_structs_from_tu(CXTranslationUnit tu, CXFile file, struct cJSON **names)
 {
-	struct infer_ctx ctx = {.out = NULL};
-	CXIndex index;
-	CXTranslationUnit tu;
-	int err;
+	struct infer_ctx ctx = {.out = cJSON_CreateArray(), .file = file};
 
 	*names = NULL;
-	err = parse_tu(header_path, clang_args, CXTranslationUnit_SkipFunctionBodies, &index, &tu);
-	if (err)
-		return err;
-	ctx.out = cJSON_CreateArray();
-	if (!ctx.out) {
-		dispose_tu(index, tu);
+	if (!ctx.out)
 		return -ENOMEM;
-	}
 	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_structs, &ctx);
-	dispose_tu(index, tu);
 	if (ctx.err) {
 		cJSON_Delete(ctx.out);
 		return ctx.err;
 	}
 	*names = ctx.out;
 	return 0;
+}
+
+int ecc_header_structs(const char *header_path, const char *const *clang_args, struct cJSON **names)
+{
+	CXIndex index;
+	CXTranslationUnit tu;
+	int err;
+
+	*names = NULL;
+	err = ecc_tu_open(header_path, clang_args, &index, &tu);
+	if (err)
+		return err;
+	err = ecc_structs_from_tu(tu, NULL, names);
+	ecc_tu_close(index, tu);
+	return err;
 }

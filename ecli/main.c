@@ -63,7 +63,8 @@ static int do_help(int argc, char **argv)
 	const struct cmd *c;
 	char *hargv[] = {NULL, "--help", NULL};
 
-	if (argc < 2 || !strcmp(argv[1], "help")) {
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return ECLI_EXIT_OK;
 	}
@@ -78,6 +79,14 @@ static int do_help(int argc, char **argv)
 
 static int do_version(int argc, char **argv)
 {
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("Usage: ecli version\n\nPrint the versions of ecli and libeunomia.\n");
+		return ECLI_EXIT_OK;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "ecli version: unexpected argument '%s'\n", argv[1]);
+		return ECLI_EXIT_USAGE;
+	}
 	printf("ecli %s (libeunomia %s)\n", EUNOMIA_VERSION, eunomia_version());
 	return ECLI_EXIT_OK;
 }

@@ -94,8 +94,8 @@ static int parse_int(const char *opt, const char *s, long min, long max, long *o
 	errno = 0;
 	v = strtol(s, &end, 0);
 	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "ecli run: %s expects an integer in [%ld, %ld], got '%s'\n", opt, min,
-			max, s);
+		fprintf(stderr, "ecli run: %s expects an integer in [%ld, %ld], got '%s'\n", opt,
+			min, max, s);
 		return -1;
 	}
 	*out = v;
@@ -105,8 +105,8 @@ static int parse_int(const char *opt, const char *s, long min, long max, long *o
 int ecli_run_package(struct eunomia_package *pkg, int argc, char **argv)
 {
 	EUNOMIA_OPTS(runner, ro, .print = print_cb, .verbose = cfg.verbose, .format = cfg.format,
-		     .out = stdout, .btf_path = cfg.btf, .ifname = cfg.ifname, .ifindex = cfg.ifindex,
-		     .uprobe_binary = cfg.uprobe_binary, .pid = cfg.pid,
+		     .out = stdout, .btf_path = cfg.btf, .ifname = cfg.ifname,
+		     .ifindex = cfg.ifindex, .uprobe_binary = cfg.uprobe_binary, .pid = cfg.pid,
 		     .cgroup_path = cfg.cgroup_path, .perf_freq = cfg.freq, .only_progs = cfg.only,
 		     .disable_progs = cfg.disable, .default_max_entries = cfg.max_entries,
 		     .strict = cfg.strict, .duration_ms = cfg.duration_ms);
@@ -298,7 +298,8 @@ int do_run(int argc, char **argv)
 			run_help(stdout);
 			return ECLI_EXIT_OK;
 		case ':':
-			fprintf(stderr, "ecli run: option '%s' needs a value; see `ecli run --help`\n",
+			fprintf(stderr,
+				"ecli run: option '%s' needs a value; see `ecli run --help`\n",
 				argv[optind - 1]);
 			return ECLI_EXIT_USAGE;
 		default:
@@ -316,7 +317,8 @@ int do_run(int argc, char **argv)
 	po.sha256 = cfg.sha256;
 	pkg = eunomia_package__open(loc, &po);
 	if (!pkg) {
-		fprintf(stderr, "ecli: cannot open package '%s': %s\n", loc, eunomia_strerror(errno));
+		fprintf(stderr, "ecli: cannot open package '%s': %s\n", loc,
+			eunomia_strerror(errno));
 		return ECLI_EXIT_FAIL;
 	}
 	/* tool argv: the tool name, then every argument after the package */

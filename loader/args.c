@@ -802,6 +802,18 @@ int eunomia_runner__set_arg(struct eunomia_runner *r, const char *name, const ch
 	return set_value(r, a, value);
 }
 
+/* True if every character of s is the short name of a bool switch. */
+static bool short_cluster(struct eunomia_runner *r, const char *s)
+{
+	for (; *s; s++) {
+		struct eun_arg *a = find_short(r, *s);
+
+		if (!a || !a->info.is_bool)
+			return false;
+	}
+	return true;
+}
+
 static void suggest(struct eunomia_runner *r, const char *opt)
 {
 	const char *prog = r->pkg ? eunomia_package__name(r->pkg) : "the tool";
@@ -888,6 +900,18 @@ int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
 
 				suggest(r, opt);
 				return -EUNOMIA_ERR_ARG;
+			}
+			if (a->info.is_bool && arg[2] && arg[2] != '=' &&
+			    short_cluster(r, arg + 1)) {
+				/* "-xP": several switches at once */
+				const char *c;
+
+				for (c = arg + 1; *c; c++) {
+					err = set_value(r, find_short(r, *c), "true");
+					if (err)
+						return err;
+				}
+				continue;
 			}
 			if (arg[2])
 				value = arg[2] == '=' ? arg + 3 : arg + 2;

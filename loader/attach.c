@@ -23,8 +23,8 @@
 
 #include "loader/internal.h"
 
-#define TRACEFS "/sys/kernel/tracing"
-#define DEFAULT_CGROUP "/sys/fs/cgroup/unified"
+#define TRACEFS		  "/sys/kernel/tracing"
+#define DEFAULT_CGROUP	  "/sys/fs/cgroup/unified"
 #define DEFAULT_PERF_FREQ 49
 
 /* Attach outcome besides 0 / -errno: the program was deliberately not attached. */
@@ -92,7 +92,8 @@ static int pick_ifindex(struct attach_ctx *c, int meta_ifindex, int *ifindex)
 	if (o->ifname && *o->ifname) {
 		*ifindex = (int)if_nametoindex(o->ifname);
 		if (!*ifindex) {
-			eun_warn(&c->r->log, "prog '%s': no network interface '%s' (%s); check `ip link`",
+			eun_warn(&c->r->log,
+				 "prog '%s': no network interface '%s' (%s); check `ip link`",
 				 c->name, o->ifname, strerror(errno));
 			return -ENODEV;
 		}
@@ -289,8 +290,8 @@ static int attach_uprobe(struct attach_ctx *c)
 	binary = r->opts.uprobe_binary && *r->opts.uprobe_binary ? r->opts.uprobe_binary : path;
 	if (!*binary) {
 		eun_warn(&r->log,
-			 "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH", c->name,
-			 c->sec);
+			 "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH",
+			 c->name, c->sec);
 		return -EINVAL;
 	}
 	if (!*func && !off) {
@@ -326,9 +327,8 @@ static int attach_usdt(struct attach_ctx *c)
 	snprintf(spec, sizeof(spec), "%s", c->sec[4] == '/' ? c->sec + 5 : "");
 	name = strrchr(spec, ':');
 	if (!name) {
-		eun_warn(&r->log,
-			 "prog '%s' (%s): usdt sections are usdt/BINARY:PROVIDER:NAME", c->name,
-			 c->sec);
+		eun_warn(&r->log, "prog '%s' (%s): usdt sections are usdt/BINARY:PROVIDER:NAME",
+			 c->name, c->sec);
 		return -EINVAL;
 	}
 	*name++ = '\0';
@@ -344,7 +344,8 @@ static int attach_usdt(struct attach_ctx *c)
 	}
 	binary = r->opts.uprobe_binary && *r->opts.uprobe_binary ? r->opts.uprobe_binary : spec;
 	if (!*binary) {
-		eun_warn(&r->log, "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH",
+		eun_warn(&r->log,
+			 "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH",
 			 c->name, c->sec);
 		return -EINVAL;
 	}
@@ -363,16 +364,18 @@ static int attach_usdt(struct attach_ctx *c)
 
 static int attach_cgroup(struct attach_ctx *c)
 {
-	const char *path = c->r->opts.cgroup_path && *c->r->opts.cgroup_path ? c->r->opts.cgroup_path
-									       : DEFAULT_CGROUP;
+	const char *path = c->r->opts.cgroup_path && *c->r->opts.cgroup_path
+				   ? c->r->opts.cgroup_path
+				   : DEFAULT_CGROUP;
 	struct bpf_link *link;
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		eun_warn(&c->r->log, "prog '%s': cannot open cgroup %s: %s; pass --cgroup PATH of a "
-				     "cgroup2 directory",
+		eun_warn(&c->r->log,
+			 "prog '%s': cannot open cgroup %s: %s; pass --cgroup PATH of a "
+			 "cgroup2 directory",
 			 c->name, path, strerror(-err));
 		return err;
 	}
@@ -507,7 +510,8 @@ int eun_attach__all(struct eunomia_runner *r)
 	struct bpf_program *prog;
 	int attached = 0, failed = 0, skipped = 0, err = 0;
 
-	bpf_object__for_each_program(prog, r->obj) {
+	bpf_object__for_each_program(prog, r->obj)
+	{
 		struct attach_ctx c = {
 			.r = r,
 			.prog = prog,
@@ -547,8 +551,9 @@ int eun_attach__all(struct eunomia_runner *r)
 		return -EUNOMIA_ERR_ATTACH;
 	}
 	if (failed)
-		eun_warn(&r->log, "%d program(s) not attached; running with the other %d (--strict "
-				  "makes this fatal)",
+		eun_warn(&r->log,
+			 "%d program(s) not attached; running with the other %d (--strict "
+			 "makes this fatal)",
 			 failed, attached);
 	return attached;
 }

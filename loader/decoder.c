@@ -420,13 +420,13 @@ static int dump_bitfield(struct dec *d, uint32_t id, size_t off, unsigned int bi
 
 		for (i = 0; i < n && !name; i++) {
 			uint64_t ev = btf_is_enum(t) ? (uint64_t)(int64_t)btf_enum(t)[i].val
-						    : btf_enum64_value(btf_enum64(t) + i);
+						     : btf_enum64_value(btf_enum64(t) + i);
 			if (btf_is_enum(t) && !is_signed)
 				ev = (uint32_t)btf_enum(t)[i].val;
 			if (ev == (uint64_t)v)
-				name = btf__name_by_offset(d->btf, btf_is_enum(t)
-									   ? btf_enum(t)[i].name_off
-									   : btf_enum64(t)[i].name_off);
+				name = btf__name_by_offset(
+					d->btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
+							       : btf_enum64(t)[i].name_off);
 		}
 		return d->ops->enumval(d, name, (int64_t)v, (uint64_t)v, is_signed);
 	}
@@ -555,7 +555,7 @@ static int dump_array(struct dec *d, const struct btf_type *t, size_t off)
 			avail = n;
 		if (!avail && n)
 			return d->ops->missing(d);
-		len = strnlen((const char *)s, avail);
+		len = avail ? strnlen((const char *)s, avail) : 0;
 		return d->ops->string(d, s, len);
 	}
 	err = d->ops->begin(d, false);
@@ -667,8 +667,7 @@ static void dec_init(struct dec *d, const struct btf *btf, const void *data, siz
 	d->size = data ? size : 0;
 }
 
-int eun_dec_json(struct jsonw *w, const struct btf *btf, uint32_t id, const void *data,
-		 size_t size)
+int eun_dec_json(struct jsonw *w, const struct btf *btf, uint32_t id, const void *data, size_t size)
 {
 	struct dec d;
 	int err;

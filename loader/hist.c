@@ -59,8 +59,8 @@ int eun_hist_log2(struct strbuf *sb, const uint64_t *vals, size_t n, const char 
 		high = i == 63 ? UINT64_MAX : (1ull << (i + 1)) - 1;
 		if (low == high)
 			low -= 1;
-		err = sb_addf(sb, "%*llu -> %-*llu : %-8llu |", width, (unsigned long long)low, width,
-			      (unsigned long long)high, (unsigned long long)vals[i]);
+		err = sb_addf(sb, "%*llu -> %-*llu : %-8llu |", width, (unsigned long long)low,
+			      width, (unsigned long long)high, (unsigned long long)vals[i]);
 		if (!err)
 			err = stars(sb, vals[i], max, nstars);
 		if (!err)
@@ -242,7 +242,7 @@ static int read_map(const struct bpf_map *map, const struct btf *btf, struct kv_
 		}
 		kv->n++;
 	} while (kv->n < lim && !bpf_map_get_next_key(fd, key, next));
-	if (kv->n >= lim)
+	if (kv->n >= lim && lim == EUN_SAMPLE_MAX_ENTRIES && !bpf_map_get_next_key(fd, key, next))
 		eun_warn(log, "map '%s': printing only the first %zu entries", bpf_map__name(map),
 			 lim);
 out:
@@ -323,8 +323,8 @@ static int key_cmp(const void *a, const void *b, void *arg)
 /* ---- histogram entries ---- */
 
 /* Locate the slots array of a value: member "slots" or the value itself. */
-static int find_slots(const struct btf *btf, uint32_t vid, size_t *off, size_t *nslots,
-		      size_t *esz, uint32_t *slots_member)
+static int find_slots(const struct btf *btf, uint32_t vid, size_t *off, size_t *nslots, size_t *esz,
+		      uint32_t *slots_member)
 {
 	const struct btf_type *t;
 	const struct btf_array *a;
@@ -357,7 +357,8 @@ static int find_slots(const struct btf *btf, uint32_t vid, size_t *off, size_t *
 	if (!t || !btf_is_array(t))
 		return -ENOENT;
 	a = btf_array(t);
-	if (!eun_btf_int_info(btf, a->type, &sz, &sgn) || (sz != 1 && sz != 2 && sz != 4 && sz != 8))
+	if (!eun_btf_int_info(btf, a->type, &sz, &sgn) ||
+	    (sz != 1 && sz != 2 && sz != 4 && sz != 8))
 		return -ENOENT;
 	*nslots = a->nelems;
 	*esz = sz;
@@ -508,8 +509,10 @@ int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, cons
 	qsort_r(order, kv.n, sizeof(*order), key_cmp, &sc);
 
 	if (!as_kv && find_slots(btf, vid, &soff, &nslots, &esz, &skip)) {
-		eun_warn(log, "sampled map '%s': its value has no 'slots' array of integers, so it is printed as a table, not a histogram; declare the value as a struct with 'slots' or as an integer array",
-			 bpf_map__name(map));
+		eun_warn(
+			log,
+			"sampled map '%s': its value has no 'slots' array of integers, so it is printed as a table, not a histogram; declare the value as a struct with 'slots' or as an integer array",
+			bpf_map__name(map));
 		as_kv = true;
 	}
 	if (fmt != EUNOMIA_FMT_JSON && as_kv && kv.n) {

@@ -214,7 +214,7 @@ static int check_elem(struct mctx *c, const cJSON *e, const char *epath)
 
 static int parse_var(struct mctx *c, const cJSON *e, const char *p, struct eun_var *v)
 {
-	const cJSON *ca;
+	const cJSON *ca = NULL;
 	char *s = NULL;
 	int ret;
 

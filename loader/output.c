@@ -6,8 +6,9 @@
  *
  * Plain mode prints the column header of an export type once, before the first event of that
  * type; with several export maps of different types each type gets its header once, before its
- * first row (rows are not prefixed, and headers are not repeated when types interleave). Records of maps without an export type (a package with no
- * export_types) are printed as hex: "HH:MM:SS <map> <size> <hex>" in plain/raw mode and
+ * first row (rows are not prefixed, and headers are not repeated when types interleave). Records of
+ * maps without an export type (a package with no export_types) are printed as hex: "HH:MM:SS <map>
+ * <size> <hex>" in plain/raw mode and
  * {"map":…,"size":…,"data":"<hex>"} in JSON mode.
  */
 #include <errno.h>
@@ -53,8 +54,8 @@ struct eun_output {
 	struct eun_sampled *samples;
 	size_t nr_samples;
 	uint64_t lost;
-	int cb_err;           /* first error from a record callback */
-	int count;            /* records handled during the current poll */
+	int cb_err; /* first error from a record callback */
+	int count;  /* records handled during the current poll */
 	struct strbuf line;
 };
 
@@ -131,16 +132,19 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 	struct eun_output *o = s->o;
 	enum eunomia_format fmt = o->r->opts.format;
 	struct strbuf *sb = &o->line;
-	char ts[16];
+	char ts[16] = "";
 	int err = 0;
 
 	if (o->cb_err)
 		return o->cb_err;
-	eun_timestr(ts, sizeof(ts));
+	if (fmt != EUNOMIA_FMT_JSON)
+		eun_timestr(ts, sizeof(ts));
 	sb_reset(sb);
 	if (!s->type_id && fmt == EUNOMIA_FMT_JSON) {
+		struct strbuf hex = STRBUF_INIT;
 		struct jsonw w;
 
+		err = eun_dec_hex(&hex, data, size);
 		jsonw_init(&w, sb);
 		jsonw_start_object(&w);
 		jsonw_key(&w, "map");
@@ -148,12 +152,11 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 		jsonw_key(&w, "size");
 		jsonw_u64(&w, size);
 		jsonw_key(&w, "data");
-		jsonw_raw(&w, "\"");
-		err = jsonw_error(&w);
+		jsonw_string_len(&w, sb_str(&hex), hex.len);
+		jsonw_end_object(&w);
 		if (!err)
-			err = eun_dec_hex(sb, data, size);
-		if (!err)
-			err = sb_adds(sb, "\"}");
+			err = jsonw_error(&w);
+		sb_free(&hex);
 	} else if (!s->type_id || fmt == EUNOMIA_FMT_RAW) {
 		err = eun_dec_event(sb, EUNOMIA_FMT_RAW, o->btf, 0, data, size, ts, s->map_name);
 	} else {
@@ -165,12 +168,11 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 			sb_reset(sb);
 		}
 		if (!err)
-			err = eun_dec_event(sb, fmt, o->btf, s->type_id, data, size, ts, s->map_name);
+			err = eun_dec_event(sb, fmt, o->btf, s->type_id, data, size, ts,
+					    s->map_name);
 	}
 	if (!err)
 		err = sink_line(o->r, sb_str(sb), sb->len);
-	if (!err)
-		err = sink_flush(o->r);
 	if (err) {
 		o->cb_err = err;
 		return err;
@@ -194,8 +196,10 @@ static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
 	struct eun_stream *s = ctx;
 
 	s->o->lost += cnt;
-	eun_warn(&s->o->r->log, "lost %llu events on CPU %d (map '%s'); try a larger perf_buffer_pages or a ring buffer",
-		 (unsigned long long)cnt, cpu, s->map_name);
+	eun_warn(
+		&s->o->r->log,
+		"lost %llu events on CPU %d (map '%s'); try a larger perf_buffer_pages or a ring buffer",
+		(unsigned long long)cnt, cpu, s->map_name);
 }
 
 /* ---- set-up ---- */
@@ -218,37 +222,49 @@ static int check_export_type(struct eun_output *o, const struct eun_export_type 
 	const char *bname;
 
 	if (!o->btf) {
-		eun_warn(log, "export type '%s': the BPF object carries no BTF; rebuild the package with ecc (clang -g)",
-			 et->name);
+		eun_warn(
+			log,
+			"export type '%s': the BPF object carries no BTF; rebuild the package with ecc (clang -g)",
+			et->name);
 		return -EUNOMIA_ERR_EXPORT_TYPE;
 	}
 	t = btf__type_by_id(o->btf, et->type_id);
 	if (!t) {
-		eun_warn(log, "export type '%s': type id %u does not exist in the object's BTF (%u types); the package metadata does not match its object, rebuild it with ecc",
-			 et->name, et->type_id, btf__type_cnt(o->btf));
+		eun_warn(
+			log,
+			"export type '%s': type id %u does not exist in the object's BTF (%u types); the package metadata does not match its object, rebuild it with ecc",
+			et->name, et->type_id, btf__type_cnt(o->btf));
 		return -EUNOMIA_ERR_EXPORT_TYPE;
 	}
 	bname = btf__name_by_offset(o->btf, t->name_off);
 	if (!bname)
 		bname = "";
 	if (!btf_is_struct(t) && !btf_is_union(t)) {
-		eun_warn(log, "export type '%s': BTF type %u ('%s') is not a struct; the package metadata does not match its object, rebuild it with ecc",
-			 et->name, et->type_id, bname);
+		eun_warn(
+			log,
+			"export type '%s': BTF type %u ('%s') is not a struct; the package metadata does not match its object, rebuild it with ecc",
+			et->name, et->type_id, bname);
 		return -EUNOMIA_ERR_EXPORT_TYPE;
 	}
 	if (strcmp(bname, et->name) != 0) {
-		eun_warn(log, "export type '%s' does not match BTF type %u, which is 'struct %s'; rebuild the package with ecc",
-			 et->name, et->type_id, bname);
+		eun_warn(
+			log,
+			"export type '%s' does not match BTF type %u, which is 'struct %s'; rebuild the package with ecc",
+			et->name, et->type_id, bname);
 		return -EUNOMIA_ERR_EXPORT_TYPE;
 	}
 	if ((size_t)btf_vlen(t) != et->nr_members) {
-		eun_warn(log, "export type '%s' lists %zu members but BTF 'struct %s' has %u; rebuild the package with ecc",
-			 et->name, et->nr_members, bname, btf_vlen(t));
+		eun_warn(
+			log,
+			"export type '%s' lists %zu members but BTF 'struct %s' has %u; rebuild the package with ecc",
+			et->name, et->nr_members, bname, btf_vlen(t));
 		return -EUNOMIA_ERR_EXPORT_TYPE;
 	}
 	if (t->size == 0 || t->size > EUN_MAX_EVENT_SIZE || (et->size && et->size != t->size)) {
-		eun_warn(log, "export type '%s' has size %u in the metadata but BTF 'struct %s' has size %u; rebuild the package with ecc",
-			 et->name, et->size, bname, t->size);
+		eun_warn(
+			log,
+			"export type '%s' has size %u in the metadata but BTF 'struct %s' has size %u; rebuild the package with ecc",
+			et->name, et->size, bname, t->size);
 		return -EUNOMIA_ERR_EXPORT_TYPE;
 	}
 	return 0;
@@ -269,8 +285,10 @@ static int stream_type(struct eun_output *o, const char *map_name, uint32_t *id)
 			    strcmp(meta->export_types[i].name, mm->export_type) == 0)
 				et = &meta->export_types[i];
 		if (!et) {
-			eun_warn(&o->r->log, "map '%s' exports type '%s', which is not in the package's export_types; rebuild the package with ecc",
-				 map_name, mm->export_type);
+			eun_warn(
+				&o->r->log,
+				"map '%s' exports type '%s', which is not in the package's export_types; rebuild the package with ecc",
+				map_name, mm->export_type);
 			return -EUNOMIA_ERR_EXPORT_TYPE;
 		}
 	} else if (meta->nr_export_types) {
@@ -279,7 +297,8 @@ static int stream_type(struct eun_output *o, const char *map_name, uint32_t *id)
 			eun_debug(&o->r->log, "map '%s' names no export type; decoding it as '%s'",
 				  map_name, et->name);
 	} else {
-		eun_info(&o->r->log, "map '%s': the package has no export types; printing its records as hex",
+		eun_info(&o->r->log,
+			 "map '%s': the package has no export types; printing its records as hex",
 			 map_name);
 		return 0;
 	}
@@ -308,7 +327,8 @@ static size_t perf_pages(struct eun_output *o)
 	while (p * 2 <= (size_t)pages)
 		p *= 2;
 	if (p != (size_t)pages)
-		eun_info(&o->r->log, "perf_buffer_pages %d is not a power of 2; using %zu", pages, p);
+		eun_info(&o->r->log, "perf_buffer_pages %d is not a power of 2; using %zu", pages,
+			 p);
 	return p;
 }
 
@@ -388,16 +408,18 @@ static int setup_samples(struct eun_output *o)
 			continue;
 		map = bpf_object__find_map_by_name(o->r->obj, mm->name);
 		if (!map || bpf_map__fd(map) < 0) {
-			eun_warn(&o->r->log, "sampled map '%s' is not in the loaded object; it will not be printed",
-				 mm->name);
+			eun_warn(
+				&o->r->log,
+				"sampled map '%s' is not in the loaded object; it will not be printed",
+				mm->name);
 			continue;
 		}
 		s = &o->samples[o->nr_samples++];
 		s->meta = mm;
 		s->map = map;
-		s->interval_ns = (uint64_t)(mm->sample.interval_ms > 0 ? mm->sample.interval_ms
-								       : 1000) *
-				 1000000ull;
+		s->interval_ns =
+			(uint64_t)(mm->sample.interval_ms > 0 ? mm->sample.interval_ms : 1000) *
+			1000000ull;
 		s->next_due_ns = now + s->interval_ns;
 	}
 	return 0;
@@ -422,14 +444,14 @@ struct eun_output *eun_output__new(struct eunomia_runner *r)
 		err = -errno;
 		goto fail;
 	}
-	bpf_object__for_each_map(map, r->obj)
-		nmaps++;
+	bpf_object__for_each_map(map, r->obj) nmaps++;
 	o->streams = calloc(nmaps ? nmaps : 1, sizeof(*o->streams));
 	if (!o->streams) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	bpf_object__for_each_map(map, r->obj) {
+	bpf_object__for_each_map(map, r->obj)
+	{
 		err = setup_buffer(o, map);
 		if (err)
 			goto fail;
@@ -506,6 +528,13 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 			err = 0;
 		if (!err)
 			err = o->cb_err;
+	}
+	/* every event handled in this round reaches the reader before we wait again */
+	if (o->count) {
+		int ferr = sink_flush(o->r);
+
+		if (!err)
+			err = ferr;
 	}
 	if (!err)
 		err = print_due_samples(o, eun_now_ns());

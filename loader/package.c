@@ -138,6 +138,25 @@ static int take_tar(struct eunomia_package *pkg, const char *name, struct pkg_ta
 	return 0;
 }
 
+/* What to do about a malformed package. */
+static const char *hint(int ret)
+{
+	switch (-ret) {
+	case EUNOMIA_ERR_PARSE:
+		return " (expected a package.json or package.yaml written by ecc)";
+	case EUNOMIA_ERR_BASE64:
+	case EUNOMIA_ERR_ZLIB:
+	case EUNOMIA_ERR_SIZE:
+		return " (the package is damaged: rebuild it with ecc or fetch it again)";
+	case EUNOMIA_ERR_FIELD:
+		return " (not a valid eunomia package: rebuild it with ecc)";
+	case EUNOMIA_ERR_ARCHIVE:
+		return " (the .tar is damaged: rebuild it with ecc --btfgen)";
+	default:
+		return "";
+	}
+}
+
 static char *tool_name(const char *obj_name)
 {
 	size_t n = strlen(obj_name);
@@ -185,7 +204,7 @@ struct eunomia_package *eunomia_package__open_mem(const void *data, size_t size,
 	if (pkg_is_tar(data, size)) {
 		ret = pkg_tar_read(data, size, o.max_size, &ents, &nents, err, sizeof(err));
 		if (ret) {
-			eun_warn(&pkg->log, "package '%s': %s", name, err);
+			eun_warn(&pkg->log, "package '%s': %s%s", name, err, hint(ret));
 			goto fail;
 		}
 		ret = take_tar(pkg, name, ents, nents, &docent);
@@ -197,18 +216,18 @@ struct eunomia_package *eunomia_package__open_mem(const void *data, size_t size,
 
 	ret = pkg_doc_parse(text ? text : "", tlen, &pkg->doc, err, sizeof(err));
 	if (ret) {
-		eun_warn(&pkg->log, "package '%s': %s", name, err);
+		eun_warn(&pkg->log, "package '%s': %s%s", name, err, hint(ret));
 		goto fail;
 	}
 	ret = pkg_extract_object(pkg->doc, o.max_size, &pkg->elf, &pkg->elf_size, err, sizeof(err));
 	if (ret) {
-		eun_warn(&pkg->log, "package '%s': %s", name, err);
+		eun_warn(&pkg->log, "package '%s': %s%s", name, err, hint(ret));
 		goto fail;
 	}
 	ret = eun_meta__parse(cJSON_GetObjectItemCaseSensitive(pkg->doc, "meta"), &pkg->meta, err,
 			      sizeof(err));
 	if (ret) {
-		eun_warn(&pkg->log, "package '%s': %s", name, err);
+		eun_warn(&pkg->log, "package '%s': %s%s", name, err, hint(ret));
 		goto fail;
 	}
 	pkg->name = tool_name(pkg->meta.obj_name);

@@ -20,10 +20,10 @@
 
 #include "loader/internal.h"
 
-#define DEFAULT_MAX_ENTRIES 10240
-#define DEFAULT_RINGBUF_SIZE (256 * 1024)
+#define DEFAULT_MAX_ENTRIES    10240
+#define DEFAULT_RINGBUF_SIZE   (256 * 1024)
 #define STACK_TRACE_VALUE_SIZE (127 * 8)
-#define VERIFIER_TAIL_LINES 30
+#define VERIFIER_TAIL_LINES    30
 
 uint64_t eun_now_ns(void)
 {
@@ -166,18 +166,20 @@ static int select_btf(struct eunomia_runner *r, const char **custom)
 		return 0;
 	}
 	if (!osr || !*osr)
-		osr = access("/etc/os-release", R_OK) == 0 ? "/etc/os-release" : "/usr/lib/os-release";
+		osr = access("/etc/os-release", R_OK) == 0 ? "/etc/os-release"
+							   : "/usr/lib/os-release";
 	os_release_get(osr, "ID", id, sizeof(id));
 	os_release_get(osr, "VERSION_ID", ver, sizeof(ver));
 	uname(&un);
 	snprintf(rel, sizeof(rel), "%s/%s/%s/%s.btf", id, ver, un.machine, un.release);
 	af = eun_package__archive_find(r->pkg, rel);
 	if (!af) {
-		eun_warn(&r->log,
-			 "no BTF for this kernel: %s is missing and the package's btfhub-archive has "
-			 "no %s (distro '%s' version '%s', arch %s, release %s); set BTF_FILE_PATH "
-			 "to a BTF file for this kernel or rebuild with a matching --btfhub-archive",
-			 kbtf, rel, id, ver, un.machine, un.release);
+		eun_warn(
+			&r->log,
+			"no BTF for this kernel: %s is missing and the package's btfhub-archive has "
+			"no %s (distro '%s' version '%s', arch %s, release %s); set BTF_FILE_PATH "
+			"to a BTF file for this kernel or rebuild with a matching --btfhub-archive",
+			kbtf, rel, id, ver, un.machine, un.release);
 		return -EUNOMIA_ERR_NO_BTF;
 	}
 	fd = mkstemp(tmpl);
@@ -305,7 +307,8 @@ static int check_list(struct eunomia_runner *r, const char *list, const char *wh
 				bpf_object__for_each_program(prog, r->obj)
 					sb_addf(&names, "%s%s", names.len ? ", " : "",
 						bpf_program__name(prog));
-				eun_warn(&r->log, "%s: no program named '%s' in %s; its programs are: %s",
+				eun_warn(&r->log,
+					 "%s: no program named '%s' in %s; its programs are: %s",
 					 what, name, eunomia_package__name(r->pkg), sb_str(&names));
 				sb_free(&names);
 				return -EUNOMIA_ERR_ARG;
@@ -328,20 +331,28 @@ static const struct {
 	const char *class; /* programs of the same class and target are variants */
 	enum variant_kind kind;
 } variant_secs[] = {
-	{"fentry/", "entry", VK_TRAMPOLINE},	  {"fentry.s/", "entry", VK_TRAMPOLINE},
-	{"kprobe/", "entry", VK_KPROBE},	  {"ksyscall/", "entry", VK_KPROBE},
-	{"fexit/", "exit", VK_TRAMPOLINE},	  {"fexit.s/", "exit", VK_TRAMPOLINE},
-	{"kretprobe/", "exit", VK_KPROBE},	  {"kretsyscall/", "exit", VK_KPROBE},
-	{"fmod_ret/", "entry", VK_TRAMPOLINE},	  {"lsm/", "lsm", VK_TRAMPOLINE},
-	{"lsm.s/", "lsm", VK_TRAMPOLINE},	  {"tp_btf/", "tp", VK_TP},
-	{"raw_tp/", "tp", VK_TP},		  {"raw_tracepoint/", "tp", VK_TP},
-	{"tp/", "tp", VK_TP},			  {"tracepoint/", "tp", VK_TP},
+	{"fentry/", "entry", VK_TRAMPOLINE},
+	{"fentry.s/", "entry", VK_TRAMPOLINE},
+	{"kprobe/", "entry", VK_KPROBE},
+	{"ksyscall/", "entry", VK_KPROBE},
+	{"fexit/", "exit", VK_TRAMPOLINE},
+	{"fexit.s/", "exit", VK_TRAMPOLINE},
+	{"kretprobe/", "exit", VK_KPROBE},
+	{"kretsyscall/", "exit", VK_KPROBE},
+	{"fmod_ret/", "entry", VK_TRAMPOLINE},
+	{"lsm/", "lsm", VK_TRAMPOLINE},
+	{"lsm.s/", "lsm", VK_TRAMPOLINE},
+	{"tp_btf/", "tp", VK_TP},
+	{"raw_tp/", "tp", VK_TP},
+	{"raw_tracepoint/", "tp", VK_TP},
+	{"tp/", "tp", VK_TP},
+	{"tracepoint/", "tp", VK_TP},
 };
 
 /* Program-name suffixes that mark variants of one probe: "handle_exit_fentry" etc. */
 static const char *const variant_suffixes[] = {
-	"_fentry", "_fexit", "_kprobe", "_kretprobe", "_tp_btf", "_raw_tp", "_btf",
-	"_tp",	   "_tracepoint", "_lsm",   "_fmod_ret",
+	"_fentry", "_fexit", "_kprobe",	    "_kretprobe", "_tp_btf",   "_raw_tp",
+	"_btf",	   "_tp",    "_tracepoint", "_lsm",	  "_fmod_ret",
 };
 
 static enum variant_kind sec_variant(const char *sec, char *key, size_t keysz, int *idx)
@@ -414,11 +425,11 @@ static bool kprobe_supported(void)
 
 struct prog_info {
 	struct bpf_program *prog;
-	char key[256];  /* section class:target */
+	char key[256];	/* section class:target */
 	char base[256]; /* name-suffix base or "" */
 	enum variant_kind kind;
 	int sec_idx; /* index in variant_secs[] or -1 */
-	int ok; /* 1 supported, 0 not, -1 unknown yet */
+	int ok;	     /* 1 supported, 0 not, -1 unknown yet */
 	int group;
 };
 
@@ -459,16 +470,15 @@ static void select_variants(struct eunomia_runner *r)
 	size_t n = 0, i, j;
 	int tramp = -1, ngroups = 0;
 
-	bpf_object__for_each_program(prog, r->obj)
-		if (bpf_program__autoload(prog))
-			n++;
+	bpf_object__for_each_program(prog, r->obj) if (bpf_program__autoload(prog)) n++;
 	if (n < 2)
 		return;
 	pi = calloc(n, sizeof(*pi));
 	if (!pi)
 		return;
 	n = 0;
-	bpf_object__for_each_program(prog, r->obj) {
+	bpf_object__for_each_program(prog, r->obj)
+	{
 		if (!bpf_program__autoload(prog))
 			continue;
 		pi[n].prog = prog;
@@ -495,7 +505,8 @@ static void select_variants(struct eunomia_runner *r)
 				for (k = 0; k < n; k++) {
 					if (pi[k].group != pi[i].group)
 						continue;
-					if ((pi[j].kind != VK_OTHER && !strcmp(pi[j].key, pi[k].key)) ||
+					if ((pi[j].kind != VK_OTHER &&
+					     !strcmp(pi[j].key, pi[k].key)) ||
 					    (pi[j].base[0] && !strcmp(pi[j].base, pi[k].base))) {
 						pi[j].group = pi[i].group;
 						changed = true;
@@ -535,8 +546,10 @@ static void select_variants(struct eunomia_runner *r)
 			if (pi[i].group != g || i == chosen)
 				continue;
 			bpf_program__set_autoload(pi[i].prog, false);
-			eun_info(&r->log, "prog '%s' (%s): not used, variant '%s' (%s) runs instead%s%s",
-				 bpf_program__name(pi[i].prog), bpf_program__section_name(pi[i].prog),
+			eun_info(&r->log,
+				 "prog '%s' (%s): not used, variant '%s' (%s) runs instead%s%s",
+				 bpf_program__name(pi[i].prog),
+				 bpf_program__section_name(pi[i].prog),
 				 bpf_program__name(pi[chosen].prog),
 				 bpf_program__section_name(pi[chosen].prog), pi[i].ok ? "" : ": ",
 				 pi[i].ok ? "" : kind_reason(pi[i].kind));
@@ -550,7 +563,8 @@ static void size_maps(struct eunomia_runner *r)
 	uint32_t def = r->opts.default_max_entries ?: DEFAULT_MAX_ENTRIES;
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, r->obj) {
+	bpf_object__for_each_map(map, r->obj)
+	{
 		enum bpf_map_type t = bpf_map__type(map);
 		uint32_t want = def;
 
@@ -578,7 +592,8 @@ static void size_maps(struct eunomia_runner *r)
 			break;
 		}
 		bpf_map__set_max_entries(map, want);
-		eun_info(&r->log, "map '%s': max_entries defaulted to %u", bpf_map__name(map), want);
+		eun_info(&r->log, "map '%s': max_entries defaulted to %u", bpf_map__name(map),
+			 want);
 	}
 }
 
@@ -611,7 +626,8 @@ static void warn_log_tail(struct eunomia_runner *r, const char *log, size_t len,
 		p--;
 	}
 	if (start != log)
-		eun_warn(&r->log, "  ... (log truncated to its last %d lines; use -v for all)", max);
+		eun_warn(&r->log, "  ... (log truncated to its last %d lines; use -v for all)",
+			 max);
 	while (start < log + len) {
 		const char *e = memchr(start, '\n', (size_t)(log + len - start));
 
@@ -625,8 +641,8 @@ static void warn_log_tail(struct eunomia_runner *r, const char *log, size_t len,
 /* The program named by the first "prog 'NAME': ..." line of a load failure, or false. */
 static bool failed_prog(const char *cap, char *name, size_t size)
 {
-	static const char *const marks[] = {"BPF program load failed", "failed to load:",
-					    "-- BEGIN PROG LOAD LOG --"};
+	static const char *const marks[] = {"BPF program load failed",
+					    "failed to load:", "-- BEGIN PROG LOAD LOG --"};
 	const char *line = cap;
 
 	while (line && *line) {
@@ -663,11 +679,12 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 		sec = prog ? bpf_program__section_name(prog) : "?";
 		lb = strstr(cap, "-- BEGIN PROG LOAD LOG --");
 		if (prog && is_trampoline_type(prog) && (err == -EPERM || !lb)) {
-			eun_warn(&r->log,
-				 "prog '%s' (%s): the kernel refused to load it (%s): this kernel "
-				 "refuses fentry/fexit/lsm programs (BPF trampolines unavailable); use "
-				 "--disable %s or a kprobe/tp variant",
-				 name, sec, strerror(-err), name);
+			eun_warn(
+				&r->log,
+				"prog '%s' (%s): the kernel refused to load it (%s): this kernel "
+				"refuses fentry/fexit/lsm programs (BPF trampolines unavailable); use "
+				"--disable %s or a kprobe/tp variant",
+				name, sec, strerror(-err), name);
 			return err;
 		}
 		if (lb) {
@@ -680,10 +697,11 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 			eun_warn(&r->log, "prog '%s' (%s): the kernel verifier rejected it:", name,
 				 sec);
 			warn_log_tail(r, lb, (size_t)(le - lb), VERIFIER_TAIL_LINES);
-			eun_warn(&r->log,
-				 "prog '%s': fix the program (see the verifier log above) or skip it "
-				 "with --disable %s",
-				 name, name);
+			eun_warn(
+				&r->log,
+				"prog '%s': fix the program (see the verifier log above) or skip it "
+				"with --disable %s",
+				name, name);
 			return -EUNOMIA_ERR_VERIFIER;
 		}
 		eun_warn(&r->log, "prog '%s' (%s): the kernel refused to load it: %s", name, sec,
@@ -722,7 +740,8 @@ int eunomia_runner__load(struct eunomia_runner *r)
 		err = check_list(r, r->opts.disable_progs, "--disable");
 	if (err)
 		return err;
-	bpf_object__for_each_program(prog, r->obj) {
+	bpf_object__for_each_program(prog, r->obj)
+	{
 		const char *name = bpf_program__name(prog);
 
 		if ((r->opts.only_progs && !in_list(r->opts.only_progs, name)) ||
@@ -733,8 +752,7 @@ int eunomia_runner__load(struct eunomia_runner *r)
 	}
 	prev = runner_enter(r);
 	select_variants(r);
-	bpf_object__for_each_program(prog, r->obj)
-		nload += bpf_program__autoload(prog);
+	bpf_object__for_each_program(prog, r->obj) nload += bpf_program__autoload(prog);
 	size_maps(r);
 	runner_leave(prev);
 	if (nload == 0)

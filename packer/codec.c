@@ -129,30 +129,50 @@ int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len,
 	buf = malloc(olen ? olen : 1);
 	if (!buf)
 		return -ENOMEM;
-	o = buf;
-	for (i = 0; i < len; i += 4) {
-		bool last = i + 4 == len;
-		uint32_t v = 0;
-		int k;
+	/* the unused low bits of the last group must be zero (canonical encoding) */
+	if (pad) {
+		int d = b64_value(s[len - pad - 1]);
 
-		for (k = 0; k < 4; k++) {
-			int d = b64_value(s[i + k]);
-
-			v = v << 6 | (uint32_t)(d < 0 ? 0 : d);
-		}
-		if (last && pad && ((pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff)))) {
-			/* the unused low bits must be zero (canonical encoding) */
+		if ((pad == 1 && (d & 0x3)) || (pad == 2 && (d & 0xf))) {
 			free(buf);
 			seterr(err, errsz,
 			       "bpf_object: invalid base64 at offset %zu (non-zero padding bits)",
 			       len - pad - 1);
 			return -EUNOMIA_ERR_BASE64;
 		}
-		*o++ = v >> 16;
-		if (!last || pad < 2)
-			*o++ = (v >> 8) & 0xff;
-		if (!last || pad < 1)
-			*o++ = v & 0xff;
+	}
+	/* The text is valid: decode with OpenSSL, in chunks (EVP_DecodeBlock takes an int). */
+	o = buf;
+	for (i = 0; i < len; i += B64_CHUNK / 3 * 4) {
+		size_t n = len - i < B64_CHUNK / 3 * 4 ? len - i : B64_CHUNK / 3 * 4;
+		unsigned char tail[3];
+		size_t full = n, produced;
+		int w;
+
+		/* the padded last group goes through a small buffer so buf needs no slack */
+		if (i + n == len && pad)
+			full = n - 4;
+		if (full) {
+			w = EVP_DecodeBlock(o, s + i, (int)full);
+			if (w < 0 || (size_t)w != full / 4 * 3) {
+				free(buf);
+				seterr(err, errsz, "bpf_object: invalid base64 near offset %zu", i);
+				return -EUNOMIA_ERR_BASE64;
+			}
+			o += w;
+		}
+		if (full < n) {
+			w = EVP_DecodeBlock(tail, s + i + full, 4);
+			produced = 3 - pad;
+			if (w != 3) {
+				free(buf);
+				seterr(err, errsz, "bpf_object: invalid base64 near offset %zu",
+				       i + full);
+				return -EUNOMIA_ERR_BASE64;
+			}
+			memcpy(o, tail, produced);
+			o += produced;
+		}
 	}
 	*out = buf;
 	*out_len = olen;
@@ -341,9 +361,11 @@ int pkg_doc_parse(const char *text, size_t len, struct cJSON **doc, char *err, s
 	cJSON *j;
 
 	*doc = NULL;
-	/* skip a UTF-8 BOM and whitespace */
-	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
-		i = 3;
+	/* drop a UTF-8 BOM; skip leading whitespace */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+		text += 3;
+		len -= 3;
+	}
 	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
 		i++;
 	if (i == len) {
@@ -361,6 +383,16 @@ int pkg_doc_parse(const char *text, size_t len, struct cJSON **doc, char *err, s
 	if (!j) {
 		size_t pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
 
+		/* YAML flow style ("{a: 1}") also starts with a brace; JSON keys are quoted */
+		if (text[i] == '{') {
+			size_t k = i + 1;
+
+			while (k < len && strchr(" \t\r\n", text[k]))
+				k++;
+			if (k < len && text[k] != '"' && text[k] != '}' &&
+			    pkg_yaml_parse(text, len, doc, NULL, 0) == 0)
+				return 0;
+		}
 		json_error_pos(text, len, pos, &line, &col);
 		seterr(err, errsz, "invalid JSON at line %zu column %zu (offset %zu)", line, col,
 		       pos);

@@ -46,6 +46,6 @@ int starter_exec(struct trace_event_raw_sched_process_exec *ctx)
 }
 
 /// @brief starter: trace exec() calls.
-/// @details Built from the eunomia-bpf starter template (ecc init).
+/// @details Created with `ecc init starter` from the eunomia-bpf templates.
 /// @version 0.1.0
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

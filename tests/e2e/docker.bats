@@ -129,7 +129,8 @@ teardown() {
 	command -v docker >/dev/null 2>&1 || skip "docker is not installed"
 	docker info >/dev/null 2>&1 || skip "no Docker engine reachable (docker info failed)"
 	[ -n "${EUNOMIA_DOCKER_TEST:-}" ] || skip "set EUNOMIA_DOCKER_TEST=1 to build the image (slow)"
-	local tag=eunomia-bpf-test:$(run_id)
+	local tag
+	tag=eunomia-bpf-test:$(run_id)
 	docker build -t "$tag" "$EUNOMIA_ROOT"
 	cp "$EUNOMIA_ROOT"/templates/starter/starter.{bpf.c,h} "$SRC/"
 	docker run --rm -v "$SRC":/src "$tag"

@@ -28,7 +28,7 @@ teardown() {
 	[ -f "$OUT/execsnoop.bpf.o" ]
 	[ -f "$OUT/execsnoop.skel.json" ]
 	"$CHECK" "$OUT/package.json" --obj-name execsnoop_bpf --export event \
-		--prog handle_exec --prog handle_exit --var target_pid --var min_uid
+		--prog ecc_e2e_exec --prog ecc_e2e_exit --var target_pid --var min_uid
 	# the skel file is the package's meta
 	python3 - "$OUT" <<'PY'
 import json, sys
@@ -42,7 +42,7 @@ assert maps["rb"]["ident"] == "rb" and "mmaped" not in maps["rb"], maps
 ro = [m for m in bs["maps"] if m["ident"] == "rodata"][0]
 assert ro["name"] == "execsnoo.rodata" and ro["mmaped"] is True, ro
 progs = {p["name"]: p for p in bs["progs"]}
-assert progs["handle_exec"]["attach"] == "tp/sched/sched_process_exec", progs
+assert progs["ecc_e2e_exec"]["attach"] == "tp/sched/sched_process_exec", progs
 assert all(p["link"] is True for p in bs["progs"])
 vars_ = {v["name"]: v for s in bs["data_sections"] for v in s["variables"]}
 assert vars_["target_comm"]["type"] == "char[16]", vars_
@@ -102,7 +102,7 @@ PY
 	[ -f "$OUT/package.yaml" ]
 	[ -f "$OUT/execsnoop.skel.yaml" ]
 	[ ! -e "$OUT/package.json" ]
-	"$CHECK" "$OUT/package.yaml" --export event --prog handle_exec
+	"$CHECK" "$OUT/package.yaml" --export event --prog ecc_e2e_exec
 	python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert d["bpf_skel"]["obj_name"] == "execsnoop_bpf"' \
 		"$OUT/execsnoop.skel.yaml"
 }
@@ -180,7 +180,8 @@ PY
 	run "$ECC" "$BATS_TEST_TMPDIR/h/execsnoop.bpf.c" -o "$OUT"
 	[ "$status" -eq 1 ]
 	[[ "$output" =~ $BATS_TEST_TMPDIR/h/execsnoop\.bpf\.c:[0-9]+:[0-9]+:\ error:\ use\ of\ undeclared\ identifier\ \'missing_thing\' ]]
-	run find "$OUT" -name '.execsnoop.ecc-*'
+	[[ "$output" != *"In file included from"* ]]
+	run find "$OUT" -name '.execsnoop.ecc-*' -o -name '*.tmp-*'
 	[ -z "$output" ]
 }
 
@@ -264,12 +265,17 @@ PY
 	[ "$status" -eq 2 ]
 }
 
-@test "ecc: -s writes a standalone executable, --btfgen a tar with min BTF" {
-	run "$ECC" "$DATA/multi.bpf.c" -s -o "$OUT"
+@test "ecc: -s writes a standalone executable" {
+	[ -x "$ECLI" ] || skip "ecli is not built ($ECLI); --standalone embeds it"
+	EUNOMIA_ECLI=$ECLI run "$ECC" "$DATA/multi.bpf.c" -s -o "$OUT"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -x "$OUT/multi" ]
 	"$CHECK" "$OUT/package.json"
-	local arch=$BATS_TEST_TMPDIR/archive/debian/12/$(uname -m)
+}
+
+@test "ecc: --btfgen writes a tar with package.json and min BTF" {
+	local arch
+	arch=$BATS_TEST_TMPDIR/archive/debian/12/$(uname -m)
 	mkdir -p "$arch"
 	cp /sys/kernel/btf/vmlinux "$arch/$(uname -r).btf"
 	run "$ECC" "$DATA/multi.bpf.c" --btfgen --btfhub-archive "$BATS_TEST_TMPDIR/archive" -o "$OUT/b"
@@ -278,6 +284,46 @@ PY
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"btfhub-archive/debian/12/$(uname -m)/$(uname -r).btf"* ]]
 	[[ "$output" == *"package.json"* ]]
+}
+
+@test "check-package rejects broken packages (base64, zlib, size, BTF ids)" {
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	python3 - "$OUT/package.json" "$BATS_TEST_TMPDIR" <<'PY'
+import base64, json, sys
+src, d = sys.argv[1], sys.argv[2]
+pkg = json.load(open(src))
+def save(name, mut):
+    p = json.loads(json.dumps(pkg))
+    mut(p)
+    json.dump(p, open(f"{d}/{name}.json", "w"))
+save("b64", lambda p: p.update(bpf_object=p["bpf_object"][:10] + "\n" + p["bpf_object"][10:]))
+save("zlib", lambda p: p.update(bpf_object=base64.b64encode(b"not zlib at all!").decode()))
+save("size", lambda p: p.update(bpf_object_size=p["bpf_object_size"] + 1))
+save("typeid", lambda p: p["meta"]["export_types"][0].update(type_id=999999))
+save("members", lambda p: p["meta"]["export_types"][0]["members"].pop())
+save("noprogs", lambda p: p["meta"]["bpf_skel"].pop("progs"))
+save("link", lambda p: p["meta"]["bpf_skel"]["progs"][0].update(link=False))
+save("var", lambda p: p["meta"]["bpf_skel"]["data_sections"][0]["variables"].append({"name": "ghost", "type": "int"}))
+PY
+	local t want
+	while IFS='|' read -r t want; do
+		run "$CHECK" "$BATS_TEST_TMPDIR/$t.json"
+		[ "$status" -eq 1 ] || { echo "$t: accepted"; false; }
+		[[ "$output" == *"$want"* ]] || { echo "$t: $output"; false; }
+	done <<'EOF'
+b64|not strict standard base64
+zlib|not a zlib (RFC 1950) stream
+size|but the object inflates to
+typeid|type_id 999999 is not in the object's BTF
+members|members [
+noprogs|meta.bpf_skel.progs: missing
+link|link: expected true
+var|ghost is not a variable of BTF DATASEC .bss
+EOF
+	run "$CHECK" "$OUT/package.json" --export no_such
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no 'no_such'"* ]]
 }
 
 @test "ecc + ecli: the compiled package runs and decodes exec events" {
@@ -296,5 +342,5 @@ PY
 	json_has "$OUT" filename "ecc_e2e_$(run_id)\$"
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	assert_no_prog handle_exec handle_exit
+	assert_no_prog ecc_e2e_exec ecc_e2e_exit
 }

@@ -72,6 +72,7 @@ PY
 	grep -Eq "^\{\"pid\":$CHILD,\"n\":42,\"comm\":\"$NAME\"\}\$" "$OUT"
 	# every stdout line is JSON; no log line leaked into stdout
 	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$OUT"
+	assert_no_prog eo_output_exec
 }
 
 @test "output: plain rows under one header per export type" {
@@ -87,11 +88,12 @@ PY
 	[ "$(grep -c '^TIME     PID    PPID   COMM   SEQ    KIND   IS_EXEC TAG$' "$OUT")" -eq 1 ]
 	[ "$(grep -c '^TIME     PID    N      COMM$' "$OUT")" -eq 1 ]
 	# columns: each value padded to its header's width (PID is 6 wide, then one space)
-	grep -Eq "^[0-9:]{8} $(printf '%-6s' "$first") $(printf '%-6s' "$BASHPID") $NAME " "$OUT"
+	local ppid=$BASHPID # not inside $(...), where BASHPID is the subshell's
+	grep -Eq "^[0-9:]{8} $(printf '%-6s' "$first") $(printf '%-6s' "$ppid") $NAME " "$OUT"
 	! grep -q ' $' "$OUT"
 }
 
-@test "output: log2 histogram and key/value map in plain text; clear_map empties the histogram" {
+@test "output: log2/linear histograms and key/value map in plain text; clear_map empties histograms" {
 	ecli_start "$PKG" --target_comm "$NAME"
 	trigger
 	trigger
@@ -105,9 +107,43 @@ PY
 	# both pids fall in one or two log2 slots; the largest count has the full 40-star bar
 	grep -Eq '^ +[0-9]+ -> [0-9]+ +: [12] +\|\*{20,40} *\|$' "$OUT"
 	grep -Eq '^ +0 -> 1 +: 0 +\| {40}\|$' "$OUT"
-	[ "$(grep -c 'distribution$' "$OUT")" -eq 1 ]
+	# printed once (twice if the two execs straddle an interval), not every interval
+	local nh
+	nh=$(grep -c '^     pids  .*distribution$' "$OUT")
+	[ "$nh" -ge 1 ] && [ "$nh" -le 2 ]
+	[ "$(grep -c '^     step  .*distribution$' "$OUT")" -eq 2 ] # one per pid, then cleared
 	[ "$(grep -c '^1      2$' "$OUT")" -ge 2 ]
 	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$OUT"
+	# linear_hist keyed by a struct, value a bare u32[8]: slot 3 += 2 and slot 5 += 1 per exec
+	grep -A4 -x "pid = $CHILD, comm = $NAME" "$OUT" >"$BATS_TEST_TMPDIR/lin"
+	diff -u - "$BATS_TEST_TMPDIR/lin" <<EOT
+pid = $CHILD, comm = $NAME
+     step          : count     distribution
+        3          : 2        |****************************************|
+        4          : 0        |                                        |
+        5          : 1        |********************                    |
+EOT
+}
+
+@test "output: per-CPU values are summed over CPUs; clear_map zeroes array entries" {
+	need_cmd taskset
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs to spread the events"
+	ecli_start "$PKG" --target_comm "$NAME"
+	taskset -c 0 "$BIN"
+	taskset -c 1 "$BIN"
+	wait_for "$OUT" '^0      2$'
+	local n
+	n=$(grep -n '^0      2$' "$OUT" | head -1 | cut -d: -f1)
+	# a later interval shows the entry cleared (array entries are zeroed, not deleted)
+	wait_for "$OUT" '^0      0$' 3
+	for _ in $(seq 1 30); do
+		tail -n +"$n" "$OUT" | grep -q '^0      0$' && break
+		sleep 0.1
+	done
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	tail -n +"$n" "$OUT" | grep -q '^0      0$'
+	! grep -q 'printing only' "$ERR"
 }
 
 @test "output: sampled maps in JSON are {key, value} objects" {
@@ -146,7 +182,7 @@ PY
 	run "$ECLI" run "$PKG2" --target_comm "$NAME"
 	[ "$status" -eq 1 ]
 	echo "$output" | grep -q "export type 'pevent' lists 2 members but BTF 'struct pevent' has 3"
-	assert_no_prog handle_exec
+	assert_no_prog eo_output_exec
 }
 
 @test "output: a package without export types prints records as hex" {
@@ -161,6 +197,14 @@ for m in meta["bpf_skel"]["maps"]:
 	wait_for "$OUT" "^[0-9:]{8} events 48 $hexpid"
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
+	grep -q "map 'events': the package has no export types" "$ERR"
+	# JSON: the bytes as a hex string
+	ecli_start -j "$PKG2" --target_comm "$NAME"
+	trigger
+	hexpid=$(python3 -c "import struct,sys; print(struct.pack('<i', int(sys.argv[1])).hex())" "$CHILD")
+	wait_for "$OUT" "^\{\"map\":\"pevents\",\"size\":[0-9]+,\"data\":\"${hexpid}2a000000[0-9a-f]*\"\}\$"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
 }
 
 @test "output: lost perf events are counted and reported on stderr" {
@@ -169,10 +213,13 @@ for m in meta["bpf_skel"]["maps"]:
 	ecli_start "$PKG2" --target_comm "$NAME"
 	kill -STOP "$ECLI_PID"
 	local i
-	for i in $(seq 1 400); do
+	for i in $(seq 1 1000); do
 		"$BIN"
 	done
 	kill -CONT "$ECLI_PID"
+	# the kernel writes its LOST record with the next event that finds room
+	sleep 0.5
+	trigger
 	wait_for "$ERR" 'lost [0-9]+ events on CPU [0-9]+' 10
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]

@@ -56,6 +56,7 @@ refused() {
 
 @test "a field of the wrong type is named with its path" {
 	refused "$FIX/wrong-type.json" "meta.bpf_skel.progs\[0\].attach: expected a string"
+	refused "$FIX/wrong-type.yaml" "meta.bpf_skel.progs\[0\].attach: expected a string"
 }
 
 @test "a missing package file says so" {
@@ -148,7 +149,7 @@ import json, sys
 pids = {json.loads(l)["pid"] for l in open(sys.argv[1]) if l.strip()}
 sys.exit(0 if pids == {int(sys.argv[2])} else 1)' "$OUT" "$TRIGGER_PID"
 	[ "$status" -eq 0 ]
-	assert_no_prog handle
+	assert_no_prog minimal_getpid
 }
 
 @test "tool flags reach the kernel: --no-enabled silences the program" {

@@ -26,8 +26,8 @@ tool_start() {
 	ERR=$BATS_TEST_TMPDIR/tool.err.$RANDOM
 	"$@" >"$OUT" 2>"$ERR" &
 	ECLI_PID=$!
-	local i
-	for i in $(seq 1 200); do
+	local _
+	for _ in $(seq 1 200); do
 		grep -q 'Running' "$ERR" 2>/dev/null && return 0
 		if ! kill -0 "$ECLI_PID" 2>/dev/null; then
 			echo "tool exited early; stderr:" >&2

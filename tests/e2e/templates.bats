@@ -17,6 +17,7 @@ teardown() {
 	[ -f "$d/h8_hello.h" ]
 	[ -f "$d/README.md" ]
 	[ -f "$d/.github/workflows/build.yml" ]
+	grep -qx '/h8_hello' "$d/.gitignore"
 	grep -q '#include "h8_hello.h"' "$d/h8_hello.bpf.c"
 	grep -q 'H8_HELLO_H' "$d/h8_hello.h"
 	grep -q 'ecc h8_hello.bpf.c h8_hello.h' "$d/README.md"
@@ -123,6 +124,7 @@ teardown() {
 
 @test "templates: workflow and action templates are valid YAML with the expected steps" {
 	need_cmd python3
+	python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed (apt-get install python3-yaml)"
 	python3 - "$EUNOMIA_ROOT" <<'PY'
 import sys, yaml
 root = sys.argv[1]

@@ -5,15 +5,16 @@
 load "${EUNOMIA_ROOT:-$BATS_TEST_DIRNAME/../..}/tests/lib/common"
 
 setup_file() {
+	# talk to 127.0.0.1 directly even where a proxy is configured
+	unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
 	export SRV_DIR=$BATS_FILE_TMPDIR/www
 	mkdir -p "$SRV_DIR"
-	"$ECC" "$EUNOMIA_ROOT/tests/data/packages/minimal.bpf.c" -o "$SRV_DIR" \
+	"$ECC" "$EUNOMIA_ROOT/tests/data/packages/minimal.bpf.c" -a -DPROG_NAME=url_getpid -o "$SRV_DIR" \
 		>"$BATS_FILE_TMPDIR/ecc.log" 2>&1 || { cat "$BATS_FILE_TMPDIR/ecc.log" >&2; return 1; }
 	export SUM
 	SUM=$(sha256sum "$SRV_DIR/package.json" | cut -d' ' -f1)
 	# a free port: try a few random ones
-	local i
-	for i in 1 2 3 4 5 6 7 8; do
+	for _ in 1 2 3 4 5 6 7 8; do
 		PORT=$((20000 + RANDOM % 30000))
 		python3 -m http.server --bind 127.0.0.1 --directory "$SRV_DIR" "$PORT" \
 			>"$BATS_FILE_TMPDIR/http.log" 2>&1 &
@@ -59,7 +60,7 @@ teardown() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -q 'Running minimal' <<<"$output"
-	assert_no_prog handle
+	assert_no_prog url_getpid
 }
 
 @test "a wrong #sha256= pin is refused with both digests" {

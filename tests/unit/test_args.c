@@ -89,7 +89,7 @@ static int setup_all(void **state)
 		return -1;
 	uname(&u);
 	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c "
+		 "clang -g -O2 -target bpf -DPROG_NAME=args_getpid -I/usr/include/%s-linux-gnu -c "
 		 "%s/tests/data/packages/minimal.bpf.c -o %s/minimal.bpf.o",
 		 u.machine, root(), tmpdir);
 	if (system(cmd) != 0)
@@ -530,7 +530,9 @@ static void test_cmdarg_default_and_value(void **state)
 	v = find_var_json(m, "i32");
 	cJSON_AddNumberToObject(v, "value", -77);
 	v = find_var_json(m, "verbose");
-	cJSON_AddItemToObject(v, "cmdarg", cJSON_Parse("{\"default\": true}"));
+	cJSON_AddItemToObject(v, "cmdarg", cJSON_Parse("{\"default\": true, \"short\": \"v\"}"));
+	v = find_var_json(m, "enabled");
+	cJSON_AddItemToObject(v, "cmdarg", cJSON_Parse("{\"short\": \"e\"}"));
 	v = find_var_json(m, "s16");
 	cJSON_AddItemToObject(v, "cmdarg", cJSON_Parse("{\"default\": 99999}"));
 	/* a dummy variable forced by a header is hidden */
@@ -563,6 +565,17 @@ static void test_cmdarg_default_and_value(void **state)
 	assert_int_equal(eunomia_runner__parse_args(f.r, 3, (char *[]){"m", "--count", "1", NULL}),
 			 0);
 	assert_int_equal(uval(f.r, "u32v"), 1);
+	/* short switches cluster; a short with a value takes the rest of the word */
+	assert_int_equal(
+		eunomia_runner__parse_args(f.r, 3, (char *[]){"m", "--no-enabled", "-ce", NULL}),
+		0);
+	assert_int_equal(uval(f.r, "enabled"), 0);
+	assert_string_equal((const char *)image(f.r, "comm"), "e");
+	assert_int_equal(
+		eunomia_runner__parse_args(f.r, 3, (char *[]){"m", "--no-verbose", "-ve", NULL}),
+		0);
+	assert_int_equal(uval(f.r, "enabled"), 1);
+	assert_int_equal(uval(f.r, "verbose"), 1);
 	close_fix(&f);
 }
 

@@ -39,8 +39,8 @@ struct event {
 	char comm[8];
 	uint8_t raw[3];
 	_Bool ok;
-	int32_t state;   /* enum state */
-	uint32_t bits;   /* flags_a:3 (unsigned), flags_b:5 (signed), mode:2 (enum) */
+	int32_t state; /* enum state */
+	uint32_t bits; /* flags_a:3 (unsigned), flags_b:5 (signed), mode:2 (enum) */
 	float f;
 	double d;
 	uint64_t big;
@@ -50,8 +50,8 @@ struct event {
 	unsigned __int128 u128;
 	__int128 s128;
 	const int *ptr;
-	uint64_t e64;    /* enum big (64-bit) */
-	char name[4];    /* comm_t name[4]: typedef of char */
+	uint64_t e64; /* enum big (64-bit) */
+	char name[4]; /* comm_t name[4]: typedef of char */
 	signed char sc[2];
 	uint8_t pad[6];
 };
@@ -242,14 +242,14 @@ static char *json_of(struct fixture *fx, uint32_t id, const void *data, size_t s
 	return sb_detach(&sb);
 }
 
-static void expect_event(struct fixture *fx, enum eunomia_format fmt, const void *data,
-			 size_t size, const char *want)
+static void expect_event(struct fixture *fx, enum eunomia_format fmt, const void *data, size_t size,
+			 const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	assert_int_equal(eun_dec_event(&sb, fmt, fx->btf, fx->event_id, data, size, "12:34:56",
-				       "events"),
-			 0);
+	assert_int_equal(
+		eun_dec_event(&sb, fmt, fx->btf, fx->event_id, data, size, "12:34:56", "events"),
+		0);
 	assert_string_equal(sb_str(&sb), want);
 	sb_free(&sb);
 }
@@ -271,10 +271,11 @@ static void test_plain_header_and_row(void **state)
 
 	fill_event(&e);
 	assert_int_equal(eun_dec_event_header(&sb, fx->btf, fx->event_id), 0);
-	assert_string_equal(sb_str(&sb),
-			    "TIME     PID    UID    COMM   RAW    OK     STATE  FLAGS_A FLAGS_B MODE "
-			    "  F      D      BIG    NEG    IN     U      U128   S128   PTR    E64  "
-			    "  NAME   SC     PAD");
+	assert_string_equal(
+		sb_str(&sb),
+		"TIME     PID    UID    COMM   RAW    OK     STATE  FLAGS_A FLAGS_B MODE "
+		"  F      D      BIG    NEG    IN     U      U128   S128   PTR    E64  "
+		"  NAME   SC     PAD");
 	sb_free(&sb);
 	expect_event(fx, EUNOMIA_FMT_PLAIN, &e, sizeof(e),
 		     "12:34:56 1234   4000000000 bash   [1,2,255] true   ZOMBIE(4) 5       -3 "
@@ -318,8 +319,8 @@ static void test_invalid_utf8_and_control_bytes(void **state)
 	assert_non_null(strstr(s, "\"comm\":\"a\\n\\u0001\\u00ff\xc3\xa9\\\"\","));
 	free(s);
 	/* plain text: same escapes without quotes, so the line never breaks */
-	assert_int_equal(eun_dec_event(&sb, EUNOMIA_FMT_PLAIN, fx->btf, fx->event_id, &e,
-				       sizeof(e), "00:00:00", NULL),
+	assert_int_equal(eun_dec_event(&sb, EUNOMIA_FMT_PLAIN, fx->btf, fx->event_id, &e, sizeof(e),
+				       "00:00:00", NULL),
 			 0);
 	assert_non_null(strstr(sb_str(&sb), " a\\n\\u0001\\u00ff\xc3\xa9\\\" "));
 	assert_null(strchr(sb_str(&sb), '\n'));
@@ -399,9 +400,8 @@ static void test_scalar_cells_and_floats(void **state)
 	assert_string_equal(s, "[1,2,3]");
 	free(s);
 	assert_int_equal(eun_dec_plain_header(&sb, fx->btf, fx->ints_id, "value"), 0);
-	assert_int_equal(eun_dec_plain_cells(&sb, fx->btf, fx->ints_id, ints, sizeof(ints),
-					     "value"),
-			 0);
+	assert_int_equal(
+		eun_dec_plain_cells(&sb, fx->btf, fx->ints_id, ints, sizeof(ints), "value"), 0);
 	assert_string_equal(sb_str(&sb), "VALUE  [1,2,3] ");
 	sb_free(&sb);
 
@@ -412,11 +412,12 @@ static void test_scalar_cells_and_floats(void **state)
 	s = json_of(fx, fx->event_id, &e, sizeof(e));
 	assert_non_null(strstr(s, "\"f\":null,\"d\":null,"));
 	free(s);
-	expect_event(fx, EUNOMIA_FMT_PLAIN, &e, offsetof(struct event, big),
-		     "12:34:56 1234   4000000000 bash   [1,2,255] true   ZOMBIE(4) 5       -3 "
-		     "     M_WRITE(2) nan    -inf   (truncated) (truncated) {\"a\":null,\"b\":null} "
-		     "{\"x\":null,\"y\":[null]} (truncated) (truncated) (truncated) (truncated) "
-		     "(truncated) [null] [null]");
+	expect_event(
+		fx, EUNOMIA_FMT_PLAIN, &e, offsetof(struct event, big),
+		"12:34:56 1234   4000000000 bash   [1,2,255] true   ZOMBIE(4) 5       -3 "
+		"     M_WRITE(2) nan    -inf   (truncated) (truncated) {\"a\":null,\"b\":null} "
+		"{\"x\":null,\"y\":[null]} (truncated) (truncated) (truncated) (truncated) "
+		"(truncated) [null] [null]");
 }
 
 /* A checked-in record: bytes of struct event as produced by fill_event(), and its JSON. */
@@ -483,6 +484,40 @@ static void test_broken_type_ids(void **state)
 	free(s);
 }
 
+/* Every truncation length, every format, from an exactly sized heap copy: ASan builds catch
+ * any read past the record. Lengths that cut a member still give valid JSON. */
+static void test_every_truncation_in_bounds(void **state)
+{
+	struct fixture *fx = *state;
+	static const enum eunomia_format fmts[] = {EUNOMIA_FMT_PLAIN, EUNOMIA_FMT_JSON,
+						   EUNOMIA_FMT_RAW};
+	struct event e;
+	size_t len, f;
+
+	fill_event(&e);
+	for (len = 0; len <= sizeof(e); len++) {
+		unsigned char *copy = malloc(len ? len : 1);
+
+		assert_non_null(copy);
+		memcpy(copy, &e, len);
+		for (f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+			struct strbuf sb = STRBUF_INIT;
+
+			assert_int_equal(eun_dec_event(&sb, fmts[f], fx->btf, fx->event_id, copy,
+						       len, "00:00:00", "m"),
+					 0);
+			assert_true(sb.len > 0);
+			assert_null(strchr(sb_str(&sb), '\n'));
+			if (fmts[f] == EUNOMIA_FMT_JSON) {
+				assert_int_equal(sb.buf[0], '{');
+				assert_int_equal(sb.buf[sb.len - 1], '}');
+			}
+			sb_free(&sb);
+		}
+		free(copy);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_scalar_cells_and_floats),
 		cmocka_unit_test(test_checked_in_record),
 		cmocka_unit_test(test_broken_type_ids),
+		cmocka_unit_test(test_every_truncation_in_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -295,6 +295,11 @@ static void test_bad_json_warns(void **state)
 	snprintf(expect, sizeof(expect),
 		 "%s:25: @tchook: invalid JSON: ", fixture("doc_badjson.bpf.c"));
 	assert_non_null(strstr(errtext, expect));
+	snprintf(expect, sizeof(expect),
+		 "ecc: warning: %s:34: @xdpopts: invalid JSON: unexpected text at offset 16 near "
+		 "'x}'; the annotation is ignored\n",
+		 fixture("doc_badjson.bpf.c"));
+	assert_non_null(strstr(errtext, expect));
 	free(errtext);
 	/* the bad annotations are dropped, the rest is kept */
 	assert_json(
@@ -334,14 +339,22 @@ static void test_edge_cases(void **state)
 	/* a lone '@' is text; an empty comment gives nothing; a tag at a line start ends an
 	 * unbalanced JSON value; UTF-8 kept; the last of two equal tags wins; brackets inside
 	 * JSON strings do not confuse the scan; a .bss variable is a variable too; a quoted
-	 * description is unquoted */
+	 * description is unquoted; a function declared through a macro gets the comment above it
+	 * (but not one that a declaration separates from it); a map's comment above its struct
+	 * and its trailing comment both count; an anonymous-struct variable is documented too */
 	assert_json(a, "{\"doc\":{},\"vars\":{\"lone_at\":{\"description\":\"@\"},"
 		       "\"unbalanced\":{\"description\":\"a tag at a line start ends an unbalanced "
 		       "JSON value\"},\"bss_var\":{\"description\":\"Gr\xc3\xb6\xc3\x9f"
 		       "e in "
 		       "\xc2\xb5s\",\"note\":\"second\",\"cmdarg\":{\"long\":\"choice\","
 		       "\"choices\":[1,2,{\"x\":\"}\"}]}},\"quoted\":{\"description\":\"quoted "
-		       "\\\"text\\\"\"}},\"maps\":{},\"progs\":{}}");
+		       "\\\"text\\\"\"},\"config\":{\"description\":\"a .bss struct\"},"
+		       "\"separator\":{\"description\":\"Not documentation for "
+		       "the next function: a declaration comes between.\"}},"
+		       "\"maps\":{\"both\":{\"description\":\"above the struct\","
+		       "\"sample\":{\"interval\":500}}},"
+		       "\"progs\":{\"macro_prog\":{\"description\":\"Declared through a macro\","
+		       "\"note\":\"found by the lexer\"}}}");
 	snprintf(expect, sizeof(expect),
 		 "%s:12: @cmdarg: invalid JSON: ", fixture("doc_edge.bpf.c"));
 	assert_non_null(strstr(errtext, expect));
@@ -421,10 +434,13 @@ static void test_vmlinux_source(void **state)
 	if (!have_vmlinux)
 		skip(); /* no /sys/kernel/btf/vmlinux or bpftool: nothing to generate vmlinux.h */
 	a = parse_ok("doc_vmlinux.bpf.c");
-	assert_json(a, "{\"doc\":{\"brief\":\"Trace exec with CO-RE\",\"version\":\"0.2\"},"
-		       "\"vars\":{\"target_uid\":{\"description\":\"Trace only this UID.\","
-		       "\"cmdarg\":{\"long\":\"uid\",\"short\":\"u\",\"default\":-1}}},"
-		       "\"maps\":{},\"progs\":{\"handle_exec\":{\"note\":\"exec tracepoint\"}}}");
+	assert_json(a,
+		    "{\"doc\":{\"brief\":\"Trace exec with CO-RE\",\"version\":\"0.2\"},"
+		    "\"vars\":{\"target_uid\":{\"description\":\"Trace only this UID.\","
+		    "\"cmdarg\":{\"long\":\"uid\",\"short\":\"u\",\"default\":-1}}},"
+		    "\"maps\":{},\"progs\":{\"handle_exec\":{\"note\":\"exec tracepoint\"},"
+		    "\"handle_exit\":{\"description\":\"Declared by libbpf's BPF_PROG() macro.\","
+		    "\"note\":\"tp_btf\"}}}");
 	cJSON_Delete(a);
 }
 

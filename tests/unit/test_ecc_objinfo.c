@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/subprocess.h"
 #include "ecc/ecc.h"
 
 static char root[PATH_MAX - 64];
@@ -331,13 +332,39 @@ static void test_errors(void **state)
 	}
 }
 
+/* common/subprocess: the runner ecc uses for clang. */
+static void test_subprocess(void **state)
+{
+	const char *const both[] = {"sh", "-c", "echo out; echo err >&2; exit 3", NULL};
+	const char *const pwd[] = {"pwd", NULL};
+	const char *const killed[] = {"sh", "-c", "kill -9 $$", NULL};
+	const char *const missing[] = {"/nonexistent/prog-xyz", NULL};
+	const char *const quoted[] = {"clang", "-DX=a b", "it's", "", NULL};
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	struct subprocess_opts so = {.out = &out, .err = &err};
+
+	assert_int_equal(subprocess_run(both, &so), 3);
+	assert_string_equal(sb_str(&out), "out\n");
+	assert_string_equal(sb_str(&err), "err\n");
+	sb_reset(&out);
+	so = (struct subprocess_opts){.out = &out, .cwd = "/"};
+	assert_int_equal(subprocess_run(pwd, &so), 0);
+	assert_string_equal(sb_str(&out), "/\n");
+	assert_int_equal(subprocess_run(killed, NULL), 128 + 9);
+	assert_int_equal(subprocess_run(missing, NULL), -ENOENT);
+	sb_reset(&out);
+	assert_int_equal(subprocess_format_argv(quoted, &out), 0);
+	assert_string_equal(sb_str(&out), "clang '-DX=a b' 'it'\\''s' ''");
+	sb_free(&out);
+	sb_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_build_with_header),
-		cmocka_unit_test(test_object_meta_merge),
-		cmocka_unit_test(test_inferred_multi),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_build_with_header), cmocka_unit_test(test_object_meta_merge),
+		cmocka_unit_test(test_inferred_multi),	  cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_subprocess),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -17,7 +17,8 @@ static void test_log2_small(void **state)
 
 	(void)state;
 	assert_int_equal(eun_hist_log2(&sb, vals, 6, "usecs", 0), 0);
-	assert_string_equal(sb_str(&sb),
+	assert_string_equal(
+		sb_str(&sb),
 		"     usecs               : count    distribution\n"
 		"         0 -> 1          : 0        |                                        |\n"
 		"         2 -> 3          : 1        |**********                              |\n"
@@ -37,7 +38,8 @@ static void test_log2_wide(void **state)
 	vals[33] = 1;
 	vals[34] = 6;
 	assert_int_equal(eun_hist_log2(&sb, vals, 40, "nsecs", 0), 0);
-	assert_string_equal(sb_str(&sb),
+	assert_string_equal(
+		sb_str(&sb),
 		"               nsecs                         : count    distribution\n"
 		"                   0 -> 1                    : 3        |**********          |\n"
 		"                   2 -> 3                    : 0        |                    |\n"
@@ -85,7 +87,8 @@ static void test_log2_plus(void **state)
 
 	(void)state;
 	assert_int_equal(eun_hist_log2(&sb, vals, 3, "(unit)", 2), 0);
-	assert_string_equal(sb_str(&sb),
+	assert_string_equal(
+		sb_str(&sb),
 		"     (unit)              : count    distribution\n"
 		"         0 -> 1          : 5        |****************************************+|\n"
 		"         2 -> 3          : 1        |********************                    |\n"
@@ -129,14 +132,16 @@ static void test_linear(void **state)
 
 	(void)state;
 	assert_int_equal(eun_hist_linear(&sb, vals, 6, "ms", 0, 1, 0), 0);
-	assert_string_equal(sb_str(&sb),
+	assert_string_equal(
+		sb_str(&sb),
 		"     ms            : count     distribution\n"
 		"        2          : 3        |********************                    |\n"
 		"        3          : 0        |                                        |\n"
 		"        4          : 6        |****************************************|\n");
 	sb_reset(&sb);
 	assert_int_equal(eun_hist_linear(&sb, vals2, 3, "kbytes", 100, 10, 0), 0);
-	assert_string_equal(sb_str(&sb),
+	assert_string_equal(
+		sb_str(&sb),
 		"     kbytes        : count     distribution\n"
 		"        100        : 1        |********************                    |\n"
 		"        110        : 0        |                                        |\n"
@@ -147,12 +152,9 @@ static void test_linear(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_log2_small),
-		cmocka_unit_test(test_log2_wide),
-		cmocka_unit_test(test_log2_plus),
-		cmocka_unit_test(test_all_zero_prints_nothing),
-		cmocka_unit_test(test_log2_slot_63),
-		cmocka_unit_test(test_linear),
+		cmocka_unit_test(test_log2_small),   cmocka_unit_test(test_log2_wide),
+		cmocka_unit_test(test_log2_plus),    cmocka_unit_test(test_all_zero_prints_nothing),
+		cmocka_unit_test(test_log2_slot_63), cmocka_unit_test(test_linear),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,8 +48,9 @@ static void test_structure(void **state)
 	jsonw_string(&w, "x");
 	jsonw_end_object(&w);
 	assert_int_equal(jsonw_error(&w), 0);
-	assert_string_equal(sb_str(&sb),
-			    "{\"pid\":42,\"neg\":-7,\"list\":[1,{},[],null,true,false],\"s\":\"x\"}");
+	assert_string_equal(
+		sb_str(&sb),
+		"{\"pid\":42,\"neg\":-7,\"list\":[1,{},[],null,true,false],\"s\":\"x\"}");
 	sb_free(&sb);
 }
 
@@ -120,7 +121,9 @@ static void test_escape_control_bytes(void **state)
 	expect_escaped(all, 32, sb_str(&want));
 	sb_free(&want);
 	/* DEL and an embedded NUL */
-	expect_escaped("a\x7f" "b\0c", 5, "\"a\\u007fb\\u0000c\"");
+	expect_escaped("a\x7f"
+		       "b\0c",
+		       5, "\"a\\u007fb\\u0000c\"");
 }
 
 static void test_escape_utf8(void **state)
@@ -165,10 +168,11 @@ static void test_numbers(void **state)
 	jsonw_double(&w, -INFINITY);
 	jsonw_end_array(&w);
 	assert_int_equal(jsonw_error(&w), 0);
-	assert_string_equal(sb_str(&sb), "[18446744073709551615,-9223372036854775808,"
-					 "\"340282366920938463463374607431768211455\","
-					 "\"-170141183460469231731687303715884105728\",\"-1\",\"0\","
-					 "0.1,1.5,-2,1e+300,null,null,null]");
+	assert_string_equal(sb_str(&sb),
+			    "[18446744073709551615,-9223372036854775808,"
+			    "\"340282366920938463463374607431768211455\","
+			    "\"-170141183460469231731687303715884105728\",\"-1\",\"0\","
+			    "0.1,1.5,-2,1e+300,null,null,null]");
 	sb_free(&sb);
 }
 
@@ -190,12 +194,9 @@ static void test_key_escaping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_structure),
-		cmocka_unit_test(test_misuse_is_sticky),
-		cmocka_unit_test(test_escape_basic),
-		cmocka_unit_test(test_escape_control_bytes),
-		cmocka_unit_test(test_escape_utf8),
-		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_structure),    cmocka_unit_test(test_misuse_is_sticky),
+		cmocka_unit_test(test_escape_basic), cmocka_unit_test(test_escape_control_bytes),
+		cmocka_unit_test(test_escape_utf8),  cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_key_escaping),
 	};
 

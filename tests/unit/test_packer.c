@@ -14,8 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -92,7 +97,7 @@ static int setup_all(void **state)
 		return -1;
 	uname(&u);
 	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c "
+		 "clang -g -O2 -target bpf -DPROG_NAME=args_getpid -I/usr/include/%s-linux-gnu -c "
 		 "%s/tests/data/packages/minimal.bpf.c -o %s/minimal.bpf.o",
 		 u.machine, root(), tmpdir);
 	if (system(cmd) != 0) {
@@ -173,6 +178,24 @@ static void test_base64_roundtrip_binary(void **state)
 		assert_int_equal(dlen, n);
 		assert_memory_equal(dec, data, n);
 		free(dec);
+	}
+	/* more than one OpenSSL chunk (3 MiB in, 4 MiB of text), with padding at the end */
+	{
+		size_t big = (7u << 20) + 1;
+		unsigned char *b = malloc(big);
+
+		assert_non_null(b);
+		for (i = 0; i < big; i++)
+			b[i] = (unsigned char)(i * 2654435761u >> 13);
+		sb_reset(&sb);
+		assert_int_equal(pkg_base64_encode(b, big, &sb), 0);
+		assert_int_equal(sb.len, (big + 2) / 3 * 4);
+		assert_int_equal(sb.buf[sb.len - 1], '=');
+		assert_int_equal(pkg_base64_decode(sb.buf, sb.len, &dec, &dlen, NULL, 0), 0);
+		assert_int_equal(dlen, big);
+		assert_memory_equal(dec, b, big);
+		free(dec);
+		free(b);
 	}
 	sb_free(&sb);
 }
@@ -348,6 +371,24 @@ static void test_yaml_scalar_typing(void **state)
 	assert_string_equal(cJSON_GetObjectItem(d, "q")->valuestring, "42");
 	assert_string_equal(cJSON_GetObjectItem(d, "sq")->valuestring, "true");
 	assert_string_equal(cJSON_GetObjectItem(d, "str")->valuestring, "12");
+	v = cJSON_GetObjectItem(d, "list");
+	cJSON_Delete(d);
+	/* a UTF-8 byte-order mark is allowed before JSON and YAML */
+	assert_int_equal(pkg_doc_parse("\xef\xbb\xbf {\"a\": 1}", 12, &d, err, sizeof(err)), 0);
+	assert_true(cJSON_GetObjectItem(d, "a")->valuedouble == 1);
+	cJSON_Delete(d);
+	assert_int_equal(pkg_doc_parse("\xef\xbb\xbf"
+				       "a: 2\n",
+				       8, &d, err, sizeof(err)),
+			 0);
+	assert_true(cJSON_GetObjectItem(d, "a")->valuedouble == 2);
+	cJSON_Delete(d);
+	/* YAML flow style at the top level */
+	assert_int_equal(pkg_doc_parse("{a: 1, b: [x]}", 14, &d, err, sizeof(err)), 0);
+	assert_true(cJSON_GetObjectItem(d, "a")->valuedouble == 1);
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "b"), 0)->valuestring, "x");
+	cJSON_Delete(d);
+	assert_int_equal(pkg_doc_parse(y, strlen(y), &d, err, sizeof(err)), 0);
 	v = cJSON_GetObjectItem(d, "list");
 	assert_int_equal(cJSON_GetArraySize(v), 2);
 	assert_string_equal(cJSON_GetArrayItem(v, 1)->valuestring, "two");
@@ -625,6 +666,8 @@ static void test_malformed_fixtures(void **state)
 		{"wrong-type.json", EUNOMIA_ERR_FIELD,
 		 "meta.bpf_skel.progs[0].attach: expected a string"},
 		{"no-size.json", EUNOMIA_ERR_FIELD, "bpf_object_size: missing"},
+		{"wrong-type.yaml", EUNOMIA_ERR_FIELD,
+		 "meta.bpf_skel.progs[0].attach: expected a string"},
 	};
 	char path[PATH_MAX + 64], want[PATH_MAX + 256];
 	size_t i;
@@ -711,6 +754,156 @@ static void test_hostile_mutations(void **state)
 	free(text);
 }
 
+/* ---- URLs (a tiny forked HTTP responder on 127.0.0.1) ------------------------------------ */
+
+struct http_reply {
+	const char *head; /* status line and headers, without the blank line */
+	const void *body;
+	size_t len;
+};
+
+static int listen_local(int *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Serve the replies, one per connection, in order; returns the child's pid. */
+static pid_t serve(int lfd, const struct http_reply *replies, size_t n)
+{
+	pid_t pid = fork();
+	size_t i;
+
+	assert_true(pid >= 0);
+	if (pid)
+		return pid;
+	for (i = 0; i < n; i++) {
+		char req[4096], head[512];
+		int c = accept(lfd, NULL, NULL);
+		size_t off = 0;
+
+		if (c < 0)
+			_exit(1);
+		if (read(c, req, sizeof(req)) < 0)
+			_exit(1);
+		snprintf(head, sizeof(head),
+			 "%s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", replies[i].head,
+			 replies[i].len);
+		if (write(c, head, strlen(head)) < 0)
+			_exit(1);
+		while (off < replies[i].len) {
+			ssize_t w =
+				write(c, (const char *)replies[i].body + off, replies[i].len - off);
+
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		close(c);
+	}
+	_exit(0);
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_url_fetch(void **state)
+{
+	struct eunomia_package *pkg;
+	char url[128], loc[160], hex[65];
+	char *text, *big;
+	size_t len;
+	int lfd, port;
+	pid_t pid;
+
+	/* talk to 127.0.0.1 directly even where a proxy is configured */
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	unsetenv("all_proxy");
+	unsetenv("ALL_PROXY");
+	text = build_package(false, &len);
+	pkg_sha256_hex(text, len, hex);
+
+	/* a redirect is followed, and the #sha256 fragment pins the result */
+	lfd = listen_local(&port);
+	snprintf(loc, sizeof(loc), "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/real.json",
+		 port);
+	{
+		struct http_reply rep[] = {{loc, "", 0}, {"HTTP/1.1 200 OK", text, len}};
+
+		pid = serve(lfd, rep, 2);
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/p.json#sha256=%s", port, hex);
+	{
+		POPTS(o);
+		pkg = eunomia_package__open(url, &o);
+		if (!pkg)
+			fail_msg("open_url: %s; log: %s", eunomia_strerror(errno), msgs);
+		check_package(pkg);
+		assert_string_equal(eunomia_package__sha256(pkg), hex);
+		eunomia_package__free(pkg);
+	}
+	reap(pid);
+	close(lfd);
+
+	/* larger than max_size */
+	big = calloc(1, 3 << 20);
+	assert_non_null(big);
+	lfd = listen_local(&port);
+	{
+		struct http_reply rep[] = {{"HTTP/1.1 200 OK", big, 3 << 20}};
+
+		pid = serve(lfd, rep, 1);
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/big.json", port);
+	{
+		POPTS(o, .max_size = 1 << 20);
+		msgs[0] = '\0';
+		assert_null(eunomia_package__open_url(url, &o));
+		assert_int_equal(errno, EUNOMIA_ERR_SIZE);
+		assert_non_null(strstr(msgs, "larger than the limit of 1048576 bytes"));
+	}
+	reap(pid);
+	close(lfd);
+	free(big);
+
+	/* a server that never answers: the timeout */
+	lfd = listen_local(&port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/slow.json", port);
+	{
+		POPTS(o, .fetch_timeout_s = 1);
+		msgs[0] = '\0';
+		assert_null(eunomia_package__open_url(url, &o));
+		assert_int_equal(errno, EUNOMIA_ERR_FETCH);
+		assert_non_null(strstr(msgs, "did not answer in time"));
+	}
+	close(lfd);
+
+	/* two different pins; a non-http URL */
+	{
+		POPTS(o, .sha256 = hex);
+		snprintf(url, sizeof(url), "http://127.0.0.1:1/p.json#sha256=%064d", 0);
+		msgs[0] = '\0';
+		assert_null(eunomia_package__open_url(url, &o));
+		assert_int_equal(errno, EUNOMIA_ERR_DIGEST);
+		assert_non_null(strstr(msgs, "two different sha256 pins"));
+		assert_null(eunomia_package__open_url("file:///etc/passwd", &o));
+		assert_int_equal(errno, EINVAL);
+	}
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +924,7 @@ int main(void)
 		cmocka_unit_test_setup(test_malformed_fixtures, reset_msgs),
 		cmocka_unit_test_setup(test_open_file_errors, reset_msgs),
 		cmocka_unit_test_setup(test_hostile_mutations, reset_msgs),
+		cmocka_unit_test_setup(test_url_fetch, reset_msgs),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);

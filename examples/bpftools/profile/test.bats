@@ -78,20 +78,35 @@ PY
 	assert_no_prog do_sample
 }
 
+# CPU time (in clock ticks) that a process has used: utime + stime from /proc/PID/stat.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
 @test "profile: -F sets the sampling frequency" {
 	build
 	start_spinner
 	ecli_start -j -F 499 "$PKG" --pid "$SPIN_PID" --user_only
 	wait_for "$OUT" "\"pid\": *$SPIN_PID[,}]" 10
+	# Samples come only while the spinner is on a CPU, so relate them to the CPU time it got
+	# (the machine may be busy with other tests): wait for at least 0.3 s of it.
+	hz=$(getconf CLK_TCK)
+	t1=$(cpu_ticks "$SPIN_PID")
 	n1=$(wc -l <"$OUT")
-	sleep 1
+	for _ in $(seq 1 50); do
+		sleep 0.2
+		[ $(($(cpu_ticks "$SPIN_PID") - t1)) -ge $((hz * 3 / 10)) ] && break
+	done
+	t2=$(cpu_ticks "$SPIN_PID")
+	sleep 0.3 # let the last samples of the window reach the output
 	n2=$(wc -l <"$OUT")
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	# 499 Hz on the spinner's CPU; even at half a CPU (parallel tests) that is > 100 a second,
-	# which the default 49 Hz can never reach.
-	echo "samples in 1 s at -F 499: $((n2 - n1))"
-	[ $((n2 - n1)) -ge 100 ]
+	rate=$(((n2 - n1) * hz / (t2 - t1)))
+	echo "$((n2 - n1)) samples in $((t2 - t1)) ticks of CPU time: $rate per CPU-second"
+	# -F 499 gives ~499 per CPU-second (0.3 s of polling lag added at the end only helps);
+	# the default 49 Hz could never reach 200.
+	[ "$rate" -ge 200 ]
 	check_samples "$OUT" "$SPIN_PID" 100
 	assert_no_prog do_sample
 }

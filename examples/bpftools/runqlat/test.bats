@@ -34,11 +34,12 @@ wait_json() {
 	json_match "$1" "$2"
 }
 
-# check_pkg: run the package checker on $PKG when the tree has one.
+# check_pkg [CHECKER-ARGS...]: check $PKG against the package format when the tree has the
+# checker (tests/lib/check-package).
 check_pkg() {
 	local checker=$EUNOMIA_ROOT/tests/lib/check-package
 	if [ -x "$checker" ]; then
-		"$checker" "$PKG"
+		"$checker" "$PKG" "$@"
 	fi
 }
 
@@ -47,7 +48,7 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/runqlat.bpf.c" \
 		"$BATS_TEST_DIRNAME/runqlat.h"
-	check_pkg
+	check_pkg --no-export --prog runqlat_wakeup --prog runqlat_wakenew --prog runqlat_switch --var targ_per_process --var targ_tgid
 	export PKG
 }
 
@@ -62,6 +63,13 @@ open(sys.argv[1]).read()
 for _ in range(300):
     time.sleep(0.001)' "$GATE" &
 	CHILD=$!
+	# let it exec python3 and block on the gate first (its histogram keeps the first name)
+	local i
+	for i in $(seq 1 50); do
+		[ "$(cat "/proc/$CHILD/comm" 2>/dev/null)" = python3 ] &&
+			grep -q '^State:.*S (sleeping)' "/proc/$CHILD/status" && break
+		sleep 0.1
+	done
 }
 
 teardown() {

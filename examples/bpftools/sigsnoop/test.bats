@@ -34,11 +34,12 @@ wait_json() {
 	json_match "$1" "$2"
 }
 
-# check_pkg: run the package checker on $PKG when the tree has one.
+# check_pkg [CHECKER-ARGS...]: check $PKG against the package format when the tree has the
+# checker (tests/lib/check-package).
 check_pkg() {
 	local checker=$EUNOMIA_ROOT/tests/lib/check-package
 	if [ -x "$checker" ]; then
-		"$checker" "$PKG"
+		"$checker" "$PKG" "$@"
 	fi
 }
 
@@ -47,7 +48,7 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/sigsnoop.bpf.c" \
 		"$BATS_TEST_DIRNAME/sigsnoop.h"
-	check_pkg
+	check_pkg --export event --prog sigsnoop_generate --var filtered_pid --var target_signal --var failed_only
 	export PKG
 }
 

@@ -34,11 +34,12 @@ wait_json() {
 	json_match "$1" "$2"
 }
 
-# check_pkg: run the package checker on $PKG when the tree has one.
+# check_pkg [CHECKER-ARGS...]: check $PKG against the package format when the tree has the
+# checker (tests/lib/check-package).
 check_pkg() {
 	local checker=$EUNOMIA_ROOT/tests/lib/check-package
 	if [ -x "$checker" ]; then
-		"$checker" "$PKG"
+		"$checker" "$PKG" "$@"
 	fi
 }
 
@@ -46,7 +47,7 @@ check_pkg() {
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/syscount.bpf.c"
-	check_pkg
+	check_pkg --no-export --prog syscount_enter --var filter_pid --var count_by_process
 	export PKG
 }
 
@@ -63,6 +64,13 @@ open(sys.argv[1]).read()
 for _ in range(500):
     os.getppid()' "$GATE" &
 	CHILD=$!
+	# let it start up and block on the gate first
+	local i
+	for i in $(seq 1 50); do
+		[ "$(cat "/proc/$CHILD/comm" 2>/dev/null)" = python3 ] &&
+			grep -q '^State:.*S (sleeping)' "/proc/$CHILD/status" && break
+		sleep 0.1
+	done
 }
 
 teardown() {

@@ -4,7 +4,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_P_IP 0x0800
+#define ETH_P_IP  0x0800
 #define TC_ACT_OK 0
 
 struct event {

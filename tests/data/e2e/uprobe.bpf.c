@@ -7,7 +7,7 @@
 
 struct event {
 	int pid;
-	int kind; /* 1 entry, 2 return */
+	int kind;  /* 1 entry, 2 return */
 	int value; /* argument on entry, return value on return */
 };
 

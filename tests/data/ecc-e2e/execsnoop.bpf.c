@@ -23,7 +23,7 @@ struct {
 } rb SEC(".maps");
 
 SEC("tp/sched/sched_process_exec")
-int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
+int ecc_e2e_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
 	struct task_struct *task;
 	unsigned int fname_off;
@@ -52,7 +52,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 }
 
 SEC("tp/sched/sched_process_exit")
-int handle_exit(struct trace_event_raw_sched_process_template *ctx)
+int ecc_e2e_exit(struct trace_event_raw_sched_process_template *ctx)
 {
 	struct event *e;
 

@@ -31,4 +31,35 @@ int tc_proto(struct __sk_buff *skb)
 	return 0;
 }
 
+/// above the struct
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} both SEC(".maps"); ///< @sample {"interval": 500}
+
+/// a .bss struct
+struct {
+	int a;
+} config;
+
+#define PROG(name) int name(void *ctx)
+
+/// Declared through a macro
+/// @note found by the lexer
+SEC("tp/sched/sched_process_exec")
+PROG(macro_prog)
+{
+	return 0;
+}
+
+/// Not documentation for the next function: a declaration comes between.
+int separator;
+#define PROG2(name) int name(void *ctx)
+PROG2(macro_prog_undocumented)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

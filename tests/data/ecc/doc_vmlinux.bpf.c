@@ -48,6 +48,8 @@ struct {
 	__uint(max_entries, 4096);
 } exits SEC(".maps");
 
+/// Declared by libbpf's BPF_PROG() macro.
+/// @note tp_btf
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Fixture for tests/e2e/output.bats: a ring buffer and a perf event array carrying different
- * structs, a log2 histogram map and a key/value map, all fed by exec of a uniquely named
+ * structs, log2 and linear histogram maps, a key/value map and a per-CPU array, all fed by exec of a uniquely named
  * binary (target_comm) so other processes on the machine never show up. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -62,6 +62,27 @@ struct {
 	__type(value, u64);
 } counts SEC(".maps");
 
+struct pkey {
+	int pid;
+	char comm[16];
+};
+
+/// @sample {"interval": 300, "type": "linear_hist", "unit": "step", "clear_map": true}
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct pkey);
+	__type(value, u32[8]);
+} lin SEC(".maps");
+
+/// @sample {"interval": 300, "type": "default_kv", "clear_map": true}
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, u32);
+	__type(value, u64);
+} percpu SEC(".maps");
+
 unsigned long long seq = 0;
 
 static __always_inline bool is_target(const char *comm)
@@ -78,13 +99,15 @@ static __always_inline bool is_target(const char *comm)
 }
 
 SEC("tp/sched/sched_process_exec")
-int handle_exec(void *ctx)
+int eo_output_exec(void *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pevent pe = {};
 	struct event *e;
 	struct hist *h, zero = {};
-	u32 key = 1, slot;
+	u32 key = 1, zero_key = 0, slot;
+	u32 (*lv)[8], lzero[8] = {};
+	struct pkey pk = {};
 	u64 *cnt, one = 1;
 	char comm[16];
 
@@ -127,6 +150,22 @@ int handle_exec(void *ctx)
 	if (slot < 32)
 		__sync_fetch_and_add(&h->slots[slot], 1);
 	__builtin_memcpy(h->comm, comm, sizeof(comm));
+
+	pk.pid = pe.pid;
+	__builtin_memcpy(pk.comm, comm, sizeof(comm));
+	lv = bpf_map_lookup_elem(&lin, &pk);
+	if (!lv) {
+		bpf_map_update_elem(&lin, &pk, &lzero, BPF_NOEXIST);
+		lv = bpf_map_lookup_elem(&lin, &pk);
+	}
+	if (lv) {
+		(*lv)[3] += 2;
+		(*lv)[5] += 1;
+	}
+
+	cnt = bpf_map_lookup_elem(&percpu, &zero_key);
+	if (cnt)
+		*cnt += 1;
 
 	cnt = bpf_map_lookup_elem(&counts, &key);
 	if (cnt)

@@ -1,7 +1,17 @@
 #!/usr/bin/env python3
 # Regenerate the malformed fixture packages used by tests/e2e/package.bats and test_packer.
 # Each one breaks exactly one check of package-format.md §1 / §2-§4.
-import base64, json, zlib
+#   gen.py                          rewrite the malformed fixtures in this directory
+#   gen.py --package OBJ META OUT   wrap a BPF object and a meta into a valid package (fuzz seed)
+import base64, json, os, sys, zlib
+
+if len(sys.argv) == 5 and sys.argv[1] == "--package":
+    obj = open(sys.argv[2], "rb").read()
+    with open(sys.argv[4], "w") as f:
+        json.dump({"bpf_object": base64.b64encode(zlib.compress(obj, 9)).decode(),
+                   "bpf_object_size": len(obj), "meta": json.load(open(sys.argv[3]))}, f)
+    sys.exit(0)
+os.chdir(os.path.dirname(os.path.abspath(__file__)))
 
 ELF = b"\x7fELF" + bytes(range(96))  # not a real object: these packages never get that far
 META = {"bpf_skel": {"obj_name": "broken_bpf", "data_sections": None, "maps": None,
@@ -37,3 +47,20 @@ dump("wrong-type.json", pkg(meta=m))
 d = pkg()
 del d["bpf_object_size"]
 dump("no-size.json", d)
+
+# The same mistyped field in a YAML package (YAML is read too, §1 Decision).
+with open("wrong-type.yaml", "w") as f:
+    f.write("# attach is a number: the loader must name meta.bpf_skel.progs[0].attach\n"
+            "bpf_object: %s\n"
+            "bpf_object_size: %d\n"
+            "meta:\n"
+            "  bpf_skel:\n"
+            "    obj_name: broken_bpf\n"
+            "    data_sections: ~\n"
+            "    maps: []\n"
+            "    progs:\n"
+            "      - name: handle\n"
+            "        attach: 42\n"
+            "        link: true\n"
+            "  export_types: null\n"
+            "  eunomia_version: '0.1.0'\n" % (good_b64, len(ELF)))

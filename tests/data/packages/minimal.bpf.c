@@ -48,8 +48,14 @@ const volatile double scale = 2.25;
 int counter = 3;
 unsigned long long total;
 
+/* Tests that run in parallel give the program their own name (ecc -a -DPROG_NAME=...), so that
+ * "no program left loaded" checks do not see each other's. */
+#ifndef PROG_NAME
+#define PROG_NAME minimal_getpid
+#endif
+
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int handle(void *ctx)
+int PROG_NAME(void *ctx)
 {
 	struct event *e;
 

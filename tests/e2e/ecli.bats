@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# The ecli command line: help of every command, exit codes (0 ok, 1 failure, 2 usage),
+# tool flags after the package, malformed packages, and stdout error handling.
+
+load ../lib/common
+load ../data/e2e/helpers
+
+PKGDATA=$EUNOMIA_ROOT/tests/data/packages
+
+teardown() {
+	teardown_ecli
+}
+
+@test "ecli --help, -h and no arguments" {
+	run "$ECLI" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Usage: ecli"* ]]
+	[[ "$output" == *"run "* ]]
+	run "$ECLI" -h
+	[ "$status" -eq 0 ]
+	run "$ECLI"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Usage: ecli"* ]]
+}
+
+@test "every command has --help and 'ecli help COMMAND' (meta-test)" {
+	run "$ECLI" --help
+	[ "$status" -eq 0 ]
+	cmds=$(sed -n '/^Commands:/,/^$/p' <<<"$output" | awk 'NR > 1 && NF {print $1}')
+	[ -n "$cmds" ]
+	for c in $cmds; do
+		run "$ECLI" "$c" --help
+		echo "ecli $c --help -> $status"
+		[ "$status" -eq 0 ]
+		[ -n "$output" ]
+		run "$ECLI" help "$c"
+		[ "$status" -eq 0 ]
+		[ -n "$output" ]
+	done
+	run "$ECLI" help no-such-command
+	[ "$status" -eq 2 ]
+}
+
+@test "ecli -V / --version / version" {
+	for a in -V --version version; do
+		run "$ECLI" "$a"
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ ^ecli\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+	done
+}
+
+@test "ecli run --help lists every option of the CLI contract" {
+	run "$ECLI" run --help
+	[ "$status" -eq 0 ]
+	for o in --json --raw --verbose --duration --ifname --ifindex --uprobe-binary \
+		--target-pid --cgroup --freq --only --disable --max-entries --strict --btf --sha256; do
+		[[ "$output" == *"$o"* ]] || { echo "missing $o"; return 1; }
+	done
+}
+
+@test "usage errors exit 2" {
+	run "$ECLI" no-such-command
+	[ "$status" -eq 2 ]
+	run "$ECLI" --no-such-flag
+	[ "$status" -eq 2 ]
+	run "$ECLI" run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no package given"* ]]
+	run "$ECLI" run --no-such-option x.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown option '--no-such-option'"* ]]
+	run "$ECLI" run -d
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"needs a value"* ]]
+	run "$ECLI" run -d soon x.json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--duration expects"* ]]
+	run "$ECLI" run -p -5 x.json
+	[ "$status" -eq 2 ]
+	run "$ECLI" run --max-entries 0 x.json
+	[ "$status" -eq 2 ]
+}
+
+@test "a missing package file exits 1 naming the file" {
+	run "$ECLI" run "$BATS_TEST_TMPDIR/nope.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"nope.json"* ]]
+}
+
+@test "malformed packages exit 1 with a message saying what is wrong" {
+	local f n=0
+	for f in "$PKGDATA"/bad-*.json "$PKGDATA"/size-mismatch.json "$PKGDATA"/missing-field.json \
+		"$PKGDATA"/wrong-type.json "$PKGDATA"/no-size.json; do
+		[ -f "$f" ] || continue
+		n=$((n + 1))
+		run "$ECLI" run -d 1 "$f"
+		echo "$(basename "$f") -> $status: $output"
+		[ "$status" -eq 1 ]
+		[ -n "$output" ]
+		[[ "$output" != *Running* ]]
+	done
+	[ "$n" -gt 0 ]
+	# not JSON at all, and an empty file
+	echo 'this is not a package' >"$BATS_TEST_TMPDIR/junk.json"
+	run "$ECLI" run "$BATS_TEST_TMPDIR/junk.json"
+	[ "$status" -eq 1 ]
+	: >"$BATS_TEST_TMPDIR/empty.json"
+	run "$ECLI" run "$BATS_TEST_TMPDIR/empty.json"
+	[ "$status" -eq 1 ]
+}
+
+@test "a valid document whose object is not BPF exits 1" {
+	python3 - "$BATS_TEST_TMPDIR/notbpf.json" <<'PY'
+import base64, json, sys, zlib
+elf = b"\x7fELF" + b"\x02\x01\x01" + bytes(200)
+meta = {"bpf_skel": {"obj_name": "notbpf_bpf", "maps": [], "progs": [], "data_sections": []},
+        "export_types": []}
+json.dump({"bpf_object": base64.b64encode(zlib.compress(elf)).decode(),
+           "bpf_object_size": len(elf), "meta": meta}, open(sys.argv[1], "w"))
+PY
+	run "$ECLI" run -d 1 "$BATS_TEST_TMPDIR/notbpf.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *notbpf* ]]
+}
+
+@test "tool flags: PACKAGE --help prints the generated help (exit 0); bad flags exit 2" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" run "$pkg" --help
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--target_ppid"* ]]
+	[[ "$output" == *"--tag"* ]]
+	[[ "$output" == *"a value copied into every event"* ]]
+	run "$ECLI" run "$pkg" --no-such-flag 1
+	[ "$status" -eq 2 ]
+	run "$ECLI" run "$pkg" --tag notanumber
+	[ "$status" -eq 2 ]
+	run "$ECLI" run "$pkg" --version
+	[ "$status" -eq 0 ]
+}
+
+@test "'ecli PACKAGE' is short for 'ecli run PACKAGE'" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" "$pkg" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--tag"* ]]
+}
+
+@test "the Running notice and all logs go to stderr; stdout carries only events" {
+	need_root
+	need_tracefs
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	"$ECLI" run -j -d 1 "$pkg" --target_ppid "$BASHPID" >"$BATS_TEST_TMPDIR/o" \
+		2>"$BATS_TEST_TMPDIR/e" &
+	pid=$!
+	sleep 0.6
+	/bin/true
+	wait "$pid"
+	grep -q "^ecli: Running exec: 1 program attached. Ctrl-C to stop.$" "$BATS_TEST_TMPDIR/e"
+	! grep -qv '^{' "$BATS_TEST_TMPDIR/o"
+}
+
+@test "stdout closed early (| head) is a normal end, exit 0" {
+	need_root
+	need_tracefs
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	(
+		sleep 0.7
+		for _ in $(seq 1 50); do /bin/true; done
+	) &
+	gen=$!
+	run bash -c "'$ECLI' run -j -d 5 '$pkg' | head -n 1; exit \${PIPESTATUS[0]}"
+	wait "$gen"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "stdout write failure (/dev/full) exits 1" {
+	need_root
+	need_tracefs
+	[ -w /dev/full ] || skip "no /dev/full"
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	"$ECLI" run -j -d 3 "$pkg" >/dev/full 2>"$BATS_TEST_TMPDIR/e" &
+	pid=$!
+	sleep 0.7
+	for _ in $(seq 1 20); do /bin/true; done
+	st=0
+	wait "$pid" || st=$?
+	cat "$BATS_TEST_TMPDIR/e"
+	[ "$st" -eq 1 ]
+	grep -q "No space left on device" "$BATS_TEST_TMPDIR/e"
+}

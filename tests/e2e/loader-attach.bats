@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# End-to-end tests of the loader's own attach rules on the real kernel: uprobe/uretprobe with
+# a run-time binary (-b), xdp and tc on a veth in a netns (-i), perf_event on the software
+# CPU clock (-p, -F), cgroup_skb on a per-run cgroup (--cgroup). Cleanup is checked after exit.
+
+load ../lib/common
+load ../data/e2e/helpers
+
+setup() {
+	need_root
+}
+
+teardown() {
+	teardown_ecli
+	[ -n "${TARGET_PID:-}" ] && kill "$TARGET_PID" 2>/dev/null
+	netns_teardown
+	[ -n "${CGROUP:-}" ] && rmdir "$CGROUP" 2>/dev/null
+	return 0
+}
+
+@test "uprobe + uretprobe: -b picks the binary at run time; argument and return decoded" {
+	pkg=$(e2e_build uprobe)
+	bin=$BATS_TEST_TMPDIR/uprobe_target
+	cc -O1 -g -o "$bin" "$E2E_DATA/uprobe_target.c"
+	ecli_start -j -b "$bin" "$pkg"
+	grep -q "2 programs attached" "$ERR"
+	ids="$(prog_ids e2e_up_enter) $(prog_ids e2e_up_return)"
+	"$bin" 21 10 &
+	TARGET_PID=$!
+	target=$TARGET_PID
+	wait_for "$OUT" "\"pid\": ?$target,\"kind\": ?2"
+	wait "$TARGET_PID"
+	TARGET_PID=
+	python3 - "$OUT" "$target" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+mine = [e for e in ev if e["pid"] == int(sys.argv[2])]
+assert any(e["kind"] == 1 and e["value"] == 21 for e in mine), mine
+assert any(e["kind"] == 2 and e["value"] == 42 for e in mine), mine
+PY
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	# shellcheck disable=SC2086
+	assert_ids_gone $ids
+}
+
+@test "uprobe: -p filters by pid" {
+	pkg=$(e2e_build uprobe)
+	bin=$BATS_TEST_TMPDIR/uprobe_target
+	cc -O1 -g -o "$bin" "$E2E_DATA/uprobe_target.c"
+	"$bin" 5 100 &
+	TARGET_PID=$!
+	"$bin" 6 40 &
+	other=$!
+	ecli_start -j -b "$bin" -p "$TARGET_PID" "$pkg"
+	wait_for "$OUT" "\"value\": ?10[,}]"
+	sleep 0.3
+	kill "$other" 2>/dev/null || true
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	! grep -q "\"pid\": \?$other," "$OUT"
+}
+
+@test "uprobe without a binary: clear error naming -b, exit 1" {
+	pkg=$(e2e_build uprobe)
+	run "$ECLI" run -d 1 "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prog 'e2e_up_enter'"*"/nonexistent/uprobe_target"* ]]
+	[[ "$output" == *"-b PATH"* ]]
+	[ -z "$(prog_ids e2e_up_enter)" ]
+}
+
+@test "xdp and tc on a veth: packets counted; nothing left on the link after SIGINT" {
+	need_cmd nsenter
+	need_cmd tc
+	pkg=$(e2e_build net)
+	netns_setup
+	ecli_start -j -i "$VETH_HOST" "$pkg" --port 4242
+	grep -q "2 programs attached" "$ERR"
+	ip link show dev "$VETH_HOST" | grep -q xdp
+	tc filter show dev "$VETH_HOST" ingress | grep -q e2e_tc
+	ns_tcp 4242
+	wait_for "$OUT" '"hook": ?1,.*"dport": ?4242'
+	wait_for "$OUT" '"hook": ?2,.*"dport": ?4242'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	! ip link show dev "$VETH_HOST" | grep -q xdp
+	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
+	! tc qdisc show dev "$VETH_HOST" | grep -q clsact
+	[ -z "$(prog_ids e2e_xdp)" ]
+	[ -z "$(prog_ids e2e_tc)" ]
+}
+
+@test "xdp and tc: duration exit also detaches; an existing clsact qdisc is kept" {
+	need_cmd nsenter
+	need_cmd tc
+	pkg=$(e2e_build net)
+	netns_setup
+	tc qdisc add dev "$VETH_HOST" clsact
+	run "$ECLI" run -d 0.5 --ifname "$VETH_HOST" "$pkg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! ip link show dev "$VETH_HOST" | grep -q xdp
+	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
+	tc qdisc show dev "$VETH_HOST" | grep -q clsact
+}
+
+@test "xdp without an interface: clear error, exit 1" {
+	pkg=$(e2e_build net)
+	run "$ECLI" run -d 1 --only e2e_xdp "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prog 'e2e_xdp': xdp needs an interface: pass -i IFNAME"* ]]
+	run "$ECLI" run -d 1 -i no-such-if0 "$pkg"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no network interface 'no-such-if0'"* ]]
+}
+
+@test "perf_event on the software CPU clock: samples of the -p target only" {
+	pkg=$(e2e_build perf)
+	bash -c 'while :; do :; done' &
+	TARGET_PID=$!
+	ecli_start -j -F 199 -p "$TARGET_PID" "$pkg"
+	wait_for "$OUT" "\"pid\": ?$TARGET_PID,"
+	sleep 0.3
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	python3 - "$OUT" "$TARGET_PID" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert ev and all(e["pid"] == int(sys.argv[2]) and e["comm"] == "bash" for e in ev), ev[:5]
+PY
+	[ -z "$(prog_ids e2e_perf)" ]
+}
+
+@test "perf_event on every CPU without -p" {
+	pkg=$(e2e_build perf)
+	bash -c 'while :; do :; done' &
+	TARGET_PID=$!
+	run "$ECLI" run -j -d 1 "$pkg"
+	[ "$status" -eq 0 ]
+	grep -q "\"pid\": \?$TARGET_PID," <<<"$output"
+}
+
+@test "cgroup_skb egress on a per-run cgroup: only that cgroup's packets" {
+	mountpoint -q /sys/fs/cgroup/unified || skip "no cgroup2 at /sys/fs/cgroup/unified"
+	pkg=$(e2e_build cgroup)
+	CGROUP=/sys/fs/cgroup/unified/eun$(run_id)
+	mkdir "$CGROUP"
+	ecli_start -j --cgroup "$CGROUP" "$pkg" --port 4343
+	bash -c "echo \$\$ > $CGROUP/cgroup.procs; echo > /dev/tcp/127.0.0.1/4343" 2>/dev/null || true
+	wait_for "$OUT" '"dport": ?4343'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	[ -z "$(bpftool cgroup show "$CGROUP")" ]
+}
+
+@test "cgroup: a missing cgroup directory is a clear error" {
+	pkg=$(e2e_build cgroup)
+	run "$ECLI" run -d 1 --cgroup /sys/fs/cgroup/unified/no-such-eun "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot open cgroup /sys/fs/cgroup/unified/no-such-eun"* ]]
+}

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Runner unit tests: BTF selection (explicit path, BTF_FILE_PATH, the package's
+ * btfhub-archive when the kernel has no BTF, a clear error when nothing matches) and the
+ * lifecycle state machine (wrong-order calls, duration, stop, idempotent detach).
+ * A tiny BPF object is compiled with clang at set-up; loading needs root (else skipped).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "loader/internal.h"
+#include "packer/package.h"
+
+static char tmpdir[] = "/tmp/eun-test-runner-XXXXXX";
+static char tar_path[512], json_path[512], osr_path[512];
+static char logbuf[16384];
+
+static const char bpf_src[] =
+	"#include <linux/bpf.h>\n"
+	"#include <bpf/bpf_helpers.h>\n"
+	"int counter = 0;\n"
+	"SEC(\"tp/syscalls/sys_enter_getpid\")\n"
+	"int eun_unit_tp(void *ctx) { __sync_fetch_and_add(&counter, 1); return 0; }\n"
+	"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+
+static const char meta_json[] =
+	"{\"bpf_skel\": {\"obj_name\": \"unit_bpf\", \"data_sections\": [], \"maps\": [],"
+	" \"progs\": [{\"name\": \"eun_unit_tp\", \"attach\": \"tp/syscalls/sys_enter_getpid\","
+	" \"link\": true}]}, \"export_types\": [], \"eunomia_version\": \"0.1.0\"}";
+
+static void capture(void *ctx, enum eunomia_print_level level, const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	if (n + 2 < sizeof(logbuf)) {
+		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
+		strcat(logbuf, "\n");
+	}
+}
+
+static int read_file(const char *path, void **data, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+
+	if (!f)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&sb, buf, n);
+	fclose(f);
+	*size = sb.len;
+	*data = sb_detach(&sb);
+	return 0;
+}
+
+static void write_os_release(const char *id, const char *ver)
+{
+	FILE *f = fopen(osr_path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "NAME=\"Test OS\"\nID=%s\nVERSION_ID=\"%s\"\n", id, ver);
+	fclose(f);
+	setenv("EUNOMIA_OS_RELEASE", osr_path, 1);
+}
+
+static int group_setup(void **state)
+{
+	char src[600], obj[600], cmd[2048], btfrel[512];
+	struct strbuf doc_text = STRBUF_INIT;
+	struct pkg_tar_entry ents[2];
+	struct utsname un;
+	cJSON *meta, *doc = NULL;
+	void *elf, *btf;
+	size_t elf_size, btf_size;
+	FILE *f;
+
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(src, sizeof(src), "%s/unit.bpf.c", tmpdir);
+	snprintf(obj, sizeof(obj), "%s/unit.bpf.o", tmpdir);
+	snprintf(osr_path, sizeof(osr_path), "%s/os-release", tmpdir);
+	f = fopen(src, "w");
+	if (!f)
+		return -1;
+	fputs(bpf_src, f);
+	fclose(f);
+	uname(&un);
+	snprintf(cmd, sizeof(cmd),
+		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c %s -o %s", un.machine,
+		 src, obj);
+	if (system(cmd) != 0)
+		return -1;
+	if (read_file(obj, &elf, &elf_size))
+		return -1;
+	meta = cJSON_Parse(meta_json);
+	if (!meta || pkg_build(elf, elf_size, meta, &doc) || pkg_write(doc, false, &doc_text))
+		return -1;
+	cJSON_Delete(meta);
+	cJSON_Delete(doc);
+	free(elf);
+
+	snprintf(json_path, sizeof(json_path), "%s/package.json", tmpdir);
+	f = fopen(json_path, "w");
+	fwrite(doc_text.buf, 1, doc_text.len, f);
+	fclose(f);
+
+	/* the kernel's own BTF stands in for a btfhub file of a "testos 42" machine */
+	if (read_file("/sys/kernel/btf/vmlinux", &btf, &btf_size))
+		return -1;
+	snprintf(btfrel, sizeof(btfrel), "btfhub-archive/testos/42/%s/%s.btf", un.machine,
+		 un.release);
+	ents[0] = (struct pkg_tar_entry){
+		.path = "package.json", .data = doc_text.buf, .size = doc_text.len};
+	ents[1] = (struct pkg_tar_entry){.path = btfrel, .data = btf, .size = btf_size};
+	snprintf(tar_path, sizeof(tar_path), "%s/unit.tar", tmpdir);
+	if (pkg_tar_write(tar_path, ents, 2))
+		return -1;
+	free(btf);
+	sb_free(&doc_text);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct eunomia_package *open_pkg(const char *path)
+{
+	EUNOMIA_OPTS(package, po, .print = capture);
+	struct eunomia_package *pkg = eunomia_package__open_file(path, &po);
+
+	assert_non_null(pkg);
+	return pkg;
+}
+
+static void test_archive_used_without_kernel_btf(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture, .kernel_btf_path = "/nonexistent/vmlinux");
+	struct eunomia_package *pkg = open_pkg(tar_path);
+	struct eunomia_runner *r;
+	struct stat st, kst;
+	char *tmp;
+
+	unsetenv("BTF_FILE_PATH");
+	write_os_release("testos", "42");
+	assert_true(eunomia_package__has_btf_archive(pkg));
+	logbuf[0] = '\0';
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_non_null(r->btf_tmp_path);
+	assert_int_equal(stat(r->btf_tmp_path, &st), 0);
+	assert_int_equal(stat("/sys/kernel/btf/vmlinux", &kst), 0);
+	assert_int_equal(st.st_size, kst.st_size);
+	if (geteuid() == 0) {
+		/* libbpf relocates against the archive's BTF and the program loads */
+		assert_int_equal(eunomia_runner__load(r), 0);
+	}
+	tmp = strdup(r->btf_tmp_path);
+	eunomia_runner__free(r);
+	assert_int_equal(access(tmp, F_OK), -1); /* the temp copy is removed */
+	free(tmp);
+	eunomia_package__free(pkg);
+}
+
+static void test_archive_no_match_is_clear_error(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture, .kernel_btf_path = "/nonexistent/vmlinux");
+	struct eunomia_package *pkg = open_pkg(tar_path);
+	struct utsname un;
+
+	unsetenv("BTF_FILE_PATH");
+	write_os_release("otheros", "7");
+	uname(&un);
+	logbuf[0] = '\0';
+	errno = 0;
+	assert_null(eunomia_runner__open(pkg, &ro));
+	assert_int_equal(errno, EUNOMIA_ERR_NO_BTF);
+	assert_non_null(strstr(logbuf, "'otheros'"));
+	assert_non_null(strstr(logbuf, "'7'"));
+	assert_non_null(strstr(logbuf, un.machine));
+	assert_non_null(strstr(logbuf, un.release));
+	assert_non_null(strstr(logbuf, "BTF_FILE_PATH"));
+	eunomia_package__free(pkg);
+}
+
+static void test_kernel_btf_wins_over_archive(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture);
+	struct eunomia_package *pkg = open_pkg(tar_path);
+	struct eunomia_runner *r;
+
+	unsetenv("BTF_FILE_PATH");
+	write_os_release("otheros", "7"); /* would not match: must not matter */
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_null(r->btf_tmp_path);
+	eunomia_runner__free(r);
+	eunomia_package__free(pkg);
+}
+
+static void test_explicit_btf_wins(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture, .kernel_btf_path = "/nonexistent/vmlinux",
+		     .btf_path = "/sys/kernel/btf/vmlinux");
+	struct eunomia_package *pkg = open_pkg(tar_path);
+	struct eunomia_runner *r;
+
+	write_os_release("otheros", "7");
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_null(r->btf_tmp_path);
+	eunomia_runner__free(r);
+
+	ro.btf_path = NULL;
+	setenv("BTF_FILE_PATH", "/sys/kernel/btf/vmlinux", 1);
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_null(r->btf_tmp_path);
+	eunomia_runner__free(r);
+	unsetenv("BTF_FILE_PATH");
+	eunomia_package__free(pkg);
+}
+
+static void test_lifecycle_order(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture);
+	struct eunomia_package *pkg = open_pkg(json_path);
+	struct eunomia_runner *r;
+
+	eunomia_runner__free(NULL);
+	assert_int_equal(eunomia_runner__load(NULL), -EINVAL);
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_non_null(eunomia_runner__bpf_object(r));
+	assert_int_equal(eunomia_runner__attach(r), -EUNOMIA_ERR_STATE);
+	assert_int_equal(eunomia_runner__poll(r, 0), -EUNOMIA_ERR_STATE);
+	assert_int_equal(eunomia_runner__detach(r), 0);
+	assert_int_equal(eunomia_runner__lost_events(r), 0);
+	eunomia_runner__free(r);
+	eunomia_package__free(pkg);
+}
+
+static void test_run_duration_stop_detach(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture, .duration_ms = 200);
+	struct eunomia_package *pkg;
+	struct eunomia_runner *r;
+	uint64_t t0, ms;
+
+	if (geteuid() != 0 || access("/sys/kernel/tracing/events", F_OK)) {
+		skip();
+		return;
+	}
+	pkg = open_pkg(json_path);
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_int_equal(eunomia_runner__load(r), 0);
+	assert_int_equal(eunomia_runner__load(r), -EUNOMIA_ERR_STATE);
+	assert_int_equal(eunomia_runner__attach(r), 1);
+	assert_int_equal(eunomia_runner__attach(r), -EUNOMIA_ERR_STATE);
+	t0 = eun_now_ns();
+	assert_int_equal(eunomia_runner__run(r), 0);
+	ms = (eun_now_ns() - t0) / 1000000;
+	assert_true(ms >= 150 && ms < 3000);
+	assert_int_equal(eunomia_runner__poll(r, 10), -ETIME);
+	eunomia_runner__stop(r);
+	assert_int_equal(eunomia_runner__poll(r, 10), -EINTR);
+	assert_int_equal(eunomia_runner__detach(r), 0);
+	assert_int_equal(r->nr_att, 0);
+	assert_int_equal(eunomia_runner__detach(r), 0); /* idempotent */
+	eunomia_runner__free(r);
+	eunomia_package__free(pkg);
+}
+
+static void test_stop_before_run(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture);
+	struct eunomia_package *pkg;
+	struct eunomia_runner *r;
+
+	if (geteuid() != 0 || access("/sys/kernel/tracing/events", F_OK)) {
+		skip();
+		return;
+	}
+	pkg = open_pkg(json_path);
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_int_equal(eunomia_runner__load(r), 0);
+	assert_int_equal(eunomia_runner__attach(r), 1);
+	eunomia_runner__stop(r);
+	assert_int_equal(eunomia_runner__run(r), 0); /* returns at once */
+	eunomia_runner__free(r);
+	eunomia_package__free(pkg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_archive_used_without_kernel_btf),
+		cmocka_unit_test(test_archive_no_match_is_clear_error),
+		cmocka_unit_test(test_kernel_btf_wins_over_archive),
+		cmocka_unit_test(test_explicit_btf_wins),
+		cmocka_unit_test(test_lifecycle_order),
+		cmocka_unit_test(test_run_duration_stop_detach),
+		cmocka_unit_test(test_stop_before_run),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
