@@ -126,6 +126,8 @@ install: all
 	ln -sf libeunomia.so.0 $(DESTDIR)$(PREFIX)/lib/libeunomia.so
 	install -m 644 loader/include/eunomia/eunomia.h $(DESTDIR)$(PREFIX)/include/eunomia/
 	install -m 644 $(O)/eunomia.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(PREFIX)/share/eunomia
+	cp -r templates $(DESTDIR)$(PREFIX)/share/eunomia/
 
 clean:
 	rm -rf build build-san bin

@@ -88,6 +88,7 @@ int ecc_frontend_parse(const char *src_path, const char *header_path, const char
 	err = ecc_infer_from_tu(tu, &pairs);
 	if (!err && header_path && header_structs) {
 		hfile = included_file(tu, header_path);
+		if (getenv("H3DBG")) fprintf(stderr, "H3DBG hfile=%p\n", (void *)hfile);
 		if (hfile)
 			err = ecc_structs_from_tu(tu, hfile, &structs);
 		else

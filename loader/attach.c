@@ -8,13 +8,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/perf_event.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -107,10 +111,18 @@ static int pick_ifindex(struct attach_ctx *c, int meta_ifindex, int *ifindex)
 
 static int attach_xdp(struct attach_ctx *c)
 {
+	enum bpf_attach_type at = bpf_program__expected_attach_type(c->prog);
 	uint32_t flags = c->mp ? c->mp->xdp_flags : 0;
 	struct eun_attachment *a;
 	int ifindex, err, fd = bpf_program__fd(c->prog);
 
+	if (at == BPF_XDP_DEVMAP || at == BPF_XDP_CPUMAP) {
+		eun_info(&c->r->log,
+			 "prog '%s' (%s): runs from a devmap/cpumap entry, not an interface; not "
+			 "attached",
+			 c->name, c->sec);
+		return ATTACH_SKIPPED;
+	}
 	err = pick_ifindex(c, c->mp ? c->mp->ifindex : 0, &ifindex);
 	if (err)
 		return err;
@@ -218,6 +230,7 @@ static int attach_perf(struct attach_ctx *c)
 	int freq = r->opts.perf_freq > 0 ? r->opts.perf_freq : DEFAULT_PERF_FREQ;
 	int ncpu = libbpf_num_possible_cpus(), cpu, n = 0, last_err = 0;
 	int pid = r->opts.pid > 0 ? r->opts.pid : -1;
+	size_t first = r->nr_att;
 	struct perf_event_attr attr;
 
 	if (ncpu < 0)
@@ -249,6 +262,13 @@ static int attach_perf(struct attach_ctx *c)
 		n++;
 	}
 	if (!n || last_err) {
+		/* all or nothing: drop the CPUs already attached by this call */
+		while (r->nr_att > first) {
+			struct eun_attachment *a = &r->att[--r->nr_att];
+
+			bpf_link__destroy(a->link);
+			free(a->prog_name);
+		}
 		eun_warn(&r->log, "prog '%s': perf_event attach (cpu-clock, %d Hz%s) failed: %s",
 			 c->name, freq, pid > 0 ? ", pid filter" : "",
 			 strerror(last_err ? -last_err : ENODEV));
@@ -390,12 +410,49 @@ static int attach_cgroup(struct attach_ctx *c)
 	return add_link(c, link);
 }
 
-static int attach_skip_socket(struct attach_ctx *c)
+/* Socket filters need a socket: with -i, a raw packet socket bound to that interface. */
+static int attach_socket(struct attach_ctx *c)
 {
-	eun_info(&c->r->log,
-		 "prog '%s' (%s): socket filters need a socket to attach to; not attached", c->name,
-		 c->sec);
-	return ATTACH_SKIPPED;
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	struct eun_attachment *a;
+	int ifindex, err, fd, prog_fd = bpf_program__fd(c->prog);
+
+	err = pick_ifindex(c, 0, &ifindex);
+	if (err)
+		return err;
+	if (ifindex <= 0) {
+		eun_info(&c->r->log,
+			 "prog '%s' (%s): a socket filter needs a socket; pass -i IFNAME to attach "
+			 "it to a raw socket on that interface; not attached",
+			 c->name, c->sec);
+		return ATTACH_SKIPPED;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	sll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof(prog_fd))) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	a = att_new(c, EUN_ATT_SOCKFD);
+	if (!a) {
+		close(fd);
+		return -ENOMEM;
+	}
+	a->sock_fd = fd;
+	a->ifindex = ifindex;
+	return 0;
+fail:
+	eun_warn(&c->r->log,
+		 "prog '%s': cannot attach the socket filter to a raw socket on "
+		 "ifindex %d: %s",
+		 c->name, ifindex, strerror(-err));
+	return err;
 }
 
 /* ---- libbpf auto-attach ---------------------------------------------------------------- */
@@ -475,17 +532,12 @@ static const struct {
 	const char *prefix;
 	attach_fn_t fn;
 } attach_rules[] = {
-	{"xdp", attach_xdp},
-	{"tc", attach_tc},
-	{"classifier", attach_tc},
-	{"perf_event", attach_perf},
-	{"uprobe", attach_uprobe},
-	{"uretprobe", attach_uprobe},
-	{"usdt", attach_usdt},
-	{"cgroup_skb", attach_cgroup},
-	{"cgroup", attach_cgroup},
-	{"sockops", attach_cgroup},
-	{"socket", attach_skip_socket},
+	{"xdp", attach_xdp},	   {"tc", attach_tc},
+	{"classifier", attach_tc}, {"perf_event", attach_perf},
+	{"uprobe", attach_uprobe}, {"uretprobe", attach_uprobe},
+	{"usdt", attach_usdt},	   {"cgroup_skb", attach_cgroup},
+	{"cgroup", attach_cgroup}, {"sockops", attach_cgroup},
+	{"socket", attach_socket},
 };
 
 static attach_fn_t find_rule(const char *sec)

@@ -65,13 +65,8 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_li
 	if (cur_capture && level != LIBBPF_DEBUG)
 		sb_adds(cur_capture, s);
 	lvl = level == LIBBPF_WARN ? EUNOMIA_WARN : EUNOMIA_DEBUG;
-	/*
-	 * The verifier log dump, the "ulimit -l" hint and per-program load failures are
-	 * re-reported by us in a clearer form; keep libbpf's raw text for -v.
-	 */
-	if (lvl == EUNOMIA_WARN &&
-	    (strstr(s, "PROG LOAD LOG") || strstr(s, "ulimit") || strstr(s, "failed to load") ||
-	     strstr(s, "BPF program load failed") || strstr(s, "failed to load object")))
+	/* while loading, warnings are held back and reported after the outcome is known */
+	if (cur_capture)
 		lvl = EUNOMIA_DEBUG;
 	if (lvl == EUNOMIA_DEBUG && !r->opts.verbose) {
 		sb_free(&line);
@@ -609,6 +604,40 @@ static bool is_trampoline_type(const struct bpf_program *p)
 	return t == BPF_PROG_TYPE_TRACING && a != BPF_TRACE_RAW_TP && a != BPF_TRACE_ITER;
 }
 
+/*
+ * libbpf's own wording for problems we re-report more clearly (verifier log dump, the
+ * misleading "ulimit -l" hint, per-program load failures); shown only with -v.
+ */
+static bool reworded(const char *line, size_t len)
+{
+	static const char *const pats[] = {"PROG LOAD LOG", "ulimit", "failed to load",
+					   "BPF program load failed"};
+
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		if (memmem(line, len, pats[i], strlen(pats[i])))
+			return true;
+	return false;
+}
+
+/* Show the warnings libbpf gave while loading (those we do not reword), one per line. */
+static void replay_warnings(struct eunomia_runner *r, const char *cap)
+{
+	bool in_log = false;
+
+	while (cap && *cap) {
+		const char *e = strchrnul(cap, '\n'), *l = strip_libbpf(cap);
+		size_t len = (size_t)(e - l);
+
+		if (memmem(l, len, "-- BEGIN PROG LOAD LOG --", 25))
+			in_log = true;
+		else if (memmem(l, len, "-- END PROG LOAD LOG --", 23))
+			in_log = false;
+		else if (!in_log && len && !reworded(l, len))
+			eun_warn(&r->log, "libbpf: %.*s", (int)len, l);
+		cap = *e ? e + 1 : e;
+	}
+}
+
 /* Print the last `max` lines of log (no trailing partial noise). */
 static void warn_log_tail(struct eunomia_runner *r, const char *log, size_t len, int max)
 {
@@ -675,6 +704,7 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 	char name[128];
 
 	if (failed_prog(cap, name, sizeof(name))) {
+		replay_warnings(r, cap);
 		prog = bpf_object__find_program_by_name(r->obj, name);
 		sec = prog ? bpf_program__section_name(prog) : "?";
 		lb = strstr(cap, "-- BEGIN PROG LOAD LOG --");
@@ -708,15 +738,8 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 			 strerror(-err));
 		return err;
 	}
-	/* Not a program failure: show libbpf's own warnings as they are. */
-	while (cap && *cap) {
-		const char *e = strchrnul(cap, '\n');
-
-		if (e > cap && !memmem(cap, (size_t)(e - cap), "ulimit", 6))
-			eun_warn(&r->log, "libbpf: %.*s", (int)(e - strip_libbpf(cap)),
-				 strip_libbpf(cap));
-		cap = *e ? e + 1 : e;
-	}
+	/* Not a program failure: libbpf's own warnings say what went wrong. */
+	replay_warnings(r, cap);
 	eun_warn(&r->log, "%s: loading the BPF object failed: %s", eunomia_package__name(r->pkg),
 		 strerror(-err));
 	return err;
@@ -773,6 +796,7 @@ int eunomia_runner__load(struct eunomia_runner *r)
 		sb_free(&cap);
 		return err;
 	}
+	replay_warnings(r, sb_str(&cap));
 	sb_free(&cap);
 
 	r->output = eun_output__new(r);

@@ -192,3 +192,59 @@ PY
 	[ "$st" -eq 1 ]
 	grep -q "No space left on device" "$BATS_TEST_TMPDIR/e"
 }
+
+@test "package from standard input (-), YAML packages, and --sha256 pins" {
+	need_root
+	need_tracefs
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run bash -c "'$ECLI' run -d 0.2 - < '$pkg'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Running exec"* ]]
+
+	ydir=$BATS_TEST_TMPDIR/yaml
+	mkdir -p "$ydir"
+	"$ECC" "$E2E_DATA/exec.bpf.c" "$E2E_DATA/exec.h" -y -o "$ydir" >/dev/null 2>&1
+	[ -f "$ydir/package.yaml" ]
+	run "$ECLI" run -d 0.2 "$ydir/package.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+
+	sum=$(sha256sum "$pkg" | cut -d' ' -f1)
+	run "$ECLI" run --sha256 "$sum" -d 0.2 "$pkg"
+	[ "$status" -eq 0 ]
+	bad=$(printf '%064d' 0)
+	run "$ECLI" run --sha256 "$bad" -d 0.2 "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *sha256* ]]
+	[[ "$output" != *Running* ]]
+}
+
+@test "-v shows libbpf's log; without it there is none" {
+	need_root
+	need_tracefs
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" run -v -d 0.2 "$pkg"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"libbpf: "* ]]
+	run "$ECLI" -v run -d 0.2 "$pkg"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"libbpf: "* ]]
+	run "$ECLI" run -d 0.2 "$pkg"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"libbpf: "* ]]
+}
+
+@test "-r prints undecoded records" {
+	need_root
+	need_tracefs
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	ecli_start -r "$pkg" --target_ppid "$BASHPID"
+	/bin/true &
+	wait $!
+	# "true" and "/bin/true" in hex
+	wait_for "$OUT" '74727565.*2f62696e2f74727565'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}

@@ -98,12 +98,32 @@ PY
 	pkg=$(e2e_build net)
 	netns_setup
 	tc qdisc add dev "$VETH_HOST" clsact
-	run "$ECLI" run -d 0.5 --ifname "$VETH_HOST" "$pkg"
+	run "$ECLI" run -d 0.5 --ifindex "$(cat /sys/class/net/"$VETH_HOST"/ifindex)" "$pkg"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	! ip link show dev "$VETH_HOST" | grep -q xdp
 	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
 	tc qdisc show dev "$VETH_HOST" | grep -q clsact
+}
+
+@test "xdp and tc attach parameters from the package metadata (ifindex, flags, tchook, tcopts)" {
+	need_cmd nsenter
+	need_cmd tc
+	netns_setup
+	idx=$(cat /sys/class/net/"$VETH_HOST"/ifindex)
+	meta=$(printf '{"e2e_xdp": {"ifindex": %d, "flags": 2}, "e2e_tc": {"tchook": {"ifindex": %d, "attach_point": "BPF_TC_EGRESS"}, "tcopts": {"handle": 7, "priority": 3}}}' "$idx" "$idx")
+	python3 "$E2E_DATA/mkpkg.py" "$E2E_DATA/net.bpf.c" "$BATS_TEST_TMPDIR/meta" --export event \
+		--meta "$meta" >/dev/null
+	ecli_start -j "$BATS_TEST_TMPDIR/meta/package.json"
+	grep -q "2 programs attached" "$ERR"
+	ip link show dev "$VETH_HOST" | grep -q xdpgeneric
+	tc filter show dev "$VETH_HOST" egress | grep -q "pref 3 .*handle 0x7.*e2e_tc"
+	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	! ip link show dev "$VETH_HOST" | grep -q xdp
+	[ -z "$(tc filter show dev "$VETH_HOST" egress)" ]
+	! tc qdisc show dev "$VETH_HOST" | grep -q clsact
 }
 
 @test "xdp without an interface: clear error, exit 1" {
@@ -162,4 +182,23 @@ PY
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot open cgroup /sys/fs/cgroup/unified/no-such-eun"* ]]
+}
+
+@test "socket filter: attached to a raw socket on -i; skipped with a notice without it" {
+	need_cmd nsenter
+	pkg=$(e2e_build sock)
+	netns_setup
+	ecli_start -j -i "$VETH_HOST" "$pkg" --port 4244
+	grep -q "1 program attached" "$ERR"
+	ns_tcp 4244
+	wait_for "$OUT" '"dport": ?4244'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	[ -z "$(prog_ids e2e_sock)" ]
+
+	run "$ECLI" run -d 0.2 "$pkg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"prog 'e2e_sock' (socket): a socket filter needs a socket; pass -i IFNAME"* ]]
+	[[ "$output" == *"0 programs attached"* ]]
 }

@@ -4,9 +4,20 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "runqlat.h"
 
+/*
+ * No runqlat.h on purpose: ecc takes <name>.h beside the source as the header of export
+ * types, and this tool exports no events -- it has a sampled histogram map.
+ */
+#define TASK_COMM_LEN 16
+#define MAX_SLOTS 26
 #define TASK_RUNNING 0
+
+/* Run queue latency histogram: slots[i] counts waits of [2^i, 2^(i+1)) microseconds. */
+struct hist {
+	u32 slots[MAX_SLOTS];
+	char comm[TASK_COMM_LEN];	/* with --per_process: the process's name */
+};
 
 /// @cmdarg {"default": false, "short": "P", "long": "per_process", "help": "one histogram per process (keyed by pid)"}
 const volatile bool targ_per_process = false;

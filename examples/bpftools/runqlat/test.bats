@@ -46,8 +46,7 @@ check_pkg() {
 # Compile once per file (ecc runs clang); the tests share the package.
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
-	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/runqlat.bpf.c" \
-		"$BATS_TEST_DIRNAME/runqlat.h"
+	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/runqlat.bpf.c"
 	check_pkg --no-export --prog runqlat_wakeup --prog runqlat_wakenew --prog runqlat_switch --var targ_per_process --var targ_tgid
 	export PKG
 }
