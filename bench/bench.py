@@ -188,12 +188,20 @@ def bench_compile(a, reps):
 
 
 def peak_rss_kib(argv, seconds):
-    """Run argv for `seconds` (then SIGINT) and return its peak RSS in KiB."""
+    """Run argv for `seconds` and return its peak RSS in KiB (VmHWM, read before SIGINT).
+
+    Not ru_maxrss: that high-water mark survives exec and would include the forking
+    Python process itself."""
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(seconds)
+    hwm = 0
+    with open("/proc/%d/status" % p.pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
     p.send_signal(signal.SIGINT)
-    _, _, ru = os.wait4(p.pid, 0)
-    return ru.ru_maxrss
+    p.wait()
+    return hwm
 
 
 def bench_size(a):

@@ -36,6 +36,8 @@ child_exec(const char *const *argv, const struct subprocess_opts *opts, int out_
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 	if (err_fd >= 0)
 		dup2(err_fd, STDERR_FILENO);
+	else if (opts && opts->err_fd > 0 && opts->err_fd != STDERR_FILENO)
+		dup2(opts->err_fd, STDERR_FILENO);
 	if (opts && opts->cwd && chdir(opts->cwd) < 0)
 		goto fail;
 	signal(SIGPIPE, SIG_DFL);

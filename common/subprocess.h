@@ -15,6 +15,7 @@ struct subprocess_opts {
 	struct strbuf *err; /* NULL: inherit stderr */
 	bool out_to_err;    /* with out == NULL: send the child's stdout to our stderr */
 	const char *cwd;    /* NULL: current directory */
+	int err_fd;	    /* > 0 and err == NULL: the child's stderr is this fd (0: inherit) */
 };
 
 /*

@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -268,19 +270,18 @@ nomem:
 }
 
 /*
- * A file with one unused global pointer per export/header struct, passed to clang with
- * -include, so that the structs reach the object's BTF (package-format.md §4). The pointer
+ * The text of a file with one unused global pointer per export/header struct, passed to clang
+ * with -include, so that the structs reach the object's BTF (package-format.md §4). The pointer
  * declares the tag at file scope before the source runs; the source's (or header's) definition
  * completes that same type, so BTF carries the full struct. The source itself is compiled
  * unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
+ * Empty when there is nothing to force.
  */
-static int write_dummy_source(const char *out_dir, const char *name, const cJSON *header_structs,
-			      const cJSON *exports, char *tmp_path, size_t size)
+static int dummy_text(const cJSON *header_structs, const cJSON *exports, struct strbuf *sb)
 {
-	struct strbuf sb = STRBUF_INIT;
 	cJSON *done = cJSON_CreateArray();
 	const cJSON *lists[2] = {header_structs, exports};
-	int err = 0, fd = -1;
+	int err = 0;
 
 	if (!done)
 		return -ENOMEM;
@@ -301,18 +302,25 @@ static int write_dummy_source(const char *out_dir, const char *name, const cJSON
 				break;
 			}
 			err = sb_addf(
-				&sb, "struct %s *__eunomia_dummy_%s_ptr __attribute__((unused));\n",
+				sb, "struct %s *__eunomia_dummy_%s_ptr __attribute__((unused));\n",
 				s->valuestring, s->valuestring);
 			if (err)
 				break;
 		}
 	}
-	if (err)
-		goto out;
+	cJSON_Delete(done);
+	return err;
+}
+
+/* Write text to a new temp header <out_dir>/.<name>.ecc-XXXXXX.h; its path into tmp_path. */
+static int write_dummy(const char *out_dir, const char *name, const struct strbuf *text,
+		       char *tmp_path, size_t size)
+{
+	int err = 0, fd;
+
 	if (snprintf(tmp_path, size, "%s/.%s.ecc-XXXXXX.h", out_dir, name) >= (int)size) {
 		tmp_path[0] = '\0';
-		err = -ENAMETOOLONG;
-		goto out;
+		return -ENAMETOOLONG;
 	}
 	fd = mkstemps(tmp_path, 2);
 	if (fd < 0) {
@@ -320,16 +328,273 @@ static int write_dummy_source(const char *out_dir, const char *name, const cJSON
 		fprintf(stderr, "ecc: cannot create a temporary file in %s: %s\n", out_dir,
 			strerror(-err));
 		tmp_path[0] = '\0';
-		goto out;
+		return err;
 	}
-	if (write(fd, sb.buf, sb.len) != (ssize_t)sb.len) {
+	if (write(fd, text->buf, text->len) != (ssize_t)text->len) {
 		err = -EIO;
 		fprintf(stderr, "ecc: cannot write %s\n", tmp_path);
 	}
 	close(fd);
+	return err;
+}
+
+/*
+ * Guessing the dummy file before libclang has read the source.
+ *
+ * The exact export types come from libclang's AST (ecc_frontend_parse), which takes about as
+ * long as the compile itself. To run both at once, the compile starts with a dummy file built
+ * from a textual guess of what the front end will find: with a header, the `struct X {` written
+ * in it; without, the struct type of the variable each bpf_ringbuf_reserve /
+ * bpf_ringbuf_output / bpf_perf_event_output works on. When the front end has finished, the
+ * dummy built from its exact answer is compared with the guess; only when they differ is the
+ * source compiled again (so the object is always the one the exact answer gives).
+ */
+struct tokens {
+	char **t;
+	size_t n, cap;
+};
+
+static void tokens_free(struct tokens *tk)
+{
+	for (size_t i = 0; i < tk->n; i++)
+		free(tk->t[i]);
+	free(tk->t);
+	memset(tk, 0, sizeof(*tk));
+}
+
+static int tokens_add(struct tokens *tk, const char *s, size_t len)
+{
+	if (tk->n == tk->cap) {
+		size_t cap = tk->cap ? tk->cap * 2 : 256;
+		char **t = realloc(tk->t, cap * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		tk->t = t;
+		tk->cap = cap;
+	}
+	tk->t[tk->n] = strndup(s, len);
+	if (!tk->t[tk->n])
+		return -ENOMEM;
+	tk->n++;
+	return 0;
+}
+
+static bool ident_char(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+/* Split C text into identifiers/numbers and one-character punctuators; comments and
+ * string/char literals are dropped. */
+static int tokenize(const char *p, struct tokens *tk)
+{
+	int err = 0;
+
+	while (*p && !err) {
+		if (p[0] == '/' && p[1] == '/') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+
+			p = e ? e + 2 : p + strlen(p);
+		} else if (*p == '"' || *p == '\'') {
+			char q = *p++;
+
+			while (*p && *p != q && *p != '\n')
+				p += (*p == '\\' && p[1]) ? 2 : 1;
+			if (*p == q)
+				p++;
+		} else if (ident_char(*p)) {
+			size_t n = 0;
+
+			while (ident_char(p[n]))
+				n++;
+			err = tokens_add(tk, p, n);
+			p += n;
+		} else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\\') {
+			p++;
+		} else {
+			err = tokens_add(tk, p, 1);
+			p++;
+		}
+	}
+	return err;
+}
+
+static bool tok_is(const struct tokens *tk, size_t i, const char *s)
+{
+	return i < tk->n && !strcmp(tk->t[i], s);
+}
+
+static int add_unique(cJSON *arr, const char *name)
+{
+	if (!is_ident(name) || name_in(arr, name))
+		return 0;
+	return cJSON_AddItemToArray(arr, cJSON_CreateString(name)) ? 0 : -ENOMEM;
+}
+
+/* `struct X {` definitions, in order. */
+static int guess_struct_defs(const struct tokens *tk, cJSON *out)
+{
+	int err = 0;
+
+	for (size_t i = 0; i + 2 < tk->n && !err; i++)
+		if (tok_is(tk, i, "struct") && is_ident(tk->t[i + 1]) && tok_is(tk, i + 2, "{"))
+			err = add_unique(out, tk->t[i + 1]);
+	return err;
+}
+
+/* The struct of the latest declaration `struct S V` or `struct S *V` before token end. */
+static const char *decl_struct(const struct tokens *tk, size_t end, const char *var)
+{
+	for (size_t i = end; i-- > 2;) {
+		size_t s = i - 1;
+
+		if (strcmp(tk->t[i], var))
+			continue;
+		if (tok_is(tk, s, "*"))
+			s--;
+		if (s >= 1 && is_ident(tk->t[s]) && tok_is(tk, s - 1, "struct"))
+			return tk->t[s];
+	}
+	return NULL;
+}
+
+/* Token index of argument argn (0-based) of the call whose '(' is at open, or 0. */
+static size_t call_arg(const struct tokens *tk, size_t open, int argn)
+{
+	int depth = 0;
+
+	for (size_t i = open + 1; i < tk->n; i++) {
+		if (argn == 0)
+			return i;
+		if (tok_is(tk, i, "(") || tok_is(tk, i, "[") || tok_is(tk, i, "{"))
+			depth++;
+		else if (tok_is(tk, i, ")") || tok_is(tk, i, "]") || tok_is(tk, i, "}")) {
+			if (depth-- == 0)
+				return 0;
+		} else if (depth == 0 && tok_is(tk, i, ","))
+			argn--;
+	}
+	return 0;
+}
+
+/* The struct names export inference would find, in source order (a guess). */
+static int guess_inferred(const struct tokens *tk, cJSON *out)
+{
+	int err = 0;
+
+	for (size_t i = 0; i + 1 < tk->n && !err; i++) {
+		const char *s = NULL;
+		int argn = -1;
+
+		if (!tok_is(tk, i + 1, "("))
+			continue;
+		if (tok_is(tk, i, "bpf_ringbuf_reserve")) {
+			/* [struct S *]V = [(struct S *)]bpf_ringbuf_reserve( */
+			size_t j = i;
+
+			if (j >= 5 && tok_is(tk, j - 1, ")") && tok_is(tk, j - 2, "*") &&
+			    tok_is(tk, j - 4, "struct") && tok_is(tk, j - 5, "(")) {
+				s = tk->t[j - 3];
+			} else if (j >= 2 && tok_is(tk, j - 1, "=") && is_ident(tk->t[j - 2])) {
+				s = decl_struct(tk, j - 1, tk->t[j - 2]);
+			}
+		} else if (tok_is(tk, i, "bpf_ringbuf_output")) {
+			argn = 1;
+		} else if (tok_is(tk, i, "bpf_perf_event_output")) {
+			argn = 3;
+		}
+		if (argn >= 0) {
+			/* DATA is V or &V, with V declared `struct S V` or `struct S *V` */
+			size_t a = call_arg(tk, i + 1, argn);
+
+			if (a && tok_is(tk, a, "&"))
+				a++;
+			if (a && a + 1 < tk->n && is_ident(tk->t[a]) &&
+			    (tok_is(tk, a + 1, ",") || tok_is(tk, a + 1, ")")))
+				s = decl_struct(tk, i, tk->t[a]);
+		}
+		if (s)
+			err = add_unique(out, s);
+	}
+	return err;
+}
+
+static int read_text(const char *path, struct strbuf *sb)
+{
+	char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		err = sb_add(sb, buf, n);
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	return err;
+}
+
+/* The dummy text from a guess (see above); empty when the files cannot be read. */
+static int guess_dummy(const char *src, const char *header, struct strbuf *out)
+{
+	struct strbuf text = STRBUF_INIT;
+	struct tokens tk = {0};
+	cJSON *hstructs = NULL, *inferred = cJSON_CreateArray(), *exports = NULL;
+	int err = -ENOMEM;
+
+	if (!inferred)
+		goto out;
+	if (header) {
+		hstructs = cJSON_CreateArray();
+		if (!hstructs)
+			goto out;
+		if (read_text(header, &text) || tokenize(sb_str(&text), &tk) ||
+		    guess_struct_defs(&tk, hstructs))
+			goto out_guess_failed;
+		tokens_free(&tk);
+		sb_reset(&text);
+	}
+	if (read_text(src, &text) || tokenize(sb_str(&text), &tk) || guess_inferred(&tk, inferred))
+		goto out_guess_failed;
+	/* the guessed pairs carry no map: only the struct names matter for the dummy */
+	{
+		cJSON *pairs = cJSON_CreateArray();
+		const cJSON *it;
+
+		if (!pairs)
+			goto out;
+		cJSON_ArrayForEach(it, inferred)
+		{
+			cJSON *pair = cJSON_CreateObject();
+
+			if (!pair || !cJSON_AddItemToArray(pairs, pair) ||
+			    !cJSON_AddStringToObject(pair, "struct", it->valuestring)) {
+				cJSON_Delete(pairs);
+				goto out;
+			}
+		}
+		cJSON_Delete(inferred);
+		inferred = pairs;
+	}
+	err = choose_exports(hstructs, inferred, &exports);
+	if (!err)
+		err = dummy_text(hstructs, exports, out);
+	goto out;
+out_guess_failed:
+	err = 0; /* no guess: compile without a dummy; the check afterwards fixes it up */
+	sb_reset(out);
 out:
-	cJSON_Delete(done);
-	sb_free(&sb);
+	tokens_free(&tk);
+	sb_free(&text);
+	cJSON_Delete(hstructs);
+	cJSON_Delete(inferred);
+	cJSON_Delete(exports);
 	return err;
 }
 
@@ -383,6 +648,120 @@ static void on_fatal_signal(int sig)
 	raise(sig);
 }
 
+/* clang's argv for the compile; with quiet, warnings are off (they were shown once). */
+static int clang_argv(const char *clang, const struct argv_list *inc, const char *dummy,
+		      const char *src, const char *obj, bool quiet, struct argv_list *cc)
+{
+	int err;
+
+	if ((err = av_add(cc, clang)) || (err = av_add(cc, "-g")) || (err = av_add(cc, "-O2")) ||
+	    (err = av_addv(cc, (const char *const *)inc->v)))
+		return err;
+	if (dummy[0] && ((err = av_add(cc, "-include")) || (err = av_add(cc, dummy))))
+		return err;
+	if (quiet && (err = av_add(cc, "-w")))
+		return err;
+	if ((err = av_add(cc, "-c")) || (err = av_add(cc, src)) || (err = av_add(cc, "-o")) ||
+	    (err = av_add(cc, obj)))
+		return err;
+	return 0;
+}
+
+/*
+ * The libclang front end (annotations, export types, header structs) on a thread of its own
+ * while clang compiles. Its messages are held back (our stderr goes to a memory file while it
+ * runs; clang gets the real stderr) and shown only when the compile succeeded, so that clang's
+ * errors are the ones a broken source reports.
+ */
+struct frontend_job {
+	const char *src, *header;
+	const char *const *args;
+	cJSON *ann, *pairs, *hstructs;
+	int err;
+	pthread_t thread;
+	int saved_err, mem; /* the real stderr, the memory file */
+	struct subprocess_opts clang_so;
+	struct strbuf out; /* the front end's messages */
+};
+
+static void frontend_run(struct frontend_job *j)
+{
+	j->err = ecc_frontend_parse(j->src, j->header, j->args, true, &j->ann, &j->pairs,
+				    j->header ? &j->hstructs : NULL);
+}
+
+static void *frontend_thread(void *arg)
+{
+	frontend_run(arg);
+	return NULL;
+}
+
+/* Start the thread with stderr captured; false (nothing started) when that cannot be done. */
+static bool frontend_start(struct frontend_job *j)
+{
+	pthread_attr_t attr;
+	bool ok = false;
+
+	j->saved_err = j->mem = -1;
+	fflush(stderr);
+	j->mem = memfd_create("ecc-frontend", MFD_CLOEXEC);
+	if (j->mem < 0)
+		goto fail;
+	j->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (j->saved_err < 0)
+		goto fail;
+	if (pthread_attr_init(&attr))
+		goto fail;
+	/* parsing vmlinux.h recurses deeply; sanitizer builds need more stack still */
+	pthread_attr_setstacksize(&attr, 64 << 20);
+	if (dup2(j->mem, STDERR_FILENO) < 0) {
+		pthread_attr_destroy(&attr);
+		goto fail;
+	}
+	ok = !pthread_create(&j->thread, &attr, frontend_thread, j);
+	pthread_attr_destroy(&attr);
+	if (ok) {
+		j->clang_so.err_fd = j->saved_err;
+		return true;
+	}
+	dup2(j->saved_err, STDERR_FILENO);
+fail:
+	if (j->mem >= 0)
+		close(j->mem);
+	if (j->saved_err >= 0)
+		close(j->saved_err);
+	j->saved_err = j->mem = -1;
+	return false;
+}
+
+/* Join the thread, restore stderr and collect what the front end printed into j->out. */
+static void frontend_finish(struct frontend_job *j)
+{
+	char buf[8192];
+	ssize_t n;
+
+	pthread_join(j->thread, NULL);
+	fflush(stderr);
+	dup2(j->saved_err, STDERR_FILENO);
+	close(j->saved_err);
+	j->saved_err = -1;
+	if (lseek(j->mem, 0, SEEK_SET) == 0) {
+		while ((n = read(j->mem, buf, sizeof(buf))) > 0)
+			if (sb_add(&j->out, buf, n))
+				break;
+	}
+	close(j->mem);
+	j->mem = -1;
+}
+
+static void frontend_free(struct frontend_job *j)
+{
+	cJSON_Delete(j->ann);
+	cJSON_Delete(j->pairs);
+	cJSON_Delete(j->hstructs);
+	sb_free(&j->out);
+}
+
 void ecc_result_free(struct ecc_result *res)
 {
 	if (!res)
@@ -401,7 +780,10 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	char vmlinux_h[PATH_MAX], auto_hdr[PATH_MAX];
 	char *src_dir = NULL, *vml_dir = NULL, *base, *dot;
 	const char *header = opts->header, *out_dir, *clang = clang_path(opts);
-	cJSON *hstructs = NULL, *inferred = NULL, *exports = NULL, *ann = NULL;
+	struct strbuf spec = STRBUF_INIT, exact = STRBUF_INIT;
+	struct frontend_job fe = {0};
+	bool fe_started = false;
+	cJSON *exports = NULL;
 	char obj_name[NAME_MAX + 8], define[64];
 	int err, rc;
 
@@ -485,30 +867,6 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	if (err)
 		goto out;
 
-	if (header) {
-		err = ecc_header_structs(header, (const char *const *)inc.v, &hstructs);
-		if (err) {
-			fprintf(stderr, "ecc: %s: cannot read the structs of the header: %s\n",
-				header, strerror(-err));
-			goto out;
-		}
-	}
-	err = ecc_infer_export_types(opts->src, (const char *const *)inc.v, &inferred);
-	if (err) {
-		fprintf(stderr, "ecc: %s: export type inference failed: %s\n", opts->src,
-			strerror(-err));
-		goto out;
-	}
-	err = choose_exports(hstructs, inferred, &exports);
-	if (err)
-		goto out;
-	if (cJSON_GetArraySize(exports) || cJSON_GetArraySize(hstructs)) {
-		err = write_dummy_source(out_dir, res->name, hstructs, exports, tmp_src,
-					 sizeof(tmp_src));
-		if (err)
-			goto out;
-	}
-
 	/* clang writes raw_obj, the linker linked_obj, renamed over <name>.bpf.o at the end so
 	 * that concurrent builds into one directory never read a half-written object. */
 	if (snprintf(raw_obj, sizeof(raw_obj), "%s.tmp-%d.o", res->obj_path, (int)getpid()) >=
@@ -519,13 +877,18 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		err = -ENAMETOOLONG;
 		goto out;
 	}
-	if ((err = av_add(&cc, clang)) || (err = av_add(&cc, "-g")) || (err = av_add(&cc, "-O2")) ||
-	    (err = av_addv(&cc, (const char *const *)inc.v)))
+
+	/* The compile runs with the guessed dummy while libclang reads the source. */
+	err = guess_dummy(opts->src, header, &spec);
+	if (err)
 		goto out;
-	if (tmp_src[0] && ((err = av_add(&cc, "-include")) || (err = av_add(&cc, tmp_src))))
-		goto out;
-	if ((err = av_add(&cc, "-c")) || (err = av_add(&cc, opts->src)) ||
-	    (err = av_add(&cc, "-o")) || (err = av_add(&cc, raw_obj)))
+	if (spec.len) {
+		err = write_dummy(out_dir, res->name, &spec, tmp_src, sizeof(tmp_src));
+		if (err)
+			goto out;
+	}
+	err = clang_argv(clang, &inc, tmp_src, opts->src, raw_obj, false, &cc);
+	if (err)
 		goto out;
 	fprintf(stderr, "ecc: compiling %s\n", opts->src);
 	if (opts->verbose) {
@@ -535,17 +898,76 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 			fprintf(stderr, "ecc: %s\n", sb_str(&line));
 		sb_free(&line);
 	}
-	rc = subprocess_run((const char *const *)cc.v, NULL);
+	fe = (struct frontend_job){
+		.src = opts->src,
+		.header = header,
+		.args = (const char *const *)inc.v,
+	};
+	fe_started = frontend_start(&fe);
+	rc = subprocess_run((const char *const *)cc.v, fe_started ? &fe.clang_so : NULL);
+	if (fe_started)
+		frontend_finish(&fe);
 	if (rc < 0) {
 		report_exec_error(clang, rc);
 		err = rc;
 		goto out;
 	}
 	if (rc != 0) {
+		/* clang's diagnostics are the story; the front end's are not shown */
 		fprintf(stderr, "ecc: %s: compilation failed (clang exit status %d)\n", opts->src,
 			rc);
 		err = -ENOEXEC;
 		goto out;
+	}
+	if (!fe_started)
+		frontend_run(&fe);
+	else if (fe.out.len)
+		fwrite(fe.out.buf, 1, fe.out.len, stderr);
+	if (fe.err) {
+		err = fe.err;
+		if (err == -EINVAL)
+			fprintf(stderr,
+				"ecc: %s: invalid doc-comment annotations or source libclang cannot "
+				"read (see above)\n",
+				opts->src);
+		else
+			fprintf(stderr, "ecc: %s: cannot read annotations and export types: %s\n",
+				opts->src, strerror(-err));
+		goto out;
+	}
+	err = choose_exports(fe.hstructs, fe.pairs, &exports);
+	if (!err)
+		err = dummy_text(fe.hstructs, exports, &exact);
+	if (err)
+		goto out;
+	if (exact.len != spec.len || (exact.len && memcmp(exact.buf, spec.buf, exact.len))) {
+		/* the guess was wrong: compile again with the exact dummy (warnings were shown) */
+		if (opts->verbose)
+			fprintf(stderr, "ecc: compiling again with the export types libclang found\n");
+		if (tmp_src[0])
+			unlink(tmp_src);
+		tmp_src[0] = '\0';
+		if (exact.len) {
+			err = write_dummy(out_dir, res->name, &exact, tmp_src, sizeof(tmp_src));
+			if (err)
+				goto out;
+		}
+		av_free(&cc);
+		err = clang_argv(clang, &inc, tmp_src, opts->src, raw_obj, true, &cc);
+		if (err)
+			goto out;
+		rc = subprocess_run((const char *const *)cc.v, NULL);
+		if (rc < 0) {
+			report_exec_error(clang, rc);
+			err = rc;
+			goto out;
+		}
+		if (rc != 0) {
+			fprintf(stderr, "ecc: %s: compilation failed (clang exit status %d)\n",
+				opts->src, rc);
+			err = -ENOEXEC;
+			goto out;
+		}
 	}
 
 	err = link_object(raw_obj, linked_obj);
@@ -558,14 +980,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	}
 	linked_obj[0] = '\0';
 
-	err = ecc_doc_parse(opts->src, (const char *const *)inc.v, true, &ann);
-	if (err) {
-		fprintf(stderr, "ecc: %s: invalid doc-comment annotations (see above)\n",
-			opts->src);
-		err = err < 0 ? err : -EINVAL;
-		goto out;
-	}
-	err = ecc_object_meta(res->obj_path, obj_name, ann, exports, &res->meta);
+	err = ecc_object_meta(res->obj_path, obj_name, fe.ann, exports, &res->meta);
 	if (err == -ENOMSG)
 		fprintf(stderr, "ecc: %s: no BPF programs found (no SEC(\"...\") functions)\n",
 			opts->src);
@@ -581,9 +996,9 @@ out:
 	av_free(&cc);
 	free(src_dir);
 	free(vml_dir);
-	cJSON_Delete(hstructs);
-	cJSON_Delete(inferred);
+	frontend_free(&fe);
 	cJSON_Delete(exports);
-	cJSON_Delete(ann);
+	sb_free(&spec);
+	sb_free(&exact);
 	return err;
 }

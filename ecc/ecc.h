@@ -65,6 +65,27 @@ int ecc_frontend_parse(const char *src_path, const char *header_path,
 		       const char *const *clang_args, bool strict_json, struct cJSON **annotations,
 		       struct cJSON **export_pairs, struct cJSON **header_structs);
 
+/*
+ * A precompiled vmlinux.h, which makes both the compile and ecc_frontend_parse() skip the
+ * ~200 ms clang spends on vmlinux.h (same object: code, BTF and DWARF). Built with clang and
+ * compile_args (the compile's flags without -c, -o, -include or the source) into
+ * <dir of vmlinux_h>/vmlinux-<hash of clang and the flags>.pch, rebuilt when older than
+ * vmlinux_h or the clang binary. Pass "-include-pch PATH" to clang before the other flags, and
+ * to ecc_frontend_parse() with the same flags (-O2 included: clang checks __OPTIMIZE__; a PCH
+ * libclang cannot use is ignored there). 0 with its path, or -errno (compile without it;
+ * the reason is printed only when verbose).
+ */
+int ecc_vmlinux_pch(const char *clang, const char *vmlinux_h, const char *const *compile_args,
+		    bool verbose, char *path, size_t size);
+
+/*
+ * True when the PCH of vmlinux_h means the same as the source's own text: the source starts
+ * (after comments) with #include "vmlinux.h" or <vmlinux.h>, that name resolves to vmlinux_h
+ * (no other vmlinux.h beside the source, which ecc's -I order searches first), and cflags (the
+ * user's -a flags) include nothing before it (-include, -imacros).
+ */
+bool ecc_pch_applies(const char *src, const char *vmlinux_h, const char *const *cflags);
+
 /* C type text for a BTF type, qualifiers stripped: "int", "unsigned long long", "pid_t",
  * "char[16]", "struct event", "enum state", "u8[6][2]", "void *". Writes into buf. */
 int ecc_btf_type_text(const struct btf *btf, unsigned int type_id, char *buf, size_t size);

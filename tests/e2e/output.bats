@@ -212,8 +212,8 @@ for m in meta["bpf_skel"]["maps"]:
 	edit_meta 'meta["perf_buffer_pages"] = 1'
 	ecli_start "$PKG2" --target_comm "$NAME"
 	kill -STOP "$ECLI_PID"
-	local i
-	for i in $(seq 1 1000); do
+	local _
+	for _ in $(seq 1 1000); do
 		"$BIN"
 	done
 	kill -CONT "$ECLI_PID"

@@ -109,13 +109,19 @@ prog_count() {
 		python3 -c 'import json,sys; n=sys.argv[1]; print(sum(1 for p in json.load(sys.stdin) if p.get("name","")[:15]==n))' "$name"
 }
 
-# assert_no_prog NAME...: fail if any program with that name is still loaded.
+# assert_no_prog NAME...: fail if any program with that name is still loaded. The kernel
+# frees detached programs asynchronously (tc/xdp/cgroup ones can linger a moment), so wait up
+# to 5 s for them to go before failing.
 assert_no_prog() {
-	local n c
+	local n c i
 	for n in "$@"; do
-		c=$(prog_count "$n")
+		for i in $(seq 1 50); do
+			c=$(prog_count "$n")
+			[ "$c" = 0 ] && break
+			sleep 0.1
+		done
 		if [ "$c" != 0 ]; then
-			echo "program '$n' still loaded after exit ($c instance(s))" >&2
+			echo "program '$n' still loaded 5 s after exit ($c instance(s))" >&2
 			bpftool prog show >&2
 			return 1
 		fi

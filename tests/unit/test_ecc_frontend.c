@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -73,12 +74,10 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char path[sizeof(tmpdir) + 16];
+	char cmd[sizeof(tmpdir) + 16];
 
-	snprintf(path, sizeof(path), "%s/vmlinux.h", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
-	return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 static char *json_text(const cJSON *v)
@@ -109,8 +108,9 @@ static void assert_json(const cJSON *v, const char *expected)
 	free(s);
 }
 
-/* ecc_frontend_parse() on src (and header) equals the three separate calls. */
-static void check_same(const char *src_name, const char *hdr_name, bool strict)
+/* ecc_frontend_parse() on src (and header) with fe_args equals the three separate calls. */
+static void check_same_args(const char *src_name, const char *hdr_name, bool strict,
+			    const char *const *fe_args)
 {
 	char src[4096], hdr[4096];
 	const char *hdr_path = hdr_name ? fixture_buf(hdr_name, hdr, sizeof(hdr)) : NULL;
@@ -118,8 +118,8 @@ static void check_same(const char *src_name, const char *hdr_name, bool strict)
 	cJSON *ann1 = NULL, *pairs1 = NULL, *structs1 = NULL;
 
 	fixture_buf(src_name, src, sizeof(src));
-	assert_int_equal(
-		ecc_frontend_parse(src, hdr_path, clang_args, strict, &ann, &pairs, &structs), 0);
+	assert_int_equal(ecc_frontend_parse(src, hdr_path, fe_args, strict, &ann, &pairs, &structs),
+			 0);
 	assert_int_equal(ecc_doc_parse(src, clang_args, strict, &ann1), 0);
 	assert_int_equal(ecc_infer_export_types(src, clang_args, &pairs1), 0);
 	if (hdr_path)
@@ -137,6 +137,11 @@ static void check_same(const char *src_name, const char *hdr_name, bool strict)
 	cJSON_Delete(ann1);
 	cJSON_Delete(pairs1);
 	cJSON_Delete(structs1);
+}
+
+static void check_same(const char *src_name, const char *hdr_name, bool strict)
+{
+	check_same_args(src_name, hdr_name, strict, clang_args);
 }
 
 static void test_same_as_separate_calls(void **state)
@@ -186,6 +191,175 @@ static void test_vmlinux_source(void **state)
 		skip(); /* no /sys/kernel/btf/vmlinux or bpftool: nothing to generate vmlinux.h */
 	check_same("doc_vmlinux.bpf.c", NULL, true);
 	check_same("doc_vmlinux.bpf.c", "header_events.h", true);
+}
+
+/* clang_args plus "-include-pch pch" */
+static const char *const *with_pch(const char *pch)
+{
+	static const char *args[sizeof(clang_args) / sizeof(clang_args[0]) + 2];
+	size_t n = 0;
+
+	for (; clang_args[n]; n++)
+		args[n] = clang_args[n];
+	args[n++] = "-include-pch";
+	args[n++] = pch;
+	args[n] = NULL;
+	return args;
+}
+
+static void test_precompiled_vmlinux(void **state)
+{
+	char cmd[1024], pch[sizeof(tmpdir) + 32], hdr[sizeof(tmpdir) + 16];
+
+	if (!have_vmlinux)
+		skip(); /* no /sys/kernel/btf/vmlinux or bpftool: nothing to generate vmlinux.h */
+	snprintf(hdr, sizeof(hdr), "%s/vmlinux.h", tmpdir);
+	snprintf(pch, sizeof(pch), "%s/vmlinux.h.pch", tmpdir);
+	/* a PCH built with the parse's own flags gives the same results */
+	snprintf(cmd, sizeof(cmd), "clang -x c-header %s %s %s %s %s %s -o %s", clang_args[0],
+		 clang_args[1], clang_args[2], clang_args[3], clang_args[4], hdr, pch);
+	if (system(cmd) != 0)
+		skip(); /* no clang binary to build the PCH with */
+	check_same_args("doc_vmlinux.bpf.c", "header_events.h", true, with_pch(pch));
+	check_same_args("frontend.bpf.c", "header_events.h", true, with_pch(pch));
+	/* a stale PCH (vmlinux.h changed since) and a missing one are ignored */
+	snprintf(cmd, sizeof(cmd), "touch -d '+1 hour' %s", hdr);
+	assert_int_equal(system(cmd), 0);
+	check_same_args("doc_vmlinux.bpf.c", NULL, true, with_pch(pch));
+	unlink(pch);
+	check_same_args("doc_vmlinux.bpf.c", NULL, true, with_pch(pch));
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool files_equal(const char *a, const char *b)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s %s %s", a, b);
+	return system(cmd) == 0;
+}
+
+static void test_vmlinux_pch(void **state)
+{
+	char vml[sizeof(tmpdir) + 16], pch[4096], pch2[4096], cmd[16384];
+	char obj1[sizeof(tmpdir) + 16], obj2[sizeof(tmpdir) + 16];
+	const char *args[16], *fe_args[18];
+	struct stat st1, st2;
+	size_t n = 0;
+
+	if (!have_vmlinux || system("clang --version >/dev/null 2>&1") != 0)
+		skip(); /* no vmlinux.h (no BTF or bpftool) or no clang to precompile it with */
+	snprintf(vml, sizeof(vml), "%s/vmlinux.h", tmpdir);
+	snprintf(obj1, sizeof(obj1), "%s/plain.o", tmpdir);
+	snprintf(obj2, sizeof(obj2), "%s/pch.o", tmpdir);
+	args[n++] = "-g";
+	args[n++] = "-O2";
+	for (size_t i = 0; clang_args[i]; i++)
+		args[n++] = clang_args[i];
+	args[n] = NULL;
+	snprintf(cmd, sizeof(cmd), "touch %s", vml); /* an earlier test dated it an hour ahead */
+	assert_int_equal(system(cmd), 0);
+
+	/* built once, then found in the cache */
+	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch, sizeof(pch)), 0);
+	assert_int_equal(strncmp(pch, tmpdir, strlen(tmpdir)), 0);
+	assert_int_equal(stat(pch, &st1), 0);
+	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
+	assert_string_equal(pch, pch2);
+	assert_int_equal(stat(pch2, &st2), 0);
+	assert_int_equal(st1.st_mtim.tv_nsec, st2.st_mtim.tv_nsec);
+
+	/* the compile gives the very same object with it */
+	snprintf(cmd, sizeof(cmd), "clang -g -O2 %s %s %s %s %s -c %s -o %s", clang_args[0],
+		 clang_args[1], clang_args[2], clang_args[3], clang_args[4],
+		 fixture("doc_vmlinux.bpf.c"), obj1);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "clang -include-pch %s -g -O2 %s %s %s %s %s -c %s -o %s", pch,
+		 clang_args[0], clang_args[1], clang_args[2], clang_args[3], clang_args[4],
+		 fixture("doc_vmlinux.bpf.c"), obj2);
+	assert_int_equal(system(cmd), 0);
+	assert_true(files_equal(obj1, obj2));
+	unlink(obj1);
+	unlink(obj2);
+
+	/* and the front end the same results (with -O2 as the PCH was built) */
+	fe_args[0] = "-include-pch";
+	fe_args[1] = pch;
+	for (size_t i = 0; i < n; i++)
+		fe_args[2 + i] = args[i];
+	fe_args[n + 2] = NULL;
+	check_same_args("doc_vmlinux.bpf.c", "header_events.h", true, fe_args);
+
+	/* other flags: another PCH; a new vmlinux.h: a new one, the stale ones removed */
+	args[0] = "-O1";
+	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
+	assert_string_not_equal(pch, pch2);
+	assert_int_equal(access(pch, F_OK), 0);
+	snprintf(cmd, sizeof(cmd), "touch -d '+1 hour' %s", vml);
+	assert_int_equal(system(cmd), 0);
+	args[0] = "-g";
+	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
+	assert_string_not_equal(pch, pch2);
+	assert_int_equal(access(pch2, F_OK), 0);
+	assert_int_equal(access(pch, F_OK), -1);
+	snprintf(cmd, sizeof(cmd), "rm -f %s/vmlinux-*.pch", tmpdir);
+	assert_int_equal(system(cmd), 0);
+
+	/* no clang: an error, not a crash */
+	assert_int_equal(
+		ecc_vmlinux_pch("no-such-clang-binary", vml, args, false, pch2, sizeof(pch2)),
+		-ENOENT);
+}
+
+static void test_pch_applies(void **state)
+{
+	char vml[sizeof(tmpdir) + 16], src[sizeof(tmpdir) + 16], sub[sizeof(tmpdir) + 16];
+	char sub_src[sizeof(tmpdir) + 32], sub_vml[sizeof(tmpdir) + 32];
+	static const char *const inc[] = {"-include", "x.h", NULL}, *const dflag[] = {"-DX", NULL};
+
+	snprintf(vml, sizeof(vml), "%s/vmlinux.h", tmpdir);
+	snprintf(src, sizeof(src), "%s/a.bpf.c", tmpdir);
+	if (!have_vmlinux)
+		write_file(vml, "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n#endif\n");
+
+	assert_true(ecc_pch_applies(fixture("doc_vmlinux.bpf.c"), vml, NULL));
+	assert_true(ecc_pch_applies(fixture("doc_vmlinux.bpf.c"), vml, dflag));
+	assert_false(ecc_pch_applies(fixture("doc_vmlinux.bpf.c"), vml, inc));
+	assert_false(ecc_pch_applies(fixture("frontend.bpf.c"), vml, NULL));
+	assert_false(ecc_pch_applies(fixture("nope.bpf.c"), vml, NULL));
+	/* comments first, spaces in the directive, angle brackets; beside vmlinux_h itself */
+	write_file(src, "// SPDX\n/* a\n * b */\n\n  #  include\t<vmlinux.h>\nint x;\n");
+	assert_true(ecc_pch_applies(src, vml, NULL));
+	/* anything before it */
+	write_file(src, "#define BPF_NO_PRESERVE_ACCESS_INDEX\n#include \"vmlinux.h\"\n");
+	assert_false(ecc_pch_applies(src, vml, NULL));
+	write_file(src, "#include \"vmlinux_extra.h\"\n");
+	assert_false(ecc_pch_applies(src, vml, NULL));
+	write_file(src, "");
+	assert_false(ecc_pch_applies(src, vml, NULL));
+	unlink(src);
+	/* another vmlinux.h beside the source wins the include */
+	snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
+	snprintf(sub_src, sizeof(sub_src), "%s/a.bpf.c", sub);
+	snprintf(sub_vml, sizeof(sub_vml), "%s/vmlinux.h", sub);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file(sub_src, "#include \"vmlinux.h\"\n");
+	assert_true(ecc_pch_applies(sub_src, vml, NULL));
+	write_file(sub_vml, "struct other;\n");
+	assert_false(ecc_pch_applies(sub_src, vml, NULL));
+	unlink(sub_vml);
+	unlink(sub_src);
+	rmdir(sub);
+	if (!have_vmlinux)
+		unlink(vml);
 }
 
 static void test_bad_json(void **state)
@@ -292,6 +466,9 @@ int main(void)
 		cmocka_unit_test(test_same_as_separate_calls),
 		cmocka_unit_test(test_header_from_the_source_parse),
 		cmocka_unit_test(test_vmlinux_source),
+		cmocka_unit_test(test_precompiled_vmlinux),
+		cmocka_unit_test(test_vmlinux_pch),
+		cmocka_unit_test(test_pch_applies),
 		cmocka_unit_test(test_bad_json),
 		cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_threads),

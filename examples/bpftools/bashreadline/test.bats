@@ -24,10 +24,20 @@ sys.exit(1)
 PY
 }
 
+# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true (a bare `! cmd` would not
+# fail a bats test).
+json_none() {
+	if json_match "$1" "$2" 2>/dev/null; then
+		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
 wait_json() {
-	local i
-	for i in $(seq 1 $((${3:-10} * 10))); do
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
 		json_match "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -92,8 +102,8 @@ for text in ("true", line, "exit"):
 os.waitpid(pid, 0)
 PY
 	CHILD=$!
-	local i
-	for i in $(seq 1 50); do
+	local _
+	for _ in $(seq 1 50); do
 		[ -s "$PIDFILE" ] && break
 		sleep 0.1
 	done
@@ -122,7 +132,7 @@ teardown() {
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['pid'] == $BASH_PID and e['str'] == '$LINE'"
 	json_match "$OUT" "e['pid'] == $BASH_PID and e['str'] == 'exit'"
-	! json_match "$OUT" "e['pid'] != $BASH_PID" 2>/dev/null
+	json_none "$OUT" "e['pid'] != $BASH_PID"
 	assert_no_prog bashreadline_ret
 }
 

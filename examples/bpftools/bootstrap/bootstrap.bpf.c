@@ -6,9 +6,9 @@
 #include <bpf/bpf_core_read.h>
 #include "bootstrap.h"
 
-/// @cmdarg {"default": 0, "short": "d", "long": "min_duration_ns", "help": "report only processes that lived at least this long (ns); hides exec events"}
+/// @cmdarg {"default": 0, "short": "d", "long": "min_duration_ns", "help": "min lifetime (ns)"}
 const volatile unsigned long long min_duration_ns = 0;
-/// @cmdarg {"default": "", "short": "c", "long": "comm", "help": "trace only processes with this name"}
+/// @cmdarg {"default": "", "short": "c", "long": "comm", "help": "only this process name"}
 const volatile char targ_comm[TASK_COMM_LEN] = {};
 
 /* exec time of each process seen starting */

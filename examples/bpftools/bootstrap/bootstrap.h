@@ -2,7 +2,7 @@
 #ifndef BOOTSTRAP_H
 #define BOOTSTRAP_H
 
-#define TASK_COMM_LEN 16
+#define TASK_COMM_LEN	 16
 #define MAX_FILENAME_LEN 127
 
 /* A process started a new program (ring buffer "exec_events"). */
@@ -18,7 +18,7 @@ struct exit_event {
 	int pid;
 	int ppid;
 	unsigned int exit_code;		/* exit status (the value passed to exit()) */
-	unsigned long long duration_ns;	/* time since its exec, 0 if the exec was not seen */
+	unsigned long long duration_ns; /* time since its exec, 0 if the exec was not seen */
 	char comm[TASK_COMM_LEN];
 };
 

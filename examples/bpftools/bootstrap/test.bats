@@ -24,10 +24,20 @@ sys.exit(1)
 PY
 }
 
+# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true (a bare `! cmd` would not
+# fail a bats test).
+json_none() {
+	if json_match "$1" "$2" 2>/dev/null; then
+		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
 wait_json() {
-	local i
-	for i in $(seq 1 $((${3:-10} * 10))); do
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
 		json_match "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -48,7 +58,8 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/bootstrap.bpf.c" \
 		"$BATS_TEST_DIRNAME/bootstrap.h"
-	check_pkg --export exec_event --export exit_event --prog bootstrap_exec --prog bootstrap_exit --var min_duration_ns --var targ_comm
+	check_pkg --export exec_event --export exit_event --prog bootstrap_exec \
+		--prog bootstrap_exit --var min_duration_ns --var targ_comm
 	export PKG
 }
 
@@ -84,7 +95,7 @@ teardown() {
 	# exit events (struct exit_event, ring buffer exit_events)
 	json_match "$OUT" "e['pid'] == $long and e['ppid'] == $BASHPID and e['comm'] == '$NAME' and e['exit_code'] == 0 and 250000000 <= e['duration_ns'] < 5000000000 and 'filename' not in e"
 	json_match "$OUT" "e['pid'] == $bad and e['exit_code'] == 1 and e['duration_ns'] < 250000000"
-	! json_match "$OUT" "e['comm'] != '$NAME'" 2>/dev/null
+	json_none "$OUT" "e['comm'] != '$NAME'"
 	assert_no_prog bootstrap_exec bootstrap_exit
 }
 
@@ -100,8 +111,8 @@ teardown() {
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['pid'] == $long and e['exit_code'] == 0 and e['duration_ns'] >= 350000000"
-	! json_match "$OUT" "e['pid'] == $short" 2>/dev/null
-	! json_match "$OUT" "'filename' in e" 2>/dev/null
+	json_none "$OUT" "e['pid'] == $short"
+	json_none "$OUT" "'filename' in e"
 	assert_no_prog bootstrap_exec bootstrap_exit
 }
 

@@ -6,7 +6,7 @@
 #include <bpf/bpf_core_read.h>
 #include "execsnoop.h"
 
-/// @cmdarg {"default": "", "short": "c", "long": "comm", "help": "trace only programs with this name (the new comm after exec)"}
+/// @cmdarg {"default": "", "short": "c", "long": "comm", "help": "only programs with this name"}
 const volatile char targ_comm[TASK_COMM_LEN] = {};
 /// @cmdarg {"default": -1, "short": "u", "long": "uid", "help": "trace this user id only"}
 const volatile int targ_uid = -1;

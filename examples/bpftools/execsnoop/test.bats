@@ -24,10 +24,20 @@ sys.exit(1)
 PY
 }
 
+# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true (a bare `! cmd` would not
+# fail a bats test).
+json_none() {
+	if json_match "$1" "$2" 2>/dev/null; then
+		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
 wait_json() {
-	local i
-	for i in $(seq 1 $((${3:-10} * 10))); do
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
 		json_match "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -48,7 +58,8 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/execsnoop.bpf.c" \
 		"$BATS_TEST_DIRNAME/execsnoop.h"
-	check_pkg --export event --prog execsnoop_enter --prog execsnoop_exit --var targ_comm --var targ_uid --var targ_failed
+	check_pkg --export event --prog execsnoop_enter --prog execsnoop_exit --var targ_comm \
+		--var targ_uid --var targ_failed
 	export PKG
 }
 
@@ -83,7 +94,7 @@ teardown() {
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['pid'] == $pid and e['ppid'] == $BASHPID and e['comm'] == '$NAME' and e['filename'] == '$EXE' and e['args'] == '$EXE alpha beta-$NAME gamma' and e['args_count'] == 4 and e['retval'] == 0 and e['uid'] == 0"
 	# --comm dropped every other program
-	! json_match "$OUT" "e['comm'] != '$NAME'" 2>/dev/null
+	json_none "$OUT" "e['comm'] != '$NAME'"
 	assert_no_prog execsnoop_enter execsnoop_exit
 }
 
@@ -97,7 +108,8 @@ teardown() {
 }
 
 @test "execsnoop: --failed reports an exec that failed with -EACCES" {
-	local bad=$BATS_TEST_TMPDIR/noexec-$(run_id)
+	local bad
+	bad=$BATS_TEST_TMPDIR/noexec-$(run_id)
 	printf 'not a program\n' >"$bad"
 	chmod 0644 "$bad"
 	local gate=$BATS_TEST_TMPDIR/gate
@@ -116,5 +128,5 @@ teardown() {
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['pid'] == $pid and e['filename'] == '$bad' and e['retval'] == -13 and e['comm'] == 'bash'"
-	! json_match "$OUT" "e['retval'] == 0" 2>/dev/null
+	json_none "$OUT" "e['retval'] == 0"
 }

@@ -24,10 +24,20 @@ sys.exit(1)
 PY
 }
 
+# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true (a bare `! cmd` would not
+# fail a bats test).
+json_none() {
+	if json_match "$1" "$2" 2>/dev/null; then
+		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
 wait_json() {
-	local i
-	for i in $(seq 1 $((${3:-10} * 10))); do
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
 		json_match "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -48,7 +58,9 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/opensnoop.bpf.c" \
 		"$BATS_TEST_DIRNAME/opensnoop.h"
-	check_pkg --export event --prog opensnoop_open --prog opensnoop_openat --prog opensnoop_ret --prog opensnoop_atret --var targ_pid --var targ_uid --var targ_failed
+	check_pkg --export event --prog opensnoop_open --prog opensnoop_openat \
+		--prog opensnoop_ret --prog opensnoop_atret --var targ_pid --var targ_uid \
+		--var targ_failed
 	export PKG
 }
 
@@ -87,7 +99,8 @@ release_child() {
 }
 
 @test "opensnoop: decodes pid, comm, file name and fd of an open by the test's child" {
-	local file=$BATS_TEST_TMPDIR/opensnoop-$(run_id).txt
+	local file
+	file=$BATS_TEST_TMPDIR/opensnoop-$(run_id).txt
 	echo data >"$file"
 	start_child "$file"
 	ecli_start -j "$PKG" --pid "$CHILD"
@@ -98,13 +111,15 @@ release_child() {
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['fname'] == '$file' and e['pid'] == $pid and e['comm'] == 'bash' and e['ret'] >= 0 and e['uid'] == 0"
 	# --pid filtered out everyone else
-	! json_match "$OUT" "e['pid'] != $pid" 2>/dev/null
+	json_none "$OUT" "e['pid'] != $pid"
 	assert_no_prog opensnoop_open opensnoop_openat opensnoop_ret opensnoop_atret
 }
 
 @test "opensnoop: --failed shows only the failed open, with ret -ENOENT" {
-	local ok=$BATS_TEST_TMPDIR/present-$(run_id)
-	local missing=$BATS_TEST_TMPDIR/missing-$(run_id)
+	local ok
+	ok=$BATS_TEST_TMPDIR/present-$(run_id)
+	local missing
+	missing=$BATS_TEST_TMPDIR/missing-$(run_id)
 	: >"$ok"
 	start_child "$ok" "$missing"
 	ecli_start -j "$PKG" --pid "$CHILD" --failed
@@ -114,13 +129,37 @@ release_child() {
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['fname'] == '$missing' and e['pid'] == $pid and e['ret'] == -2"
-	! json_match "$OUT" "e['fname'] == '$ok'" 2>/dev/null
-	! json_match "$OUT" "e['ret'] >= 0" 2>/dev/null
+	json_none "$OUT" "e['fname'] == '$ok'"
+	json_none "$OUT" "e['ret'] >= 0"
 	assert_no_prog opensnoop_open opensnoop_openat opensnoop_ret opensnoop_atret
 }
 
+@test "opensnoop: --uid keeps one user's opens" {
+	need_cmd setpriv
+	local file
+	file=$BATS_TEST_TMPDIR/uid-$(run_id).txt
+	: >"$file"
+	chmod 0644 "$file"
+	chmod 0755 "$BATS_TEST_TMPDIR"
+	# the same file opened by root (uid 0) and by nobody (uid 65534)
+	(
+		read -r _ <"$GATE"
+		: <"$file"
+		setpriv --reuid=65534 --regid=65534 --clear-groups cat "$file" >/dev/null
+	) &
+	CHILD=$!
+	ecli_start -j "$PKG" --uid 65534
+	release_child
+	wait_json "$OUT" "e['fname'] == '$file'"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_match "$OUT" "e['fname'] == '$file' and e['uid'] == 65534 and e['comm'] == 'cat' and e['ret'] >= 0"
+	json_none "$OUT" "e['uid'] != 65534"
+}
+
 @test "opensnoop: plain output has the bcc-style header and a row for the open" {
-	local file=$BATS_TEST_TMPDIR/plain-$(run_id).txt
+	local file
+	file=$BATS_TEST_TMPDIR/plain-$(run_id).txt
 	: >"$file"
 	start_child "$file"
 	ecli_start "$PKG" -p "$CHILD"

@@ -70,7 +70,7 @@ PY
 	build
 	start_spinner
 	ecli_start -j -F 99 "$PKG" --pid "$SPIN_PID"
-	wait_for "$OUT" "\"pid\": *$SPIN_PID[,}]" 10
+	wait_for "$OUT" "\"pid\": *${SPIN_PID}[,}]" 10
 	sleep 1
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
@@ -87,7 +87,7 @@ cpu_ticks() {
 	build
 	start_spinner
 	ecli_start -j -F 499 "$PKG" --pid "$SPIN_PID" --user_only
-	wait_for "$OUT" "\"pid\": *$SPIN_PID[,}]" 10
+	wait_for "$OUT" "\"pid\": *${SPIN_PID}[,}]" 10
 	# Samples come only while the spinner is on a CPU, so relate them to the CPU time it got
 	# (the machine may be busy with other tests): wait for at least 0.3 s of it.
 	hz=$(getconf CLK_TCK)
@@ -119,5 +119,18 @@ cpu_ticks() {
 	[ "$ECLI_STATUS" -eq 0 ]
 	head -1 "$OUT" | grep -Eq '^TIME +PID +TID +CPU +COMM +USER_MODE +IP +KSTACK_ID +USTACK_ID'
 	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2} +'"$SPIN_PID"' +'"$SPIN_PID"' +[0-9]+ +eunspin ' "$OUT"
+	assert_no_prog do_sample
+}
+
+@test "profile: ecli -p opens the clock events for one process only" {
+	build
+	start_spinner
+	# No --pid tool flag: the kernel-side filter is off, ecli's perf events carry the pid.
+	ecli_start -j -F 99 -p "$SPIN_PID" "$PKG"
+	wait_for "$OUT" "\"pid\": *${SPIN_PID}[,}]" 10
+	sleep 0.5
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	check_samples "$OUT" "$SPIN_PID" 5
 	assert_no_prog do_sample
 }

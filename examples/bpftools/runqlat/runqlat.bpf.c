@@ -10,16 +10,16 @@
  * types, and this tool exports no events -- it has a sampled histogram map.
  */
 #define TASK_COMM_LEN 16
-#define MAX_SLOTS 26
-#define TASK_RUNNING 0
+#define MAX_SLOTS     26
+#define TASK_RUNNING  0
 
 /* Run queue latency histogram: slots[i] counts waits of [2^i, 2^(i+1)) microseconds. */
 struct hist {
 	u32 slots[MAX_SLOTS];
-	char comm[TASK_COMM_LEN];	/* with --per_process: the process's name */
+	char comm[TASK_COMM_LEN]; /* with --per_process: the process's name */
 };
 
-/// @cmdarg {"default": false, "short": "P", "long": "per_process", "help": "one histogram per process (keyed by pid)"}
+/// @cmdarg {"default": false, "short": "P", "long": "per_process", "help": "a histogram per pid"}
 const volatile bool targ_per_process = false;
 /// @cmdarg {"default": 0, "short": "p", "long": "pid", "help": "trace this process (tgid) only"}
 const volatile int targ_tgid = 0;
@@ -32,7 +32,7 @@ struct {
 	__type(value, u64);
 } start SEC(".maps");
 
-/// @sample {"interval": 1000, "type": "log2_hist", "unit": "usecs"}
+/// @sample {"interval": 1000, "type": "log2_hist", "unit": "usecs", "clear_map": true}
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);

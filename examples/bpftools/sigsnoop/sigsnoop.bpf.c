@@ -5,11 +5,11 @@
 #include <bpf/bpf_tracing.h>
 #include "sigsnoop.h"
 
-/// @cmdarg {"default": 0, "short": "p", "long": "pid", "help": "trace signals sent by this process only"}
+/// @cmdarg {"default": 0, "short": "p", "long": "pid", "help": "only signals sent by PID"}
 const volatile int filtered_pid = 0;
 /// @cmdarg {"default": 0, "short": "s", "long": "signal", "help": "trace this signal number only"}
 const volatile int target_signal = 0;
-/// @cmdarg {"default": false, "short": "x", "long": "failed", "help": "show signals that were not delivered only"}
+/// @cmdarg {"default": false, "short": "x", "long": "failed", "help": "only undelivered signals"}
 const volatile bool failed_only = false;
 
 /* Events go through a perf event array (one buffer per CPU). */

@@ -6,11 +6,11 @@
 
 /* One signal generated (sent) by a process. */
 struct event {
-	int pid;		/* sender (thread group id) */
-	int tpid;		/* target process or thread */
-	int sig;		/* signal number */
-	int ret;		/* result: 0 delivered, 1 ignored, 2 already pending, ... */
-	char comm[TASK_COMM_LEN];	/* sender's name */
+	int pid;		  /* sender (thread group id) */
+	int tpid;		  /* target process or thread */
+	int sig;		  /* signal number */
+	int ret;		  /* result: 0 delivered, 1 ignored, 2 already pending, ... */
+	char comm[TASK_COMM_LEN]; /* sender's name */
 };
 
 #endif /* SIGSNOOP_H */

@@ -24,10 +24,20 @@ sys.exit(1)
 PY
 }
 
+# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true (a bare `! cmd` would not
+# fail a bats test).
+json_none() {
+	if json_match "$1" "$2" 2>/dev/null; then
+		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
 wait_json() {
-	local i
-	for i in $(seq 1 $((${3:-10} * 10))); do
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
 		json_match "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -48,7 +58,8 @@ setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR ecc_build "$BATS_TEST_DIRNAME/sigsnoop.bpf.c" \
 		"$BATS_TEST_DIRNAME/sigsnoop.h"
-	check_pkg --export event --prog sigsnoop_generate --var filtered_pid --var target_signal --var failed_only
+	check_pkg --export event --prog sigsnoop_generate --var filtered_pid --var target_signal \
+		--var failed_only
 	export PKG
 }
 
@@ -97,7 +108,7 @@ start_sender() {
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['pid'] == $pid and e['tpid'] == ${VICTIMS[0]} and e['sig'] == 10 and e['ret'] == 0 and e['comm'] == 'bash'"
-	! json_match "$OUT" "e['pid'] != $pid" 2>/dev/null
+	json_none "$OUT" "e['pid'] != $pid"
 	assert_no_prog sigsnoop_generate
 }
 
@@ -112,6 +123,6 @@ start_sender() {
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	json_match "$OUT" "e['pid'] == $pid and e['tpid'] == ${VICTIMS[1]} and e['sig'] == 15"
-	! json_match "$OUT" "e['sig'] != 15" 2>/dev/null
+	json_none "$OUT" "e['sig'] != 15"
 	assert_no_prog sigsnoop_generate
 }

@@ -6,7 +6,7 @@
 
 /// @cmdarg {"default": 0, "short": "p", "long": "pid", "help": "count this process (tgid) only"}
 const volatile int filter_pid = 0;
-/// @cmdarg {"default": false, "short": "P", "long": "process", "help": "count per process (key: pid) instead of per syscall number"}
+/// @cmdarg {"default": false, "short": "P", "long": "process", "help": "count per pid"}
 const volatile bool count_by_process = false;
 
 /* key: syscall number (x86_64 numbering here), or pid with --process; value: calls */

@@ -24,10 +24,20 @@ sys.exit(1)
 PY
 }
 
+# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true (a bare `! cmd` would not
+# fail a bats test).
+json_none() {
+	if json_match "$1" "$2" 2>/dev/null; then
+		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
 # wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
 wait_json() {
-	local i
-	for i in $(seq 1 $((${3:-10} * 10))); do
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
 		json_match "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -65,8 +75,8 @@ for _ in range(500):
     os.getppid()' "$GATE" &
 	CHILD=$!
 	# let it start up and block on the gate first
-	local i
-	for i in $(seq 1 50); do
+	local _
+	for _ in $(seq 1 50); do
 		[ "$(cat "/proc/$CHILD/comm" 2>/dev/null)" = python3 ] &&
 			grep -q '^State:.*S (sleeping)' "/proc/$CHILD/status" && break
 		sleep 0.1
@@ -90,7 +100,7 @@ teardown() {
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	# never more: nothing else of the machine was counted
-	! json_match "$OUT" "e['key'] == 110 and e['value'] > 500" 2>/dev/null
+	json_none "$OUT" "e['key'] == 110 and e['value'] > 500"
 	# and some other syscalls of the workload (read of the gate, exit_group...) were seen
 	json_match "$OUT" "e['key'] == 231"
 	assert_no_prog syscount_enter
@@ -105,6 +115,6 @@ teardown() {
 	wait_json "$OUT" "e['key'] == $pid and e['value'] >= 500" 5
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	! json_match "$OUT" "e['key'] != $pid" 2>/dev/null
+	json_none "$OUT" "e['key'] != $pid"
 	assert_no_prog syscount_enter
 }

@@ -49,8 +49,8 @@ PY
 # assert_no_prog, after giving the kernel up to 3 s to free the programs: a detached tc/xdp/
 # cgroup program is released asynchronously (after an RCU grace period).
 assert_no_prog_soon() {
-	local i n busy
-	for i in $(seq 1 30); do
+	local n busy
+	for _ in $(seq 1 30); do
 		busy=
 		for n in "$@"; do
 			[ "$(prog_count "$n")" = 0 ] || busy=1

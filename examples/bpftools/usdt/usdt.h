@@ -7,9 +7,9 @@
 /* One hit of the eunomia:tick probe. */
 struct event {
 	int pid;
-	long long iteration;	/* first probe argument */
-	long long value;	/* second probe argument */
-	char msg[MSG_LEN];	/* third probe argument, a string */
+	long long iteration; /* first probe argument */
+	long long value;     /* second probe argument */
+	char msg[MSG_LEN];   /* third probe argument, a string */
 };
 
 #endif /* USDT_H */

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
 {
 	long count = argc > 1 ? strtol(argv[1], NULL, 10) : 5;
 	long delay_ms = argc > 2 ? strtol(argv[2], NULL, 10) : 100;
-	struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
+	struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
 	char msg[32];
 	long i;
 

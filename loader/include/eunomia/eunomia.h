@@ -162,7 +162,9 @@ struct eunomia_runner_opts {
 	/* Forward libbpf's own log (at EUNOMIA_DEBUG) and verbose verifier logs. */
 	bool verbose;
 
-	/* Output: a callback, else a stream (default stdout; flushed after each event). */
+	/* Output: a callback, else a stream (default stdout). The stream is flushed at the end of
+	 * every poll round, before the runner waits again: no event waits in a buffer while the
+	 * runner sleeps, and a flood costs one write per round, not one per event. */
 	enum eunomia_format format;
 	FILE *out;
 	eunomia_output_fn_t output;

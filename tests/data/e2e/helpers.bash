@@ -56,7 +56,7 @@ netns_setup() {
 	NETNS=eun$id
 	VETH_HOST=eh$id
 	VETH_NS=en$id
-	NET_PREFIX=10.$((id % 200 + 20)).$((RANDOM % 250))
+	NET_PREFIX=10.$((RANDOM % 40 + 60)).$((RANDOM % 250))
 	ip netns add "$NETNS"
 	ip link add "$VETH_HOST" type veth peer name "$VETH_NS"
 	ip link set "$VETH_NS" netns "$NETNS"
