@@ -75,7 +75,7 @@ int ecc_frontend_parse(const char *src_path, const char *header_path,
  * libclang cannot use is ignored there). 0 with its path, or -errno (compile without it;
  * the reason is printed only when verbose).
  */
-int ecc_vmlinux_pch(const char *clang, const char *vmlinux_h, const char *const *compile_args,
+int ecc_compile_pch(const char *clang, const char *vmlinux_h, const char *const *compile_args,
 		    bool verbose, char *path, size_t size);
 
 /*

@@ -223,7 +223,7 @@ static void remove_stale_pchs(const char *dir, const struct stat *st_h)
 	closedir(d);
 }
 
-int ecc_vmlinux_pch(const char *clang, const char *vmlinux_h, const char *const *compile_args,
+int ecc_compile_pch(const char *clang, const char *vmlinux_h, const char *const *compile_args,
 		    bool verbose, char *path, size_t size)
 {
 	struct subprocess_opts sp = {0};

@@ -154,13 +154,23 @@ static int read_whole(const char *path, void **data, size_t *len)
 	return *data ? 0 : -ENOMEM;
 }
 
-/* Serialise doc as JSON or YAML and write it. */
-static int write_doc(const char *path, const cJSON *doc, bool yaml)
+/*
+ * Serialise doc as JSON or YAML and write it. compact: JSON without indentation (package.json,
+ * which people fetch and embed rather than read: whitespace is a third of a small one).
+ */
+static int write_doc(const char *path, const cJSON *doc, bool yaml, bool compact)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int err;
 
-	err = pkg_write(doc, yaml, &sb);
+	if (compact && !yaml) {
+		char *s = cJSON_PrintUnformatted(doc);
+
+		err = s ? sb_adds(&sb, s) : -ENOMEM;
+		cJSON_free(s);
+	} else {
+		err = pkg_write(doc, yaml, &sb);
+	}
 	if (err) {
 		fprintf(stderr, "ecc: cannot serialise %s: %s\n", path, strerror(-err));
 		sb_free(&sb);
@@ -326,7 +336,7 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(path, sizeof(path), "%s/%s.skel.%s", out_dir, res.name, yaml ? "yaml" : "json");
-	if (write_doc(path, res.meta, yaml))
+	if (write_doc(path, res.meta, yaml, false))
 		goto out;
 	if (header_only) {
 		unlink(res.obj_path);
@@ -345,7 +355,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/package.%s", out_dir, yaml ? "yaml" : "json");
-	if (write_doc(path, pkg, yaml))
+	if (write_doc(path, pkg, yaml, true))
 		goto out;
 	if (btfgen) {
 		char tar[PATH_MAX];

@@ -269,10 +269,10 @@ static void test_vmlinux_pch(void **state)
 	assert_int_equal(system(cmd), 0);
 
 	/* built once, then found in the cache */
-	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch, sizeof(pch)), 0);
+	assert_int_equal(ecc_compile_pch("clang", vml, args, false, pch, sizeof(pch)), 0);
 	assert_int_equal(strncmp(pch, tmpdir, strlen(tmpdir)), 0);
 	assert_int_equal(stat(pch, &st1), 0);
-	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
+	assert_int_equal(ecc_compile_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
 	assert_string_equal(pch, pch2);
 	assert_int_equal(stat(pch2, &st2), 0);
 	assert_int_equal(st1.st_mtim.tv_nsec, st2.st_mtim.tv_nsec);
@@ -300,13 +300,13 @@ static void test_vmlinux_pch(void **state)
 
 	/* other flags: another PCH; a new vmlinux.h: a new one, the stale ones removed */
 	args[0] = "-O1";
-	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
+	assert_int_equal(ecc_compile_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
 	assert_string_not_equal(pch, pch2);
 	assert_int_equal(access(pch, F_OK), 0);
 	snprintf(cmd, sizeof(cmd), "touch -d '+1 hour' %s", vml);
 	assert_int_equal(system(cmd), 0);
 	args[0] = "-g";
-	assert_int_equal(ecc_vmlinux_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
+	assert_int_equal(ecc_compile_pch("clang", vml, args, false, pch2, sizeof(pch2)), 0);
 	assert_string_not_equal(pch, pch2);
 	assert_int_equal(access(pch2, F_OK), 0);
 	assert_int_equal(access(pch, F_OK), -1);
@@ -315,7 +315,7 @@ static void test_vmlinux_pch(void **state)
 
 	/* no clang: an error, not a crash */
 	assert_int_equal(
-		ecc_vmlinux_pch("no-such-clang-binary", vml, args, false, pch2, sizeof(pch2)),
+		ecc_compile_pch("no-such-clang-binary", vml, args, false, pch2, sizeof(pch2)),
 		-ENOENT);
 }
 

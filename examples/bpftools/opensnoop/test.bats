@@ -74,6 +74,9 @@ setup() {
 
 teardown() {
 	teardown_ecli
+	if [ -n "${UIDFILE:-}" ]; then
+		rm -f "$UIDFILE"
+	fi
 	if [ -n "${CHILD:-}" ]; then
 		kill "$CHILD" 2>/dev/null || true
 		wait "$CHILD" 2>/dev/null || true
@@ -136,11 +139,10 @@ release_child() {
 
 @test "opensnoop: --uid keeps one user's opens" {
 	need_cmd setpriv
-	local file
-	file=$BATS_TEST_TMPDIR/uid-$(run_id).txt
-	: >"$file"
-	chmod 0644 "$file"
-	chmod 0755 "$BATS_TEST_TMPDIR"
+	# in /tmp: the test's own directories are not searchable by other users
+	UIDFILE=$(mktemp /tmp/opensnoop-uid.XXXXXX)
+	chmod 0644 "$UIDFILE"
+	local file=$UIDFILE
 	# the same file opened by root (uid 0) and by nobody (uid 65534)
 	(
 		read -r _ <"$GATE"
