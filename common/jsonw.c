@@ -45,6 +45,67 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+size_t json_escape_raw(char *dst, const void *data, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = data;
+	char *d = dst;
+	size_t i = 0, l;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*d++ = (char)c;
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (l = utf8_seq_len(s + i, len - i))) {
+			memcpy(d, s + i, l);
+			d += l;
+			i += l;
+			continue;
+		}
+		*d++ = '\\';
+		switch (c) {
+		case '"':
+			*d++ = '"';
+			break;
+		case '\\':
+			*d++ = '\\';
+			break;
+		case '\b':
+			*d++ = 'b';
+			break;
+		case '\f':
+			*d++ = 'f';
+			break;
+		case '\n':
+			*d++ = 'n';
+			break;
+		case '\r':
+			*d++ = 'r';
+			break;
+		case '\t':
+			*d++ = 't';
+			break;
+		default:
+			/* control byte, DEL, or a byte outside well-formed UTF-8 */
+			*d++ = 'u';
+			*d++ = '0';
+			*d++ = '0';
+			*d++ = hex[c >> 4];
+			*d++ = hex[c & 0xf];
+			break;
+		}
+		i++;
+	}
+	return (size_t)(d - dst);
+}
+
+/* Strings up to this size are escaped in one pass into space reserved up front. */
+#define JSON_ESCAPE_ONE_PASS 65536
+
 int json_escape_body(struct strbuf *sb, const void *data, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -52,6 +113,14 @@ int json_escape_body(struct strbuf *sb, const void *data, size_t len)
 	size_t i = 0, run;
 	int err = 0;
 
+	if (len <= JSON_ESCAPE_ONE_PASS) {
+		err = sb_grow(sb, JSON_ESCAPE_MAX(len));
+		if (err)
+			return err;
+		sb->len += json_escape_raw(sb->buf + sb->len, data, len);
+		sb->buf[sb->len] = '\0';
+		return 0;
+	}
 	while (i < len && !err) {
 		unsigned char c = s[i];
 		char esc[7] = "\\u00";
@@ -127,6 +196,44 @@ int json_escape_str(struct strbuf *sb, const void *s, size_t len)
 		sb->buf[old] = '\0';
 	}
 	return err;
+}
+
+static const char dec_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+size_t u64_to_dec(char *dst, uint64_t v)
+{
+	char tmp[20];
+	char *p = tmp + sizeof(tmp);
+	size_t n;
+
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, dec_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, dec_pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(dst, p, n);
+	return n;
+}
+
+size_t s64_to_dec(char *dst, int64_t v)
+{
+	if (v < 0) {
+		*dst = '-';
+		return 1 + u64_to_dec(dst + 1, -(uint64_t)v);
+	}
+	return u64_to_dec(dst, (uint64_t)v);
 }
 
 char *u128_to_str(unsigned __int128 v, char *buf)
@@ -279,16 +386,18 @@ int jsonw_u64(struct jsonw *w, uint64_t v)
 {
 	char buf[24];
 
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-	return jsonw_raw(w, buf);
+	if (jw_pre_value(w))
+		return w->err;
+	return w->err = sb_add(w->sb, buf, u64_to_dec(buf, v));
 }
 
 int jsonw_s64(struct jsonw *w, int64_t v)
 {
 	char buf[24];
 
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	return jsonw_raw(w, buf);
+	if (jw_pre_value(w))
+		return w->err;
+	return w->err = sb_add(w->sb, buf, s64_to_dec(buf, v));
 }
 
 int jsonw_u128(struct jsonw *w, unsigned __int128 v)

@@ -59,6 +59,16 @@ int jsonw_raw(struct jsonw *w, const char *text);
 int json_escape_str(struct strbuf *sb, const void *s, size_t len);
 /* Append the escaped text without quotes (for plain-text output of untrusted strings). */
 int json_escape_body(struct strbuf *sb, const void *s, size_t len);
+/*
+ * Escape len bytes exactly like json_escape_body into dst, which must have room for
+ * JSON_ESCAPE_MAX(len) bytes; no NUL is written. Returns the number of bytes written.
+ */
+#define JSON_ESCAPE_MAX(len) ((len)*6)
+size_t json_escape_raw(char *dst, const void *s, size_t len);
+/* Decimal text of v (same as "%llu" / "%lld") into dst, which must have room for 20 bytes;
+ * no NUL is written. Returns the number of bytes written. */
+size_t u64_to_dec(char *dst, uint64_t v);
+size_t s64_to_dec(char *dst, int64_t v);
 /* Decimal text of a 128-bit value into buf (at least 41 bytes); returns buf. */
 char *u128_to_str(unsigned __int128 v, char *buf);
 char *s128_to_str(__int128 v, char *buf);

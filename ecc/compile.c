@@ -23,6 +23,9 @@
 #include "common/subprocess.h"
 #include "ecc/ecc.h"
 
+/* index of "-I" <source dir> in the shared flags */
+#define INC_SRC_DIR 3
+
 struct argv_list {
 	char **v; /* NULL-terminated, every entry owned */
 	size_t n, cap;
@@ -82,27 +85,147 @@ static void report_exec_error(const char *clang, int err)
 		fprintf(stderr, "ecc: cannot run %s: %s\n", clang, strerror(-err));
 }
 
+/* The file execvp would run for prog (PATH lookup), resolved to its real path. */
+static int find_program(const char *prog, char *real, size_t size)
+{
+	const char *p = getenv("PATH"), *colon;
+	char full[PATH_MAX];
+
+	if (size < PATH_MAX)
+		return -ENAMETOOLONG;
+	if (strchr(prog, '/'))
+		return realpath(prog, real) ? 0 : -errno;
+	for (p = p && *p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
+		colon = strchrnul(p, ':');
+		if (colon == p)
+			snprintf(full, sizeof(full), "./%s", prog);
+		else if (snprintf(full, sizeof(full), "%.*s/%s", (int)(colon - p), p, prog) >=
+			 (int)sizeof(full))
+			continue;
+		if (!access(full, X_OK) && realpath(full, real))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * What clang's search list depends on: the clang binary, the environment variables it reads
+ * and the directories whose entries it probes. One line; -errno when clang is not found.
+ */
+static int sys_includes_stamp(const char *clang, struct strbuf *sb)
+{
+	static const char *const envs[] = {"CPATH", "C_INCLUDE_PATH", "COMPILER_PATH"};
+	static const char *const dirs[] = {"/usr/include", "/usr/local", "/usr/local/include",
+					   "/usr/lib/gcc"};
+	char real[PATH_MAX];
+	struct stat st;
+	int err;
+
+	err = find_program(clang, real, sizeof(real));
+	if (err)
+		return err;
+	if (stat(real, &st) < 0)
+		return -errno;
+	err = sb_addf(sb, "clang=%s %llu %lld %lld.%09ld", real, (unsigned long long)st.st_ino,
+		      (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]) && !err; i++) {
+		const char *v = getenv(envs[i]);
+
+		err = sb_addf(sb, " %s=%s", envs[i], v ? v : "-");
+	}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !err; i++) {
+		long long m = stat(dirs[i], &st) < 0 ? -1 : (long long)st.st_mtim.tv_sec;
+
+		err = sb_addf(sb, " %s@%lld", dirs[i], m);
+	}
+	if (!err && strchr(sb_str(sb), '\n'))
+		err = -EINVAL;
+	return err;
+}
+
+/* Read the cached list (stamp line, then one dir per line) when its stamp matches and every
+ * dir still exists. 0 with dirs filled, else -ENOENT. */
+static int sys_includes_cached(const char *cache, const char *stamp, struct argv_list *dirs)
+{
+	struct strbuf text = STRBUF_INIT;
+	char buf[4096], *line, *save = NULL;
+	FILE *f = fopen(cache, "r");
+	size_t n;
+	int err = -ENOENT;
+
+	if (!f)
+		return -ENOENT;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (sb_add(&text, buf, n))
+			break;
+	fclose(f);
+	line = strtok_r(text.buf ? text.buf : (char *)"", "\n", &save);
+	if (!line || strcmp(line, stamp))
+		goto out;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		struct stat st;
+
+		if (stat(line, &st) < 0 || !S_ISDIR(st.st_mode) || av_add(dirs, line))
+			goto out;
+	}
+	err = dirs->n ? 0 : -ENOENT;
+out:
+	if (err)
+		av_free(dirs);
+	sb_free(&text);
+	return err;
+}
+
+static void sys_includes_save(const char *cache, const char *stamp, const struct argv_list *dirs)
+{
+	struct strbuf text = STRBUF_INIT;
+	char tmp[PATH_MAX];
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", cache) >= (int)sizeof(tmp))
+		return;
+	err = sb_addf(&text, "%s\n", stamp);
+	for (size_t i = 0; i < dirs->n && !err; i++)
+		err = sb_addf(&text, "%s\n", dirs->v[i]);
+	fd = err ? -1 : mkstemp(tmp);
+	if (fd >= 0) {
+		bool ok = write(fd, text.buf, text.len) == (ssize_t)text.len;
+
+		fchmod(fd, 0644);
+		if (close(fd) < 0 || !ok || rename(tmp, cache) < 0)
+			unlink(tmp);
+	}
+	sb_free(&text);
+}
+
 /*
  * The host's system include dirs, as libbpf-tools' build does: ask clang (host target) for its
  * search list and add each with -idirafter, so <asm/types.h> resolves from
- * /usr/include/<multiarch> while vmlinux.h and libbpf come first.
+ * /usr/include/<multiarch> while vmlinux.h and libbpf come first. Asking costs a clang run, so
+ * the list is kept in cache_dir (when not NULL) and reused while clang, its environment and
+ * the directories it probes are unchanged.
  */
-static int sys_includes(const char *clang, struct argv_list *out)
+static int sys_includes(const char *clang, const char *cache_dir, struct argv_list *out)
 {
 	const char *const argv[] = {
 		clang, "-v", "-E", "-x", "c", "/dev/null", "-o", "/dev/null", NULL,
 	};
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT;
 	struct subprocess_opts so = {.err = &err};
+	struct argv_list dirs = {0};
+	char cache[PATH_MAX] = "";
 	bool in_list = false;
 	char *line, *save = NULL;
-	int ret, found = 0;
+	int ret;
 
+	if (cache_dir && !sys_includes_stamp(clang, &stamp) &&
+	    snprintf(cache, sizeof(cache), "%s/clang-include-dirs", cache_dir) < (int)sizeof(cache) &&
+	    !sys_includes_cached(cache, sb_str(&stamp), &dirs))
+		goto add;
 	ret = subprocess_run(argv, &so);
 	if (ret < 0) {
 		report_exec_error(clang, ret);
-		sb_free(&err);
-		return ret;
+		goto out;
 	}
 	for (line = strtok_r(err.buf ? err.buf : (char *)"", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -117,12 +240,12 @@ static int sys_includes(const char *clang, struct argv_list *out)
 		line += strspn(line, " ");
 		if (strstr(line, " (framework directory)"))
 			continue;
-		if ((ret = av_add(out, "-idirafter")) || (ret = av_add(out, line)))
+		if ((ret = av_add(&dirs, line)))
 			goto out;
-		found++;
 	}
-	ret = 0;
-	if (!found) {
+	if (dirs.n && cache[0] && stamp.len)
+		sys_includes_save(cache, sb_str(&stamp), &dirs);
+	if (!dirs.n) {
 		/* Fall back to the Debian layout. */
 		char multi[PATH_MAX];
 		struct utsname u;
@@ -130,11 +253,17 @@ static int sys_includes(const char *clang, struct argv_list *out)
 		if (uname(&u) < 0)
 			snprintf(u.machine, sizeof(u.machine), "x86_64");
 		snprintf(multi, sizeof(multi), "/usr/include/%s-linux-gnu", u.machine);
-		if ((ret = av_add(out, "-idirafter")) || (ret = av_add(out, multi)) ||
-		    (ret = av_add(out, "-idirafter")) || (ret = av_add(out, "/usr/include")))
+		if ((ret = av_add(&dirs, multi)) || (ret = av_add(&dirs, "/usr/include")))
 			goto out;
 	}
+add:
+	ret = 0;
+	for (size_t i = 0; i < dirs.n && !ret; i++)
+		if ((ret = av_add(out, "-idirafter")) == 0)
+			ret = av_add(out, dirs.v[i]);
 out:
+	av_free(&dirs);
+	sb_free(&stamp);
 	sb_free(&err);
 	return ret;
 }
@@ -446,7 +575,33 @@ static int guess_struct_defs(const struct tokens *tk, cJSON *out)
 	return err;
 }
 
-/* The struct of the latest declaration `struct S V` or `struct S *V` before token end. */
+/* S for `typedef struct S T;` or `typedef struct S { ... } T;`, else NULL. */
+static const char *typedef_struct(const struct tokens *tk, const char *type)
+{
+	for (size_t i = 0; i + 3 < tk->n; i++) {
+		size_t j = i + 3;
+		int depth = 0;
+
+		if (!tok_is(tk, i, "typedef") || !tok_is(tk, i + 1, "struct") ||
+		    !is_ident(tk->t[i + 2]))
+			continue;
+		if (tok_is(tk, j, "{")) {
+			for (; j < tk->n; j++) {
+				if (tok_is(tk, j, "{"))
+					depth++;
+				else if (tok_is(tk, j, "}") && --depth == 0)
+					break;
+			}
+			j++;
+		}
+		if (tok_is(tk, j, type))
+			return tk->t[i + 2];
+	}
+	return NULL;
+}
+
+/* The struct of the latest declaration `struct S V`, `struct S *V` (or with a typedef of a
+ * struct: `T V`, `T *V`) before token end. */
 static const char *decl_struct(const struct tokens *tk, size_t end, const char *var)
 {
 	for (size_t i = end; i-- > 2;) {
@@ -458,6 +613,12 @@ static const char *decl_struct(const struct tokens *tk, size_t end, const char *
 			s--;
 		if (s >= 1 && is_ident(tk->t[s]) && tok_is(tk, s - 1, "struct"))
 			return tk->t[s];
+		if (is_ident(tk->t[s]) && strcmp(tk->t[s], "return")) {
+			const char *st = typedef_struct(tk, tk->t[s]);
+
+			if (st)
+				return st;
+		}
 	}
 	return NULL;
 }
@@ -649,12 +810,17 @@ static void on_fatal_signal(int sig)
 }
 
 /* clang's argv for the compile; with quiet, warnings are off (they were shown once). */
-static int clang_argv(const char *clang, const struct argv_list *inc, const char *dummy,
-		      const char *src, const char *obj, bool quiet, struct argv_list *cc)
+static int clang_argv(const char *clang, const char *pch, const struct argv_list *inc,
+		      const char *dummy, const char *src, const char *obj, bool quiet,
+		      struct argv_list *cc)
 {
 	int err;
 
-	if ((err = av_add(cc, clang)) || (err = av_add(cc, "-g")) || (err = av_add(cc, "-O2")) ||
+	if ((err = av_add(cc, clang)))
+		return err;
+	if (pch[0] && ((err = av_add(cc, "-include-pch")) || (err = av_add(cc, pch))))
+		return err;
+	if ((err = av_add(cc, "-g")) || (err = av_add(cc, "-O2")) ||
 	    (err = av_addv(cc, (const char *const *)inc->v)))
 		return err;
 	if (dummy[0] && ((err = av_add(cc, "-include")) || (err = av_add(cc, dummy))))
@@ -774,10 +940,10 @@ void ecc_result_free(struct ecc_result *res)
 
 int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 {
-	struct argv_list inc = {0}, cc = {0};
+	struct argv_list inc = {0}, cc = {0}, fe_args = {0};
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa = {.sa_handler = on_fatal_signal}, old_sa[3];
-	char vmlinux_h[PATH_MAX], auto_hdr[PATH_MAX];
+	char vmlinux_h[PATH_MAX], auto_hdr[PATH_MAX], pch[PATH_MAX] = "";
 	char *src_dir = NULL, *vml_dir = NULL, *base, *dot;
 	const char *header = opts->header, *out_dir, *clang = clang_path(opts);
 	struct strbuf spec = STRBUF_INIT, exact = STRBUF_INIT;
@@ -853,17 +1019,53 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		goto out;
 	}
 
-	/* Flags shared by the compile and libclang's parses (doc comments, inference). */
+	/* Flags shared by the compile and libclang's parses (doc comments, inference); "-I"
+	 * src_dir at INC_SRC_DIR. */
 	snprintf(define, sizeof(define), "-D__TARGET_ARCH_%s", ecc_target_arch());
 	if ((err = av_add(&inc, "-target")) || (err = av_add(&inc, "bpf")) ||
 	    (err = av_add(&inc, define)) || (err = av_add(&inc, "-I")) ||
 	    (err = av_add(&inc, src_dir)) || (err = av_add(&inc, "-I")) ||
 	    (err = av_add(&inc, vml_dir)))
 		goto out;
-	err = sys_includes(clang, &inc);
+	err = sys_includes(clang, vml_dir, &inc);
 	if (err)
 		goto out;
 	err = av_addv(&inc, opts->cflags);
+	if (err)
+		goto out;
+	/* A precompiled vmlinux.h for the compile and the front end, when it means the same as
+	 * the source's own #include: most of clang's time goes into vmlinux.h. It is built
+	 * without the source's directory (which clang does not check), so one serves all. */
+	if ((err = av_add(&fe_args, "-g")) || (err = av_add(&fe_args, "-O2")))
+		goto out;
+	for (size_t i = 0; i < inc.n && !err; i++) {
+		if (i == INC_SRC_DIR) {
+			i++;
+			continue;
+		}
+		err = av_add(&fe_args, inc.v[i]);
+	}
+	if (err)
+		goto out;
+	if (ecc_pch_applies(opts->src, vmlinux_h, opts->cflags) &&
+	    !ecc_compile_pch(clang, vmlinux_h, (const char *const *)fe_args.v, opts->verbose, pch,
+			     sizeof(pch))) {
+		struct argv_list v = {0};
+
+		if ((err = av_add(&v, "-include-pch")) || (err = av_add(&v, pch))) {
+			av_free(&v);
+			goto out;
+		}
+		av_free(&fe_args);
+		fe_args = v;
+	} else {
+		pch[0] = '\0';
+		av_free(&fe_args);
+	}
+	/* the front end: [-include-pch PCH -g -O2] and the flags above */
+	if (pch[0] && ((err = av_add(&fe_args, "-g")) || (err = av_add(&fe_args, "-O2"))))
+		goto out;
+	err = av_addv(&fe_args, (const char *const *)inc.v);
 	if (err)
 		goto out;
 
@@ -887,7 +1089,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		if (err)
 			goto out;
 	}
-	err = clang_argv(clang, &inc, tmp_src, opts->src, raw_obj, false, &cc);
+	err = clang_argv(clang, pch, &inc, tmp_src, opts->src, raw_obj, false, &cc);
 	if (err)
 		goto out;
 	fprintf(stderr, "ecc: compiling %s\n", opts->src);
@@ -901,7 +1103,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	fe = (struct frontend_job){
 		.src = opts->src,
 		.header = header,
-		.args = (const char *const *)inc.v,
+		.args = (const char *const *)fe_args.v,
 	};
 	fe_started = frontend_start(&fe);
 	rc = subprocess_run((const char *const *)cc.v, fe_started ? &fe.clang_so : NULL);
@@ -953,7 +1155,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 				goto out;
 		}
 		av_free(&cc);
-		err = clang_argv(clang, &inc, tmp_src, opts->src, raw_obj, true, &cc);
+		err = clang_argv(clang, pch, &inc, tmp_src, opts->src, raw_obj, true, &cc);
 		if (err)
 			goto out;
 		rc = subprocess_run((const char *const *)cc.v, NULL);
@@ -994,6 +1196,7 @@ out:
 		sigaction(sigs[i], &old_sa[i], NULL);
 	av_free(&inc);
 	av_free(&cc);
+	av_free(&fe_args);
 	free(src_dir);
 	free(vml_dir);
 	frontend_free(&fe);

@@ -59,11 +59,13 @@ int ecc_header_structs(const char *header_path, const char *const *clang_args,
  * too). Results as from the three functions; all NULL on error (-errno; -EINVAL: libclang
  * failed or, with strict_json, a bad annotation, both reported on stderr). Creates its own
  * libclang index: safe on a thread of its own while the main thread runs clang, as long as no
- * other thread uses cJSON's parser meanwhile (cJSON_GetErrorPtr() is global).
+ * other thread uses cJSON's parser meanwhile (cJSON_GetErrorPtr() is global). clang_args may
+ * hold "-include-pch FILE" (ecc_compile_pch()): used for the source (dropped if libclang
+ * cannot load it), never for a header parsed apart.
  */
-int ecc_frontend_parse(const char *src_path, const char *header_path,
-		       const char *const *clang_args, bool strict_json, struct cJSON **annotations,
-		       struct cJSON **export_pairs, struct cJSON **header_structs);
+int ecc_frontend_parse(const char *src_path, const char *header_path, const char *const *clang_args,
+		       bool strict_json, struct cJSON **annotations, struct cJSON **export_pairs,
+		       struct cJSON **header_structs);
 
 /*
  * A precompiled vmlinux.h, which makes both the compile and ecc_frontend_parse() skip the

@@ -117,6 +117,23 @@ static CXFile included_file(CXTranslationUnit tu, const char *path)
 	return file;
 }
 
+/* The header parsed on its own, without the source's precompiled vmlinux.h: it was not
+ * written to come after it. */
+static int header_apart(const char *header_path, const char *const *clang_args, cJSON **structs)
+{
+	const char **args;
+	int nargs = 0, n, err;
+
+	while (clang_args && clang_args[nargs])
+		nargs++;
+	args = without_pch(clang_args, nargs, &n);
+	if (!args)
+		return -ENOMEM;
+	err = ecc_header_structs(header_path, args, structs);
+	free(args);
+	return err;
+}
+
 int ecc_frontend_parse(const char *src_path, const char *header_path, const char *const *clang_args,
 		       bool strict_json, struct cJSON **annotations, struct cJSON **export_pairs,
 		       struct cJSON **header_structs)
@@ -142,7 +159,7 @@ int ecc_frontend_parse(const char *src_path, const char *header_path, const char
 		if (hfile)
 			err = ecc_structs_from_tu(tu, hfile, &structs);
 		else
-			err = ecc_header_structs(header_path, clang_args, &structs);
+			err = header_apart(header_path, clang_args, &structs);
 	}
 	if (!err)
 		err = ecc_doc_from_tu(tu, src_path, strict_json, &ann);

@@ -224,4 +224,3 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 		fprintf(stderr, "ecc: cannot write %s: %s\n", path, strerror(-err));
 	return err;
 }
-

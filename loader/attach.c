@@ -69,7 +69,7 @@ static struct eun_attachment *att_new(struct attach_ctx *c, enum eun_attach_kind
 	if (!a->prog_name)
 		return NULL;
 	a->kind = kind;
-	a->prog_fd = bpf_program__fd(c->prog);
+	a->prog_fd = c->prog ? bpf_program__fd(c->prog) : -1;
 	a->sock_fd = -1;
 	r->nr_att++;
 	return a;
@@ -142,7 +142,8 @@ static int attach_xdp(struct attach_ctx *c)
 	}
 	a = att_new(c, EUN_ATT_XDP);
 	if (!a) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = fd);
+		struct bpf_xdp_attach_opts xo = {.sz = sizeof(struct bpf_xdp_attach_opts),
+						 .old_prog_fd = fd};
 		bpf_xdp_detach(ifindex, flags | XDP_FLAGS_REPLACE, &xo);
 		return -ENOMEM;
 	}
@@ -155,8 +156,8 @@ static int attach_xdp(struct attach_ctx *c)
 
 static int attach_tc(struct attach_ctx *c)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook);
-	LIBBPF_OPTS(bpf_tc_opts, to);
+	struct bpf_tc_hook hook = {.sz = sizeof(struct bpf_tc_hook)};
+	struct bpf_tc_opts to = {.sz = sizeof(struct bpf_tc_opts)};
 	const struct eun_prog *mp = c->mp;
 	struct eun_attachment *a;
 	bool created = false;
@@ -198,7 +199,9 @@ static int attach_tc(struct attach_ctx *c)
 	}
 	a = att_new(c, EUN_ATT_TC);
 	if (!a) {
-		LIBBPF_OPTS(bpf_tc_opts, d, .handle = to.handle, .priority = to.priority);
+		struct bpf_tc_opts d = {.sz = sizeof(struct bpf_tc_opts),
+					.handle = to.handle,
+					.priority = to.priority};
 		bpf_tc_detach(&hook, &d);
 		err = -ENOMEM;
 		goto destroy;
@@ -281,7 +284,7 @@ static int attach_perf(struct attach_ctx *c)
 
 static int attach_uprobe(struct attach_ctx *c)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo);
+	struct bpf_uprobe_opts uo = {.sz = sizeof(struct bpf_uprobe_opts)};
 	struct eunomia_runner *r = c->r;
 	const char *rest = strchr(c->sec, '/');
 	char path[PATH_MAX] = "", func[256] = "";
@@ -455,6 +458,40 @@ fail:
 	return err;
 }
 
+/* struct_ops programs run through their struct_ops map, attached in eun_attach__all(). */
+static int attach_struct_ops_prog(struct attach_ctx *c)
+{
+	return ATTACH_SKIPPED;
+}
+
+static int attach_struct_ops_maps(struct eunomia_runner *r)
+{
+	struct bpf_map *map;
+	int n = 0;
+
+	bpf_object__for_each_map(map, r->obj)
+	{
+		struct attach_ctx c = {.r = r, .name = bpf_map__name(map), .sec = ".struct_ops"};
+		struct bpf_link *link;
+		int err;
+
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
+			continue;
+		link = bpf_map__attach_struct_ops(map);
+		if (!link) {
+			err = -errno;
+			eun_warn(&r->log, "struct_ops '%s': registration failed: %s", c.name,
+				 strerror(-err));
+			return err;
+		}
+		err = add_link(&c, link);
+		if (err)
+			return err;
+		n++;
+	}
+	return n;
+}
+
 /* ---- libbpf auto-attach ---------------------------------------------------------------- */
 
 static bool tracefs_mounted(void)
@@ -537,7 +574,7 @@ static const struct {
 	{"uprobe", attach_uprobe}, {"uretprobe", attach_uprobe},
 	{"usdt", attach_usdt},	   {"cgroup_skb", attach_cgroup},
 	{"cgroup", attach_cgroup}, {"sockops", attach_cgroup},
-	{"socket", attach_socket},
+	{"socket", attach_socket}, {"struct_ops", attach_struct_ops_prog},
 };
 
 static attach_fn_t find_rule(const char *sec)
@@ -594,6 +631,16 @@ int eun_attach__all(struct eunomia_runner *r)
 			attached++;
 		}
 	}
+	if (!failed || (!r->opts.strict && err != -ENOMEM)) {
+		int ret = attach_struct_ops_maps(r);
+
+		if (ret < 0) {
+			failed++;
+			err = ret;
+		} else {
+			attached += ret;
+		}
+	}
 	if (failed && (r->opts.strict || attached == 0 || err == -ENOMEM)) {
 		eun_warn(&r->log, "%s: %s; detaching everything",
 			 r->pkg ? eunomia_package__name(r->pkg) : "runner",
@@ -626,17 +673,21 @@ int eun_attach__detach_all(struct eunomia_runner *r)
 			err = bpf_link__destroy(a->link);
 			break;
 		case EUN_ATT_XDP: {
-			LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = a->prog_fd);
+			struct bpf_xdp_attach_opts xo = {.sz = sizeof(struct bpf_xdp_attach_opts),
+							 .old_prog_fd = a->prog_fd};
 
 			/* only detach if our program is still the one attached */
 			err = bpf_xdp_detach(a->ifindex, a->xdp_flags | XDP_FLAGS_REPLACE, &xo);
 			break;
 		}
 		case EUN_ATT_TC: {
-			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-				    .attach_point = (enum bpf_tc_attach_point)a->tc_attach_point);
-			LIBBPF_OPTS(bpf_tc_opts, to, .handle = a->tc_handle,
-				    .priority = a->tc_priority);
+			struct bpf_tc_hook hook = {
+				.sz = sizeof(struct bpf_tc_hook),
+				.ifindex = a->ifindex,
+				.attach_point = (enum bpf_tc_attach_point)a->tc_attach_point};
+			struct bpf_tc_opts to = {.sz = sizeof(struct bpf_tc_opts),
+						 .handle = a->tc_handle,
+						 .priority = a->tc_priority};
 
 			err = bpf_tc_detach(&hook, &to);
 			if (a->tc_hook_created) {

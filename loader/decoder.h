@@ -65,6 +65,24 @@ int eun_dec_event_header(struct strbuf *sb, const struct btf *btf, uint32_t id);
 /* Raw back end: lower-case hex of the bytes, no separators. */
 int eun_dec_hex(struct strbuf *sb, const void *data, size_t size);
 
+/*
+ * A decoding plan: the layout of one type flattened once at set-up into a list of steps
+ * (offset, size, kind, pre-escaped JSON key) so that decoding an event walks no BTF. Members
+ * the fast kinds do not cover (enums, floats, bitfields, nested structs, non-char arrays,
+ * 128-bit integers) are steps that run the BTF walker on that member alone; a record too short
+ * for the fast steps is decoded entirely by the walker. The output is byte for byte what
+ * eun_dec_event() gives for the same arguments.
+ */
+struct eun_dec_plan;
+
+/* Plan for events of type id in format fmt (id 0 or any type: still valid, the walker decodes
+ * it). NULL with errno ENOMEM. The plan refers to btf, which must outlive it. */
+struct eun_dec_plan *eun_dec_plan_new(const struct btf *btf, uint32_t id, enum eunomia_format fmt);
+void eun_dec_plan_free(struct eun_dec_plan *p);
+/* Same line as eun_dec_event(sb, fmt, btf, id, data, size, timestr, label), appended to sb. */
+int eun_dec_plan_event(struct strbuf *sb, const struct eun_dec_plan *p, const void *data,
+		       size_t size, const char *timestr, const char *label);
+
 /* Strip typedef/const/volatile/restrict/type_tag; returns the id of the underlying type
  * (0 for void or a broken chain). */
 uint32_t eun_btf_skip_mods(const struct btf *btf, uint32_t id);

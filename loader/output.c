@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -36,11 +37,15 @@
 /* Records larger than this are not believed to be an event struct. */
 #define EUN_MAX_EVENT_SIZE (16u << 20)
 
+/* The round buffer is written out when it grows past this, and at the end of every round. */
+#define EUN_OUT_CHUNK (256u << 10)
+
 struct eun_stream {
 	struct eun_output *o;
 	const char *map_name;
-	uint32_t type_id; /* 0: no export type, print hex */
-	bool header_done; /* plain header for this type printed */
+	uint32_t type_id;	   /* 0: no export type, print hex */
+	bool header_done;	   /* plain header for this type printed */
+	struct eun_dec_plan *plan; /* the export type's layout, flattened at set-up */
 };
 
 struct eun_sampled {
@@ -65,6 +70,12 @@ struct eun_output {
 	int cb_err; /* first error from a record callback */
 	int count;  /* records handled during the current poll */
 	struct strbuf line;
+	/* Lines of the current round for a FILE sink, written with one fwrite (no per-event
+	 * stdio calls and no per-event allocation: the buffer is reused). */
+	struct strbuf out;
+	/* "HH:MM:SS" of ts_sec: localtime once per second, not per event */
+	time_t ts_sec;
+	char ts[16];
 };
 
 /* ---- output sink ---- */
@@ -91,6 +102,65 @@ static int sink_flush(struct eunomia_runner *r)
 	if (fflush(f) == EOF)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+static FILE *sink_file(struct eunomia_runner *r)
+{
+	return r->opts.out ? r->opts.out : stdout;
+}
+
+/* Write the round buffer to the FILE sink. */
+static int out_write(struct eun_output *o)
+{
+	size_t len = o->out.len;
+
+	size_t n;
+
+	if (!len)
+		return 0;
+	n = fwrite(o->out.buf, 1, len, sink_file(o->r));
+	sb_reset(&o->out);
+	if (n != len)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Everything of this round to the reader. */
+static int out_flush(struct eun_output *o)
+{
+	int err = out_write(o);
+	int ferr = sink_flush(o->r);
+
+	return err ? err : ferr;
+}
+
+/* One line for the reader: a callback gets it now, a FILE gets it with the round. */
+static int out_line(struct eun_output *o, const char *line, size_t len)
+{
+	int err;
+
+	if (o->r->opts.output)
+		return o->r->opts.output(o->r->opts.output_ctx, line, len);
+	err = sb_add(&o->out, line, len);
+	if (!err)
+		err = sb_addc(&o->out, '\n');
+	if (!err && o->out.len >= EUN_OUT_CHUNK)
+		err = out_write(o);
+	return err;
+}
+
+static const char *round_timestr(struct eun_output *o)
+{
+	time_t now = time(NULL);
+
+	if (now != o->ts_sec || !o->ts[0]) {
+		struct tm tm;
+
+		o->ts_sec = now;
+		if (!localtime_r(&now, &tm) || !strftime(o->ts, sizeof(o->ts), "%H:%M:%S", &tm))
+			snprintf(o->ts, sizeof(o->ts), "00:00:00");
+	}
+	return o->ts;
 }
 
 int eun_output__line(struct eunomia_runner *r, const char *line, size_t len)
@@ -139,16 +209,27 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 {
 	struct eun_output *o = s->o;
 	enum eunomia_format fmt = o->r->opts.format;
-	struct strbuf *sb = &o->line;
-	char ts[16] = "";
+	bool direct = !o->r->opts.output; /* FILE sink: decode straight into the round buffer */
+	struct strbuf *sb = direct ? &o->out : &o->line;
+	const char *ts = fmt != EUNOMIA_FMT_JSON ? round_timestr(o) : "";
+	size_t start;
 	int err = 0;
 
 	if (o->cb_err)
 		return o->cb_err;
-	if (fmt != EUNOMIA_FMT_JSON)
-		eun_timestr(ts, sizeof(ts));
-	sb_reset(sb);
-	if (!s->type_id && fmt == EUNOMIA_FMT_JSON) {
+	if (fmt == EUNOMIA_FMT_PLAIN && s->type_id && !s->header_done) {
+		sb_reset(&o->line);
+		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
+		if (!err)
+			err = out_line(o, o->line.buf, o->line.len);
+		mark_header(o, s->type_id);
+	}
+	if (!direct)
+		sb_reset(sb);
+	start = sb->len;
+	if (err) {
+		/* fall through to the error exit */
+	} else if (!s->type_id && fmt == EUNOMIA_FMT_JSON) {
 		struct strbuf hex = STRBUF_INIT;
 		struct jsonw w;
 
@@ -165,23 +246,23 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 		if (!err)
 			err = jsonw_error(&w);
 		sb_free(&hex);
-	} else if (!s->type_id || fmt == EUNOMIA_FMT_RAW) {
-		err = eun_dec_event(sb, EUNOMIA_FMT_RAW, o->btf, 0, data, size, ts, s->map_name);
 	} else {
-		if (fmt == EUNOMIA_FMT_PLAIN && !s->header_done) {
-			err = eun_dec_event_header(sb, o->btf, s->type_id);
-			if (!err)
-				err = sink_line(o->r, sb->buf, sb->len);
-			mark_header(o, s->type_id);
-			sb_reset(sb);
-		}
-		if (!err)
-			err = eun_dec_event(sb, fmt, o->btf, s->type_id, data, size, ts,
-					    s->map_name);
+		err = eun_dec_plan_event(sb, s->plan, data, size, ts, s->map_name);
 	}
-	if (!err)
-		err = sink_line(o->r, sb_str(sb), sb->len);
+	if (!err && direct) {
+		err = sb_addc(sb, '\n');
+		if (!err && sb->len >= EUN_OUT_CHUNK)
+			err = out_write(o);
+	} else if (!err) {
+		err = out_line(o, sb->buf + start, sb->len - start);
+	}
 	if (err) {
+		if (direct && sb->len >= start) {
+			/* drop a half-written line */
+			sb->len = start;
+			if (sb->buf)
+				sb->buf[start] = '\0';
+		}
 		o->cb_err = err;
 		return err;
 	}
@@ -367,6 +448,10 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 	s->o = o;
 	s->map_name = name;
 	s->type_id = id;
+	/* records without an export type print as hex lines in plain mode too */
+	s->plan = eun_dec_plan_new(o->btf, id, id ? o->r->opts.format : EUNOMIA_FMT_RAW);
+	if (!s->plan)
+		return -ENOMEM;
 
 	if (type == BPF_MAP_TYPE_RINGBUF) {
 		if (!o->rb) {
@@ -544,12 +629,12 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 			err = o->cb_err;
 	}
 	if (err == -EINTR || (!err && o->r->stop)) {
-		sink_flush(o->r);
+		out_flush(o);
 		return -EINTR;
 	}
 	/* every event handled in this round reaches the reader before we wait again */
-	if (o->count) {
-		int ferr = sink_flush(o->r);
+	if (o->count || o->out.len) {
+		int ferr = out_flush(o);
 
 		if (!err)
 			err = ferr;
@@ -576,8 +661,11 @@ void eun_output__free(struct eun_output *o)
 	free(o->pbs);
 	if (o->epfd >= 0)
 		close(o->epfd);
+	for (i = 0; i < o->nr_streams; i++)
+		eun_dec_plan_free(o->streams[i].plan);
 	free(o->streams);
 	free(o->samples);
 	sb_free(&o->line);
+	sb_free(&o->out);
 	free(o);
 }

@@ -80,6 +80,30 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_li
 	return 0;
 }
 
+/*
+ * libbpf's own error codes (LIBBPF_ERRNO__*, 4000..) overlap ours: keep libbpf's text for
+ * the message and hand callers a plain errno instead.
+ */
+static int libbpf_error(int err, char *msg, size_t size)
+{
+	if (err >= 0)
+		err = -EINVAL;
+	libbpf_strerror(err, msg, size);
+	if (-err < __LIBBPF_ERRNO__START)
+		return err;
+	switch (-err) {
+	case LIBBPF_ERRNO__FORMAT:
+	case LIBBPF_ERRNO__LIBELF:
+	case LIBBPF_ERRNO__ENDIAN:
+		return -ENOEXEC;
+	case LIBBPF_ERRNO__VERIFY:
+	case LIBBPF_ERRNO__PROG2BIG:
+		return -EUNOMIA_ERR_VERIFIER;
+	default:
+		return -EINVAL;
+	}
+}
+
 static struct eunomia_runner *runner_enter(struct eunomia_runner *r)
 {
 	struct eunomia_runner *prev = cur_runner;
@@ -208,7 +232,7 @@ static int select_btf(struct eunomia_runner *r, const char **custom)
 struct eunomia_runner *eunomia_runner__open(const struct eunomia_package *pkg,
 					    const struct eunomia_runner_opts *opts)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oopts);
+	struct bpf_object_open_opts oopts = {.sz = sizeof(struct bpf_object_open_opts)};
 	struct eunomia_runner *r, *prev;
 	const void *elf;
 	const char *custom;
@@ -246,11 +270,13 @@ struct eunomia_runner *eunomia_runner__open(const struct eunomia_package *pkg,
 	err = r->obj ? 0 : -errno;
 	runner_leave(prev);
 	if (!r->obj) {
-		r->obj = NULL;
-		eun_warn(&r->log, "%s: cannot open the BPF object: %s", eunomia_package__name(pkg),
-			 strerror(-err));
-		if (err == 0)
-			err = -EINVAL;
+		char msg[256];
+
+		err = libbpf_error(err, msg, sizeof(msg));
+		eun_warn(&r->log,
+			 "%s: libbpf cannot open the BPF object: %s (is bpf_object a BPF ELF built "
+			 "by ecc or clang -target bpf?)",
+			 eunomia_package__name(pkg), msg);
 		goto err_out;
 	}
 	err = eun_args__init(r);
@@ -397,7 +423,8 @@ static int probe_trampoline(void)
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, lopts, .expected_attach_type = BPF_TRACE_FENTRY);
+	struct bpf_prog_load_opts lopts = {.sz = sizeof(struct bpf_prog_load_opts),
+					   .expected_attach_type = BPF_TRACE_FENTRY};
 	int id, fd;
 
 	id = libbpf_find_vmlinux_btf_id("bpf_fentry_test1", BPF_TRACE_FENTRY);
@@ -679,7 +706,6 @@ static bool failed_prog(const char *cap, char *name, size_t size)
 
 		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 			const char *m = memmem(l, (size_t)(end - l), marks[i], strlen(marks[i]));
-
 			const char *q;
 
 			if (!m || strncmp(l, "prog '", 6))
@@ -701,7 +727,8 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 {
 	struct bpf_program *prog;
 	const char *lb, *le, *sec;
-	char name[128];
+	char name[128], msg[256];
+	int code = libbpf_error(err, msg, sizeof(msg));
 
 	if (failed_prog(cap, name, sizeof(name))) {
 		replay_warnings(r, cap);
@@ -714,8 +741,8 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 				"prog '%s' (%s): the kernel refused to load it (%s): this kernel "
 				"refuses fentry/fexit/lsm programs (BPF trampolines unavailable); use "
 				"--disable %s or a kprobe/tp variant",
-				name, sec, strerror(-err), name);
-			return err;
+				name, sec, msg, name);
+			return code;
 		}
 		if (lb) {
 			lb += strlen("-- BEGIN PROG LOAD LOG --");
@@ -735,14 +762,14 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 			return -EUNOMIA_ERR_VERIFIER;
 		}
 		eun_warn(&r->log, "prog '%s' (%s): the kernel refused to load it: %s", name, sec,
-			 strerror(-err));
-		return err;
+			 msg);
+		return code;
 	}
 	/* Not a program failure: libbpf's own warnings say what went wrong. */
 	replay_warnings(r, cap);
 	eun_warn(&r->log, "%s: loading the BPF object failed: %s", eunomia_package__name(r->pkg),
-		 strerror(-err));
-	return err;
+		 msg);
+	return code;
 }
 
 int eunomia_runner__load(struct eunomia_runner *r)

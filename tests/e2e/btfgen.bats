@@ -199,6 +199,7 @@ teardown() {
 	[[ "$output" == *"Error:"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/execsnoop_core.tar" ]
 	run find "$BATS_TEST_TMPDIR" -name 'execsnoop_core.tar.tmp.*'
+	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
 

@@ -10,8 +10,9 @@ DATA=$EUNOMIA_ROOT/tests/data/ecc-e2e
 CHECK=$EUNOMIA_ROOT/tests/lib/check-package
 
 setup() {
-	[ -x "$ECC" ] || skip "ecc is not built ($ECC)"
-	need_cmd clang
+	# a missing ecc or clang is a broken build or set-up, not a reason to skip every test
+	[ -x "$ECC" ] || { echo "ecc is not built ($ECC): run make O=$O" >&2; false; }
+	command -v clang >/dev/null || { echo "clang is missing: run scripts/setup.sh deps" >&2; false; }
 	[ -r /sys/kernel/btf/vmlinux ] || skip "no kernel BTF at /sys/kernel/btf/vmlinux"
 	OUT=$BATS_TEST_TMPDIR/out
 }
@@ -182,6 +183,7 @@ PY
 	[[ "$output" =~ $BATS_TEST_TMPDIR/h/execsnoop\.bpf\.c:[0-9]+:[0-9]+:\ error:\ use\ of\ undeclared\ identifier\ \'missing_thing\' ]]
 	[[ "$output" != *"In file included from"* ]]
 	run find "$OUT" -name '.execsnoop.ecc-*' -o -name '*.tmp-*'
+	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
 
@@ -237,8 +239,10 @@ PY
 	head -3 "$h" | grep -q '#ifndef __VMLINUX_H__'
 	grep -q 'preserve_access_index' "$h"
 	grep -q '^struct task_struct {' "$h"
+	# beside it: clang's system include list, one precompiled vmlinux.h per clang + flags
 	run ls "$(dirname "$h")"
-	[ "$output" = "$(printf 'vmlinux.h\nvmlinux.h.stamp')" ]
+	[[ "$output" =~ ^clang-include-dirs$'\n'vmlinux-[0-9a-f]{16}\.pch$'\n'vmlinux\.h$'\n'vmlinux\.h\.stamp$ ]] ||
+		{ echo "$output"; false; }
 	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"using cached $h"* ]]
@@ -247,6 +251,7 @@ PY
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"generating $h from $BATS_TEST_TMPDIR/other.btf"* ]]
 	ECC_VMLINUX_BTF=$BATS_TEST_TMPDIR/other.btf run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v
+	[ "$status" -eq 0 ]
 	[[ "$output" == *"using cached $h"* ]]
 	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" --btf "$BATS_TEST_TMPDIR/missing.btf"
 	[ "$status" -eq 1 ]
@@ -266,7 +271,7 @@ PY
 }
 
 @test "ecc: -s writes a standalone executable" {
-	[ -x "$ECLI" ] || skip "ecli is not built ($ECLI); --standalone embeds it"
+	[ -x "$ECLI" ] || { echo "ecli is not built ($ECLI); --standalone embeds it" >&2; false; }
 	EUNOMIA_ECLI=$ECLI run "$ECC" "$DATA/multi.bpf.c" -s -o "$OUT"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -x "$OUT/multi" ]
@@ -329,7 +334,7 @@ EOF
 @test "ecc + ecli: the compiled package runs and decodes exec events" {
 	need_root
 	need_tracefs
-	[ -x "$ECLI" ] || skip "ecli is not built ($ECLI)"
+	[ -x "$ECLI" ] || { echo "ecli is not built ($ECLI)" >&2; false; }
 	ecc_build "$DATA/execsnoop.bpf.c"
 	"$CHECK" "$PKG" --export event
 	ecli_start -j "$PKG"
@@ -343,4 +348,131 @@ EOF
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	assert_no_prog ecc_e2e_exec ecc_e2e_exit
+}
+
+@test "ecc: package.json is compact JSON, <name>.skel.json stays pretty" {
+	run "$ECC" "$DATA/execsnoop.bpf.c" -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(wc -l <"$OUT/package.json")" -eq 1 ]
+	[ "$(head -c 15 "$OUT/package.json")" = '{"bpf_object":"' ]
+	[ "$(wc -l <"$OUT/execsnoop.skel.json")" -gt 20 ]
+	"$CHECK" "$OUT/package.json" --export event
+	python3 - "$OUT" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+pkg = json.load(open(f"{d}/package.json"))
+assert pkg["meta"] == json.load(open(f"{d}/execsnoop.skel.json"))
+# the package is smaller than the object it carries
+assert os.path.getsize(f"{d}/package.json") < os.path.getsize(f"{d}/execsnoop.bpf.o")
+PY
+}
+
+@test "ecc: an export type the quick guess misses is compiled in all the same" {
+	# the reserve call hides in a macro: only libclang's (preprocessed) view finds the struct,
+	# so the object compiled while libclang ran is compiled again with the struct forced in
+	mkdir -p "$BATS_TEST_TMPDIR/m"
+	cat >"$BATS_TEST_TMPDIR/m/hidden.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+struct hidden_ev {
+	int pid;
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} rb SEC(".maps");
+
+#define GRAB(map) bpf_ringbuf_reserve(&map, sizeof(struct hidden_ev), 0)
+
+SEC("tp/syscalls/sys_enter_getppid")
+int grab(void *ctx)
+{
+	struct hidden_ev *e;
+	int unused_but_warned;
+
+	e = GRAB(rb);
+	if (!e)
+		return 0;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+EOF
+	run "$ECC" "$BATS_TEST_TMPDIR/m/hidden.bpf.c" -o "$OUT" -v -a -Wunused-variable
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"compiling again with the export types libclang found"* ]]
+	# clang's warning is shown once, not once per compile
+	[ "$(grep -c "unused variable 'unused_but_warned'" <<<"$output")" -eq 1 ]
+	"$CHECK" "$OUT/package.json" --export hidden_ev --prog grab
+	run find "$OUT" -name '.hidden.ecc-*' -o -name '*.tmp*'
+	[ -z "$output" ]
+	# a guess that is right compiles once
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT/multi" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"compiling again"* ]]
+}
+
+@test "ecc: clang's errors win over the annotation errors libclang finds meanwhile" {
+	mkdir -p "$BATS_TEST_TMPDIR/b"
+	cat >"$BATS_TEST_TMPDIR/b/both.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+/// @cmdarg {"short": "p"
+const volatile int target_pid = 0;
+
+SEC("tp/syscalls/sys_enter_getppid")
+int both(void *ctx)
+{
+	return no_such_identifier;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+EOF
+	run "$ECC" "$BATS_TEST_TMPDIR/b/both.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"both.bpf.c:10:9: error: use of undeclared identifier 'no_such_identifier'"* ]]
+	[[ "$output" == *"compilation failed (clang exit status 1)"* ]]
+	[[ "$output" != *"@cmdarg"* ]]
+	[ ! -e "$OUT/package.json" ]
+	# fixed code: now the annotation is the error, with file:line
+	sed -i 's/return no_such_identifier;/return 0;/' "$BATS_TEST_TMPDIR/b/both.bpf.c"
+	run "$ECC" "$BATS_TEST_TMPDIR/b/both.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"both.bpf.c:4: @cmdarg: invalid JSON"* ]]
+	[ ! -e "$OUT/package.json" ]
+	[ ! -e "$OUT/both.bpf.o" ]
+}
+
+@test "ecc: clang's include list is cached and asked again when the cache is wrong" {
+	export XDG_DATA_HOME=$BATS_TEST_TMPDIR/xdg
+	local c
+	c=$XDG_DATA_HOME/eunomia/vmlinux/$(uname -m)/clang-include-dirs
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -f "$c" ]
+	grep -q '^clang=/' "$c"
+	local dirs
+	dirs=$(tail -n +2 "$c")
+	[ -n "$dirs" ]
+	# every dir of the list reaches clang as -idirafter
+	while read -r d; do
+		[[ "$output" == *"-idirafter $d "* ]] || { echo "missing $d"; false; }
+	done <<<"$dirs"
+	# a cache for another clang (stamp differs) or naming a vanished dir is not used
+	printf 'clang=/other 1 2 3\n/nonexistent/include\n' >"$c"
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"/nonexistent/include"* ]]
+	[ "$(tail -n +2 "$c")" = "$dirs" ]
+	{ head -1 "$c"; echo /nonexistent/include; } >"$c.new" && mv "$c.new" "$c"
+	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"/nonexistent/include"* ]]
+	[ "$(tail -n +2 "$c")" = "$dirs" ]
 }

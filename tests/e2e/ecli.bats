@@ -159,7 +159,7 @@ PY
 	/bin/true
 	wait "$pid"
 	grep -q "^ecli: Running exec: 1 program attached. Ctrl-C to stop.$" "$BATS_TEST_TMPDIR/e"
-	! grep -qv '^{' "$BATS_TEST_TMPDIR/o"
+	[ -z "$(grep -v '^{' "$BATS_TEST_TMPDIR/o")" ]
 }
 
 @test "stdout closed early (| head) is a normal end, exit 0" {

@@ -58,7 +58,7 @@ PY
 	kill "$other" 2>/dev/null || true
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	! grep -q "\"pid\": \?$other," "$OUT"
+	[ -z "$(grep "\"pid\": \?$other," "$OUT")" ]
 }
 
 @test "uprobe without a binary: clear error naming -b, exit 1" {
@@ -68,7 +68,7 @@ PY
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"prog 'e2e_up_enter'"*"/nonexistent/uprobe_target"* ]]
 	[[ "$output" == *"-b PATH"* ]]
-	[ -z "$(prog_ids e2e_up_enter)" ]
+	assert_gone_soon e2e_up_enter
 }
 
 @test "xdp and tc on a veth: packets counted; nothing left on the link after SIGINT" {
@@ -85,11 +85,11 @@ PY
 	wait_for "$OUT" '"hook": ?2,.*"dport": ?4242'
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	! ip link show dev "$VETH_HOST" | grep -q xdp
+	[ -z "$(ip link show dev "$VETH_HOST" | grep xdp)" ]
 	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
-	! tc qdisc show dev "$VETH_HOST" | grep -q clsact
-	[ -z "$(prog_ids e2e_xdp)" ]
-	[ -z "$(prog_ids e2e_tc)" ]
+	[ -z "$(tc qdisc show dev "$VETH_HOST" | grep clsact)" ]
+	assert_gone_soon e2e_xdp
+	assert_gone_soon e2e_tc
 }
 
 @test "xdp and tc: duration exit also detaches; an existing clsact qdisc is kept" {
@@ -101,7 +101,7 @@ PY
 	run "$ECLI" run -d 0.5 --ifindex "$(cat /sys/class/net/"$VETH_HOST"/ifindex)" "$pkg"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	! ip link show dev "$VETH_HOST" | grep -q xdp
+	[ -z "$(ip link show dev "$VETH_HOST" | grep xdp)" ]
 	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
 	tc qdisc show dev "$VETH_HOST" | grep -q clsact
 }
@@ -121,9 +121,9 @@ PY
 	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	! ip link show dev "$VETH_HOST" | grep -q xdp
+	[ -z "$(ip link show dev "$VETH_HOST" | grep xdp)" ]
 	[ -z "$(tc filter show dev "$VETH_HOST" egress)" ]
-	! tc qdisc show dev "$VETH_HOST" | grep -q clsact
+	[ -z "$(tc qdisc show dev "$VETH_HOST" | grep clsact)" ]
 }
 
 @test "xdp without an interface: clear error, exit 1" {
@@ -151,7 +151,7 @@ import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert ev and all(e["pid"] == int(sys.argv[2]) and e["comm"] == "bash" for e in ev), ev[:5]
 PY
-	[ -z "$(prog_ids e2e_perf)" ]
+	assert_gone_soon e2e_perf
 }
 
 @test "perf_event on every CPU without -p" {
@@ -194,11 +194,26 @@ PY
 	wait_for "$OUT" '"dport": ?4244'
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	[ -z "$(prog_ids e2e_sock)" ]
+	assert_gone_soon e2e_sock
 
 	run "$ECLI" run -d 0.2 "$pkg"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"prog 'e2e_sock' (socket): a socket filter needs a socket; pass -i IFNAME"* ]]
 	[[ "$output" == *"0 programs attached"* ]]
+}
+
+@test "struct_ops: a TCP congestion control is registered while running, gone after exit" {
+	avail=/proc/sys/net/ipv4/tcp_available_congestion_control
+	[ -r "$avail" ] || skip "no $avail"
+	pkg=$(e2e_build structops)
+	ecli_start "$pkg"
+	grep -qw e2e_cc "$avail"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	for _ in $(seq 1 30); do
+		grep -qw e2e_cc "$avail" || break
+		sleep 0.1
+	done
+	[ -z "$(grep -w e2e_cc "$avail")" ]
 }

@@ -43,7 +43,7 @@ PY
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
 	ecli_start -j "$pkg" --target_ppid "$BASHPID" --tag 4242
 	exec_true
-	wait_for "$OUT" "\"pid\": ?$p[,}]"
+	wait_for "$OUT" "\"pid\": ?${p}[,}]"
 	ev=$(ndjson_event "$OUT" pid "$p")
 	echo "event: $ev"
 	python3 - "$ev" "$BASHPID" <<'PY'
@@ -56,8 +56,17 @@ assert e["tag"] == 4242, e
 PY
 	# every line on stdout is a JSON object (NDJSON), nothing else
 	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$OUT"
-	# the ppid filter (a rodata flag) kept other processes' execs out
-	! grep -v "\"ppid\": \?$BASHPID[,}]" "$OUT" | grep -q .
+	# the ppid filter (a rodata flag) keeps out execs whose parent is not this shell:
+	# a grandchild (/bin/echo run by a child sh) must not be reported
+	sh -c '/bin/echo grandchild >/dev/null; :' &
+	gp=$!
+	wait "$gp"
+	/bin/true &
+	p2=$!
+	wait "$p2"
+	wait_for "$OUT" "\"pid\": ?${p2}[,}]"
+	grep -q "\"pid\": \?$gp," "$OUT"
+	[ -z "$(grep "\"ppid\": \?${gp}[,}]" "$OUT")" ]
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 }
@@ -87,7 +96,7 @@ assert d["meta"]["bpf_skel"]["obj_name"] == "exec_bpf"
 PY
 	ecli_start -j "$pkg" --target_ppid "$BASHPID" --tag 99
 	exec_true
-	wait_for "$OUT" "\"pid\": ?$p[,}]"
+	wait_for "$OUT" "\"pid\": ?${p}[,}]"
 	ev=$(ndjson_event "$OUT" pid "$p")
 	python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["comm"]=="true" and e["tag"]==99 and e["filename"]=="/bin/true", e' "$ev"
 	ecli_stop
@@ -128,7 +137,7 @@ PY
 	[ "$status" -eq 0 ]
 	[[ "$output" == *Running* ]]
 	[ $(((end - start) / 1000000)) -lt 5000 ]
-	[ "$(prog_count e2e_exec)" -eq 0 ] || [ -z "$(prog_ids e2e_exec)" ]
+	assert_gone_soon e2e_exec
 }
 
 @test "verifier rejection: program name and verifier log tail shown, exit 1" {
@@ -140,7 +149,7 @@ PY
 	[[ "$output" == *"invalid access to map value"* ]]
 	[[ "$output" == *"--disable e2e_bad_read"* ]]
 	[[ "$output" != *Running* ]]
-	[ -z "$(prog_ids e2e_bad_read)" ]
+	assert_gone_soon e2e_bad_read
 }
 
 @test "kprobe: attach refused with a clear message, exit 1, nothing left loaded" {
@@ -155,7 +164,7 @@ PY
 	[[ "$output" == *"no kprobe support"* ]]
 	[[ "$output" == *"use a tracepoint variant"* ]]
 	[[ "$output" != *Running* ]]
-	[ -z "$(prog_ids e2e_kp_unlinkat)" ]
+	assert_gone_soon e2e_kp_unlinkat
 }
 
 @test "fentry: EPERM from the kernel is explained, exit 1" {
@@ -182,14 +191,14 @@ PY
 	fi
 	grep -q "prog 'e2e_unlink_fentry' (fentry/do_unlinkat): not used, variant 'e2e_unlink_tp'" "$ERR"
 	grep -q "prog 'e2e_unlink_kprobe' (kprobe/do_unlinkat): not used" "$ERR"
-	[ -z "$(prog_ids e2e_unlink_fentry)" ]
-	[ -z "$(prog_ids e2e_unlink_kprobe)" ]
+	assert_gone_soon e2e_unlink_fentry
+	assert_gone_soon e2e_unlink_kprobe
 	f=$BATS_TEST_TMPDIR/victim
 	touch "$f"
 	rm "$f" &
 	p=$!
 	wait "$p"
-	wait_for "$OUT" "\"pid\": ?$p[,}]"
+	wait_for "$OUT" "\"pid\": ?${p}[,}]"
 	ev=$(ndjson_event "$OUT" pid "$p")
 	python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["variant"]==3 and e["comm"]=="rm", e' "$ev"
 	ecli_stop
@@ -238,8 +247,8 @@ sys.exit("map counts not found")'
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--strict is set; detaching everything"* ]]
 	[[ "$output" != *Running* ]]
-	[ -z "$(prog_ids e2e_mix_exec)" ]
-	[ -z "$(prog_ids e2e_mix_kprobe)" ]
+	assert_gone_soon e2e_mix_exec
+	assert_gone_soon e2e_mix_kprobe
 }
 
 @test "--disable and --only select programs; unknown names are errors" {

@@ -90,7 +90,7 @@ PY
 	# columns: each value padded to its header's width (PID is 6 wide, then one space)
 	local ppid=$BASHPID # not inside $(...), where BASHPID is the subshell's
 	grep -Eq "^[0-9:]{8} $(printf '%-6s' "$first") $(printf '%-6s' "$ppid") $NAME " "$OUT"
-	! grep -q ' $' "$OUT"
+	run ! grep -q ' $' "$OUT"
 }
 
 @test "output: log2/linear histograms and key/value map in plain text; clear_map empties histograms" {
@@ -110,7 +110,8 @@ PY
 	# printed once (twice if the two execs straddle an interval), not every interval
 	local nh
 	nh=$(grep -c '^     pids  .*distribution$' "$OUT")
-	[ "$nh" -ge 1 ] && [ "$nh" -le 2 ]
+	[ "$nh" -ge 1 ]
+	[ "$nh" -le 2 ]
 	[ "$(grep -c '^     step  .*distribution$' "$OUT")" -eq 2 ] # one per pid, then cleared
 	[ "$(grep -c '^1      2$' "$OUT")" -ge 2 ]
 	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$OUT"
@@ -143,7 +144,7 @@ EOT
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	tail -n +"$n" "$OUT" | grep -q '^0      0$'
-	! grep -q 'printing only' "$ERR"
+	run ! grep -q 'printing only' "$ERR"
 }
 
 @test "output: sampled maps in JSON are {key, value} objects" {

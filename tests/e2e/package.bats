@@ -159,6 +159,9 @@ sys.exit(0 if pids == {int(sys.argv[2])} else 1)' "$OUT" "$TRIGGER_PID"
 	ecli_start -j "$PKGDIR/package.json" --target-pid "$TRIGGER_PID" --no-enabled
 	touch "$BATS_TEST_TMPDIR/go"
 	sleep 1.5
+	# an empty output means something only if the trigger was calling getpid() all along
+	kill -0 "$TRIGGER_PID"
+	grep -q 'Running minimal' "$ERR"
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	[ ! -s "$OUT" ]

@@ -116,7 +116,7 @@ teardown() {
 	need_exe
 	run "$TOOL" --no-such-flag
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"no-such-flag"* ]]
 }
 

@@ -77,7 +77,7 @@ teardown() {
 	echo keep >"$d/mine.txt"
 	run "$ECC" init h8_busy "$d"
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"already exists"* ]]
 	[ "$(cat "$d/mine.txt")" = keep ]
 	[ ! -e "$d/h8_busy.bpf.c" ]
@@ -86,14 +86,14 @@ teardown() {
 @test "templates: ecc init rejects a name that is not a C identifier" {
 	run "$ECC" init "9-bad name" "$BATS_TEST_TMPDIR/x"
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"not a valid project name"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
 
 @test "templates: ecc init without NAME prints usage" {
 	run "$ECC" init
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 2 ]
 	[[ "$output" == *"Usage: ecc init NAME [DIR]"* ]]
 }
 
@@ -106,7 +106,7 @@ teardown() {
 	[ "$(cat "$BATS_TEST_TMPDIR/env/h8_env.txt")" = "project h8_env / H8_ENV" ]
 	EUNOMIA_TEMPLATES=$BATS_TEST_TMPDIR/none run "$ECC" init h8_env2 "$BATS_TEST_TMPDIR/env2"
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot find the project templates"* ]]
 	[[ "$output" == *"EUNOMIA_TEMPLATES"* ]]
 }

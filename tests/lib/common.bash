@@ -9,6 +9,12 @@
 export EUNOMIA_ROOT ECC ECLI
 # ecc caches vmlinux.h here; keep it per-machine, shared by tests.
 export XDG_DATA_HOME=${XDG_DATA_HOME:-$EUNOMIA_ROOT/$O/test-data-home}
+# python3 -O (PYTHONOPTIMIZE) would strip the `assert` statements that the tests' inline python
+# checks rely on, and those checks would then pass whatever they are given.
+unset PYTHONOPTIMIZE
+# `run ! CMD` (the way to assert that CMD fails: a bare `! CMD` line does not fail a bats test,
+# errexit ignores negated commands) needs bats >= 1.5.
+bats_require_minimum_version 1.5.0
 
 # Skip visibly unless root (bats prints "ok N name # skip reason").
 need_root() {
@@ -85,7 +91,8 @@ wait_for() {
 	return 1
 }
 
-# ecli_stop: SIGINT the background ecli, wait for it; sets ECLI_STATUS.
+# ecli_stop: SIGINT the background ecli, wait for it; sets ECLI_STATUS. Returns that status
+# (so the test fails on a non-zero exit) after printing ecli's stderr.
 ecli_stop() {
 	[ -n "${ECLI_PID:-}" ] || return 0
 	kill -INT "$ECLI_PID" 2>/dev/null
@@ -97,9 +104,14 @@ ecli_stop() {
 	if kill -0 "$ECLI_PID" 2>/dev/null; then
 		kill -KILL "$ECLI_PID" 2>/dev/null
 	fi
-	wait "$ECLI_PID"
-	ECLI_STATUS=$?
+	ECLI_STATUS=0
+	wait "$ECLI_PID" || ECLI_STATUS=$?
 	ECLI_PID=
+	if [ "$ECLI_STATUS" -ne 0 ]; then
+		echo "ecli exited with status $ECLI_STATUS; its stderr:" >&2
+		cat "${ERR:-/dev/null}" >&2
+	fi
+	return "$ECLI_STATUS"
 }
 
 # Number of loaded BPF programs whose name is exactly NAME (bpftool truncates at 15 chars).
@@ -128,7 +140,8 @@ assert_no_prog() {
 	done
 }
 
-# json_field FILE FIELD REGEX: some NDJSON line of FILE has FIELD matching REGEX.
+# json_has FILE FIELD REGEX: some NDJSON line of FILE has FIELD matching REGEX (Python re.search
+# on str(value): booleans are True/False, lists [1, 2]).
 json_has() {
 	python3 - "$@" <<'PY'
 import json, re, sys
@@ -154,4 +167,107 @@ teardown_ecli() {
 		wait "$ECLI_PID" 2>/dev/null
 		ECLI_PID=
 	fi
+}
+
+# json_match FILE EXPR: some NDJSON object `e` of FILE makes the python expression EXPR true
+# (e.g. "e['pid'] == 42 and e['comm'] == 'bash'"); an object lacking a key or holding another
+# type counts as not matching. Status 0 on a match; 1 if none (the file goes to stderr); 2 if
+# FILE cannot be read or EXPR is not a valid expression (json_none relies on that).
+json_match() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+try:
+    code = compile(expr, "<json_match EXPR>", "eval")
+    text = open(path).read()
+except (OSError, SyntaxError) as err:
+    sys.stderr.write(f"json_match: {err}\n")
+    sys.exit(2)
+for line in text.splitlines():
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    try:
+        if isinstance(e, dict) and eval(code, {}, {"e": e}):
+            sys.exit(0)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    except Exception as err:
+        sys.stderr.write(f"json_match: {expr}: {err!r} on {line}\n")
+        sys.exit(2)
+sys.stderr.write(f"no JSON line of {path} satisfies: {expr}\n--- it holds:\n{text}")
+sys.exit(1)
+PY
+}
+
+# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true. Fails when one does, and also
+# when FILE cannot be read or EXPR is broken (so a typo cannot make it pass). Use it rather than
+# `! json_match` or `run json_has; [ "$status" -ne 0 ]`, which pass on any error.
+json_none() {
+	local st=0 err
+	err=$(json_match "$1" "$2" 2>&1) || st=$?
+	case $st in
+	1) return 0 ;;
+	0)
+		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
+		cat "$1" >&2
+		;;
+	*) echo "$err" >&2 ;;
+	esac
+	return 1
+}
+
+# wait_json FILE EXPR [SECONDS]: wait (default 10 s) until json_match FILE EXPR holds; fails
+# with json_match's report if it never does.
+wait_json() {
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
+		json_match "$1" "$2" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	json_match "$1" "$2"
+}
+
+# check_pkg [CHECKER-ARGS...]: validate $PKG (package.json or .yaml) with tests/lib/check-package:
+# base64/zlib/size, BTF ids of the export types, and the named --export TYPE, --prog NAME,
+# --var NAME, --obj-name NAME, --no-export (see its --help).
+check_pkg() {
+	"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" "$@"
+}
+
+# cgroup2_mount: print where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup on a unified
+# system, /sys/fs/cgroup/unified on a hybrid one); prints nothing if it is not mounted.
+cgroup2_mount() {
+	awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts
+}
+
+# veth_ns_up: a veth pair for network tests, named per run: host end $HOST_IF ($NET.1/30) here,
+# peer $PEER_IF ($NET.2/30) inside a new network namespace $NS (also sets ID). Skips without
+# ip/nsenter. Undo with veth_ns_down in teardown.
+veth_ns_up() {
+	need_cmd ip
+	need_cmd nsenter
+	ID=$(run_id)
+	NS=eun$ID
+	HOST_IF=eunX$ID
+	PEER_IF=eunY$ID
+	NET=10.200.$((ID % 250 + 1))
+	ip netns add "$NS"
+	ip link add "$HOST_IF" type veth peer name "$PEER_IF"
+	ip link set "$PEER_IF" netns "$NS"
+	ip addr add "$NET.1/30" dev "$HOST_IF"
+	ip link set "$HOST_IF" up
+	nsenter --net="/run/netns/$NS" ip addr add "$NET.2/30" dev "$PEER_IF"
+	nsenter --net="/run/netns/$NS" ip link set "$PEER_IF" up
+	nsenter --net="/run/netns/$NS" ip link set lo up
+}
+
+# veth_ns_down: remove what veth_ns_up made (safe to call when it made nothing); always 0.
+veth_ns_down() {
+	[ -z "${HOST_IF:-}" ] || ip link del "$HOST_IF" 2>/dev/null
+	[ -z "${NS:-}" ] || ip netns del "$NS" 2>/dev/null
+	HOST_IF=
+	NS=
+	return 0
 }

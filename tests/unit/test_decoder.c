@@ -232,6 +232,44 @@ static const char *event_json =
 	"\"s128\":\"-1267650600228229401496703205376\",\"ptr\":18446612716735190648,"
 	"\"e64\":\"HUGE(1099511627776)\",\"name\":\"ab\",\"sc\":[-1,2],\"pad\":[0,0,0,0,0,0]}";
 
+/* The line the set-up plan gives, appended after `prefix` (which it must leave alone). */
+static char *plan_line(struct fixture *fx, uint32_t id, enum eunomia_format fmt, const void *data,
+		       size_t size, const char *ts, const char *label, const char *prefix)
+{
+	struct eun_dec_plan *p = eun_dec_plan_new(fx->btf, id, fmt);
+	struct strbuf sb = STRBUF_INIT;
+	size_t plen = strlen(prefix);
+	char *s;
+
+	assert_non_null(p);
+	assert_int_equal(sb_adds(&sb, prefix), 0);
+	assert_int_equal(eun_dec_plan_event(&sb, p, data, size, ts, label), 0);
+	assert_memory_equal(sb.buf, prefix, plen);
+	assert_int_equal(strlen(sb_str(&sb)), sb.len);
+	eun_dec_plan_free(p);
+	s = strdup(sb_str(&sb) + plen);
+	assert_non_null(s);
+	sb_free(&sb);
+	return s;
+}
+
+/* Plan and walker agree byte for byte (with and without earlier lines in the buffer). */
+static void expect_plan_same(struct fixture *fx, uint32_t id, enum eunomia_format fmt,
+			     const void *data, size_t size, const char *ts, const char *label)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *a, *b;
+
+	assert_int_equal(eun_dec_event(&sb, fmt, fx->btf, id, data, size, ts, label), 0);
+	a = plan_line(fx, id, fmt, data, size, ts, label, "");
+	b = plan_line(fx, id, fmt, data, size, ts, label, "earlier line  \n");
+	assert_string_equal(a, sb_str(&sb));
+	assert_string_equal(b, sb_str(&sb));
+	free(a);
+	free(b);
+	sb_free(&sb);
+}
+
 static char *json_of(struct fixture *fx, uint32_t id, const void *data, size_t size)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -239,6 +277,8 @@ static char *json_of(struct fixture *fx, uint32_t id, const void *data, size_t s
 
 	jsonw_init(&w, &sb);
 	assert_int_equal(eun_dec_json(&w, fx->btf, id, data, size), 0);
+	expect_plan_same(fx, id, EUNOMIA_FMT_JSON, data, size, "12:34:56", "events");
+	expect_plan_same(fx, id, EUNOMIA_FMT_PLAIN, data, size, "12:34:56", "events");
 	return sb_detach(&sb);
 }
 
@@ -252,6 +292,7 @@ static void expect_event(struct fixture *fx, enum eunomia_format fmt, const void
 		0);
 	assert_string_equal(sb_str(&sb), want);
 	sb_free(&sb);
+	expect_plan_same(fx, fx->event_id, fmt, data, size, "12:34:56", "events");
 }
 
 static void test_json_every_kind(void **state)
@@ -513,9 +554,120 @@ static void test_every_truncation_in_bounds(void **state)
 				assert_int_equal(sb.buf[sb.len - 1], '}');
 			}
 			sb_free(&sb);
+			expect_plan_same(fx, fx->event_id, fmts[f], copy, len, "00:00:00", "m");
+			if (len <= 12)
+				expect_plan_same(fx, fx->anon_id, fmts[f], copy, len, "00:00:00",
+						 "m");
 		}
 		free(copy);
 	}
+}
+
+/* The benchmark's event layout, and the corner cases of the fast steps: escapes, a string
+ * that ends the line (plain trims it), empty strings, extreme integers, bools, no members. */
+struct bench_event {
+	int32_t pid;
+	int32_t tid;
+	uint64_t seq;
+	int8_t s8;
+	uint8_t u8;
+	int16_t s16;
+	_Bool flag;
+	char comm[16];
+};
+
+static void test_plan_fast_steps(void **state)
+{
+	struct fixture *fx = *state;
+	struct btf *btf = fx->btf;
+	struct bench_event e;
+	int t_int, t_u64, t_s8, t_u8, t_s16, t_bool, t_char, t_comm, id, empty, many, i;
+	static const char *comms[] = {"trigger",	 "",	    "tab\there",
+				      "quote\"back\\",	 "trail  ", "\xff\xc3\xa9\x7f",
+				      "0123456789abcdef"};
+	size_t c, len;
+	char *s;
+
+	t_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	t_u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	t_s8 = btf__add_int(btf, "signed char", 1, BTF_INT_SIGNED);
+	t_u8 = btf__add_int(btf, "unsigned char", 1, 0);
+	t_s16 = btf__add_int(btf, "short", 2, BTF_INT_SIGNED);
+	t_bool = btf__add_int(btf, "_Bool", 1, BTF_INT_BOOL);
+	t_char = btf__add_int(btf, "char", 1, BTF_INT_SIGNED);
+	t_comm = btf__add_array(btf, t_int, t_char, 16);
+#define F(name, type) btf__add_field(btf, #name, type, offsetof(struct bench_event, name) * 8, 0)
+	id = btf__add_struct(btf, "bench_event", sizeof(struct bench_event));
+	F(pid, t_int);
+	F(tid, t_int);
+	F(seq, t_u64);
+	F(s8, t_s8);
+	F(u8, t_u8);
+	F(s16, t_s16);
+	F(flag, t_bool);
+	F(comm, t_comm);
+#undef F
+	empty = btf__add_struct(btf, "empty", 0);
+	/* more members than a plan takes: the walker does it all */
+	many = btf__add_struct(btf, "many", 4 * 1100);
+	for (i = 0; i < 1100; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "m%d", i);
+		btf__add_field(btf, name, t_int, i * 32, 0);
+	}
+	assert_true(id > 0 && empty > 0 && many > 0);
+
+	memset(&e, 0, sizeof(e));
+	e.pid = 4242;
+	e.tid = -1;
+	e.seq = UINT64_MAX;
+	e.s8 = INT8_MIN;
+	e.u8 = 255;
+	e.s16 = INT16_MIN;
+	e.flag = 1;
+	memcpy(e.comm, "trigger", 8);
+	s = plan_line(fx, id, EUNOMIA_FMT_JSON, &e, sizeof(e), NULL, NULL, "");
+	assert_string_equal(s, "{\"pid\":4242,\"tid\":-1,\"seq\":18446744073709551615,"
+			       "\"s8\":-128,\"u8\":255,\"s16\":-32768,\"flag\":true,"
+			       "\"comm\":\"trigger\"}");
+	free(s);
+	for (c = 0; c < sizeof(comms) / sizeof(comms[0]); c++) {
+		memset(e.comm, 0, sizeof(e.comm));
+		memcpy(e.comm, comms[c], strlen(comms[c]));
+		e.flag = c % 2;
+		for (len = 0; len <= sizeof(e); len++) {
+			expect_plan_same(fx, id, EUNOMIA_FMT_JSON, &e, len, "01:02:03", "ev");
+			expect_plan_same(fx, id, EUNOMIA_FMT_PLAIN, &e, len, "01:02:03", "ev");
+			expect_plan_same(fx, id, EUNOMIA_FMT_RAW, &e, len, "01:02:03", "ev");
+		}
+	}
+	/* plain: a string ending the line loses its trailing spaces, like the walker's line */
+	memset(e.comm, 0, sizeof(e.comm));
+	memcpy(e.comm, "trail  ", 7);
+	e.flag = 1;
+	s = plan_line(fx, id, EUNOMIA_FMT_PLAIN, &e, sizeof(e), "01:02:03", NULL, "");
+	assert_string_equal(s, "01:02:03 4242   -1     18446744073709551615 -128   255    -32768 "
+			       "true   trail");
+	free(s);
+	s = plan_line(fx, empty, EUNOMIA_FMT_JSON, NULL, 0, NULL, NULL, "");
+	assert_string_equal(s, "{}");
+	free(s);
+	expect_plan_same(fx, empty, EUNOMIA_FMT_PLAIN, NULL, 0, "01:02:03", NULL);
+	{
+		int32_t *v = calloc(1100, sizeof(*v));
+
+		assert_non_null(v);
+		for (i = 0; i < 1100; i++)
+			v[i] = i * 7 - 3;
+		expect_plan_same(fx, many, EUNOMIA_FMT_JSON, v, 4 * 1100, "01:02:03", NULL);
+		expect_plan_same(fx, many, EUNOMIA_FMT_PLAIN, v, 4 * 1100, "01:02:03", NULL);
+		free(v);
+	}
+	/* raw without a label, and a plan for no type at all */
+	s = plan_line(fx, 0, EUNOMIA_FMT_RAW, "\x01\xfe", 2, "01:02:03", NULL, "");
+	assert_string_equal(s, "01:02:03 - 2 01fe");
+	free(s);
 }
 
 int main(void)
@@ -533,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_checked_in_record),
 		cmocka_unit_test(test_broken_type_ids),
 		cmocka_unit_test(test_every_truncation_in_bounds),
+		cmocka_unit_test(test_plan_fast_steps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -191,13 +193,82 @@ static void test_key_escaping(void **state)
 	sb_free(&sb);
 }
 
+/* The hand-rolled decimal writers agree with printf at every width boundary. */
+static void test_dec_matches_printf(void **state)
+{
+	static const uint64_t u[] = {0,
+				     1,
+				     9,
+				     10,
+				     99,
+				     100,
+				     999,
+				     1000,
+				     4294967295u,
+				     4294967296u,
+				     9999999999999999999u,
+				     10000000000000000000u,
+				     UINT64_MAX};
+	static const int64_t s[] = {0,	  -1,	     1,		-9,	   -10,
+				    -100, INT32_MIN, INT32_MAX, INT64_MAX, INT64_MIN};
+	char want[32], got[32];
+	size_t i, n;
+	uint64_t x;
+
+	for (i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)u[i]);
+		n = u64_to_dec(got, u[i]);
+		got[n] = '\0';
+		assert_string_equal(got, want);
+	}
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		snprintf(want, sizeof(want), "%lld", (long long)s[i]);
+		n = s64_to_dec(got, s[i]);
+		got[n] = '\0';
+		assert_string_equal(got, want);
+	}
+	for (x = 1; x < UINT64_MAX / 3; x = x * 3 + 1) {
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)x);
+		n = u64_to_dec(got, x);
+		got[n] = '\0';
+		assert_string_equal(got, want);
+	}
+}
+
+/* Long strings take the incremental path, short ones the one-pass writer: same text. */
+static void test_escape_long_matches_short(void **state)
+{
+	size_t len = 200000, i;
+	unsigned char *in = malloc(len);
+	struct strbuf whole = STRBUF_INIT, parts = STRBUF_INIT;
+
+	assert_non_null(in);
+	srand(7);
+	for (i = 0; i < len; i++)
+		in[i] = (unsigned char)(i % 97 == 0 ? rand() : "a\xc3\xa9\"\n\x01z"[i % 7]);
+	assert_int_equal(json_escape_body(&whole, in, len), 0);
+	assert_int_equal(sb_grow(&parts, JSON_ESCAPE_MAX(len)), 0);
+	parts.len = json_escape_raw(parts.buf, in, len);
+	parts.buf[parts.len] = '\0';
+	assert_int_equal(whole.len, parts.len);
+	assert_memory_equal(whole.buf, parts.buf, whole.len);
+	sb_free(&whole);
+	sb_free(&parts);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_structure),    cmocka_unit_test(test_misuse_is_sticky),
-		cmocka_unit_test(test_escape_basic), cmocka_unit_test(test_escape_control_bytes),
-		cmocka_unit_test(test_escape_utf8),  cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_misuse_is_sticky),
+		cmocka_unit_test(test_escape_basic),
+		cmocka_unit_test(test_escape_control_bytes),
+		cmocka_unit_test(test_escape_utf8),
+		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_key_escaping),
+		cmocka_unit_test(test_dec_matches_printf),
+		cmocka_unit_test(test_escape_long_matches_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,11 +5,11 @@
 
 load ../../../tests/lib/common
 
-CG_ROOT=/sys/fs/cgroup/unified
-
 setup() {
 	need_root
-	mountpoint -q "$CG_ROOT" || skip "cgroup2 is not mounted at $CG_ROOT"
+	# /sys/fs/cgroup on a unified system, /sys/fs/cgroup/unified on a hybrid one
+	CG_ROOT=$(cgroup2_mount)
+	[ -n "$CG_ROOT" ] || skip "no cgroup v2 hierarchy is mounted"
 	ID=$(run_id)
 	CG=$CG_ROOT/eun-$ID
 	SERVER_PID=
@@ -36,27 +36,9 @@ teardown() {
 	true
 }
 
-# assert_no_prog, after giving the kernel up to 3 s to free the programs: a detached tc/xdp/
-# cgroup program is released asynchronously (after an RCU grace period).
-assert_no_prog_soon() {
-	local n busy
-	for _ in $(seq 1 30); do
-		busy=
-		for n in "$@"; do
-			[ "$(prog_count "$n")" = 0 ] || busy=1
-		done
-		[ -z "$busy" ] && break
-		sleep 0.1
-	done
-	assert_no_prog "$@"
-}
-
 build() {
 	ecc_build "$BATS_TEST_DIRNAME/cgroup.bpf.c"
-	if [ -x "$EUNOMIA_ROOT/tests/lib/check-package" ]; then
-		"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" \
-			--obj-name cgroup_bpf --no-export --prog count_egress --prog count_ingress
-	fi
+	check_pkg --obj-name cgroup_bpf --no-export --prog count_egress --prog count_ingress
 }
 
 # A TCP server on 127.0.0.1 (outside the cgroup) that reads until EOF; its port goes to a file.
@@ -127,7 +109,7 @@ PY
 	[ "$ipk" -ge 1 ] # SYN-ACK and ACKs from the server
 	[ "$iby" -lt "$by" ]
 	[ -z "$(bpftool cgroup show "$CG")" ]
-	assert_no_prog_soon count_egress count_ingress
+	assert_no_prog count_egress count_ingress
 }
 
 @test "cgroup: traffic of processes outside the cgroup is not counted" {
@@ -142,5 +124,5 @@ PY
 	read -r pk by < <(last_count "$OUT" EGRESS)
 	echo "egress: $pk packets, $by bytes"
 	[ "$by" -eq 0 ]
-	assert_no_prog_soon count_egress count_ingress
+	assert_no_prog count_egress count_ingress
 }

@@ -23,10 +23,8 @@ teardown() {
 
 build() {
 	ecc_build "$BATS_TEST_DIRNAME/fentry-link.bpf.c" "$BATS_TEST_DIRNAME/fentry-link.h"
-	if [ -x "$EUNOMIA_ROOT/tests/lib/check-package" ]; then
-		"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" \
-			--obj-name fentry-link_bpf --export unlink_event --prog do_unlinkat_entry --prog do_unlinkat_exit --var targ_pid
-	fi
+	check_pkg --obj-name fentry-link_bpf --export unlink_event --prog do_unlinkat_entry \
+		--prog do_unlinkat_exit --var targ_pid
 }
 
 # Probe: can this kernel load the tool's fentry program at all? (needs build first)

@@ -27,10 +27,8 @@ have_kprobes() {
 
 build() {
 	ecc_build "$BATS_TEST_DIRNAME/kprobe-link.bpf.c" "$BATS_TEST_DIRNAME/kprobe-link.h"
-	if [ -x "$EUNOMIA_ROOT/tests/lib/check-package" ]; then
-		"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" \
-			--obj-name kprobe-link_bpf --export unlink_event --prog do_unlinkat_entry --prog do_unlinkat_exit --var targ_pid
-	fi
+	check_pkg --obj-name kprobe-link_bpf --export unlink_event --prog do_unlinkat_entry \
+		--prog do_unlinkat_exit --var targ_pid
 }
 
 @test "kprobe-link: compiles and packages both programs" {

@@ -18,10 +18,8 @@ teardown() {
 
 build() {
 	ecc_build "$BATS_TEST_DIRNAME/lsm-connect.bpf.c" "$BATS_TEST_DIRNAME/lsm-connect.h"
-	if [ -x "$EUNOMIA_ROOT/tests/lib/check-package" ]; then
-		"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" \
-			--obj-name lsm-connect_bpf --export denied_event --prog deny_connect --var blocked_port --var targ_pid
-	fi
+	check_pkg --obj-name lsm-connect_bpf --export denied_event --prog deny_connect \
+		--var blocked_port --var targ_pid
 }
 
 # Probe: BPF LSM active and the tool's program loadable (needs build first).

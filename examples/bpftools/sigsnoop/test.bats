@@ -4,55 +4,6 @@
 
 load ../../../tests/lib/common
 
-# json_match FILE EXPR: some NDJSON object `e` of FILE makes the python expression EXPR true.
-json_match() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-path, expr = sys.argv[1], sys.argv[2]
-for line in open(path):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    try:
-        if isinstance(e, dict) and eval(expr, {}, {"e": e}):
-            sys.exit(0)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        pass
-sys.stderr.write(f"no JSON line of {path} satisfies: {expr}\n--- it holds:\n{open(path).read()}")
-sys.exit(1)
-PY
-}
-
-# json_none FILE EXPR: no NDJSON object of FILE makes EXPR true (a bare `! cmd` would not
-# fail a bats test).
-json_none() {
-	if json_match "$1" "$2" 2>/dev/null; then
-		echo "unexpected: a JSON line of $1 satisfies: $2; it holds:" >&2
-		cat "$1" >&2
-		return 1
-	fi
-}
-
-# wait_json FILE EXPR [SECONDS]: wait until json_match FILE EXPR holds.
-wait_json() {
-	local _
-	for _ in $(seq 1 $((${3:-10} * 10))); do
-		json_match "$1" "$2" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	json_match "$1" "$2"
-}
-
-# check_pkg [CHECKER-ARGS...]: check $PKG against the package format when the tree has the
-# checker (tests/lib/check-package).
-check_pkg() {
-	local checker=$EUNOMIA_ROOT/tests/lib/check-package
-	if [ -x "$checker" ]; then
-		"$checker" "$PKG" "$@"
-	fi
-}
-
 # Compile once per file (ecc runs clang); the tests share the package.
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0

@@ -8,29 +8,13 @@ load ../../../tests/lib/common
 
 setup() {
 	need_root
-	need_cmd ip
 	need_cmd tc
-	need_cmd nsenter
-	ID=$(run_id)
-	NS=eun$ID
-	HOST_IF=eunX$ID
-	PEER_IF=eunY$ID
-	NET=10.200.$((ID % 250 + 1))
-	ip netns add "$NS"
-	ip link add "$HOST_IF" type veth peer name "$PEER_IF"
-	ip link set "$PEER_IF" netns "$NS"
-	ip addr add "$NET.1/30" dev "$HOST_IF"
-	ip link set "$HOST_IF" up
-	nsenter --net="/run/netns/$NS" ip addr add "$NET.2/30" dev "$PEER_IF"
-	nsenter --net="/run/netns/$NS" ip link set "$PEER_IF" up
-	nsenter --net="/run/netns/$NS" ip link set lo up
+	veth_ns_up
 }
 
 teardown() {
 	teardown_ecli
-	ip link del "$HOST_IF" 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	true
+	veth_ns_down
 }
 
 # send_udp COUNT PAYLOAD_BYTES SPORT DPORT: datagrams from inside the namespace.
@@ -46,27 +30,9 @@ for _ in range(count):
 PY
 }
 
-# assert_no_prog, after giving the kernel up to 3 s to free the programs: a detached tc/xdp/
-# cgroup program is released asynchronously (after an RCU grace period).
-assert_no_prog_soon() {
-	local n busy
-	for _ in $(seq 1 30); do
-		busy=
-		for n in "$@"; do
-			[ "$(prog_count "$n")" = 0 ] || busy=1
-		done
-		[ -z "$busy" ] && break
-		sleep 0.1
-	done
-	assert_no_prog "$@"
-}
-
 build() {
 	ecc_build "$BATS_TEST_DIRNAME/tc.bpf.c" "$BATS_TEST_DIRNAME/tc.h"
-	if [ -x "$EUNOMIA_ROOT/tests/lib/check-package" ]; then
-		"$EUNOMIA_ROOT/tests/lib/check-package" "$PKG" \
-			--obj-name tc_bpf --export packet --prog tc_ingress --var target_dport
-	fi
+	check_pkg --obj-name tc_bpf --export packet --prog tc_ingress --var target_dport
 }
 
 # check_packets FILE COUNT: exactly COUNT events, all with the expected decoded fields.
@@ -102,7 +68,7 @@ PY
 	[ "$ECLI_STATUS" -eq 0 ]
 	check_packets "$OUT" 5
 	[ -z "$(tc filter show dev "$HOST_IF" ingress)" ]
-	assert_no_prog_soon tc_ingress
+	assert_no_prog tc_ingress
 }
 
 @test "tc: plain output shows one row per packet" {
@@ -115,5 +81,5 @@ PY
 	head -1 "$OUT" | grep -Eq '^TIME +IFINDEX +LEN +SADDR +DADDR +SPORT +DPORT +IP_PROTO +TTL'
 	[ "$(grep -Ec ' 40123 +9876 +17 +64 *$' "$OUT")" -eq 2 ]
 	[ -z "$(tc filter show dev "$HOST_IF" ingress)" ]
-	assert_no_prog_soon tc_ingress
+	assert_no_prog tc_ingress
 }

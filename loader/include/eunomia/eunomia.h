@@ -195,6 +195,13 @@ struct eunomia_runner_opts {
 	bool no_mount_tracefs;
 	/* Stop polling after this many milliseconds (0: no limit). */
 	int duration_ms;
+
+	/* Minimal-BTF cache for CO-RE objects (spares libbpf parsing the kernel BTF): do not
+	 * use or fill it (the environment variable EUNOMIA_NO_BTF_CACHE=1 does the same). */
+	bool no_btf_cache;
+	/* Its directory; NULL: $EUNOMIA_BTF_CACHE_DIR, else /var/cache/eunomia/btf for root,
+	 * else $XDG_CACHE_HOME/eunomia/btf. */
+	const char *btf_cache_dir;
 };
 
 /* Open the package's BPF object (not yet loaded). pkg must outlive the runner. */

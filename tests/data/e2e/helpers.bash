@@ -35,17 +35,21 @@ prog_ids() {
 		python3 -c 'import json,sys; n=sys.argv[1][:15]; print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name","")[:15]==n))' "$1"
 }
 
-# assert_ids_gone ID...: none of these program ids is still loaded.
+# assert_ids_gone ID...: none of these program ids is still loaded (3 s allowed for the
+# kernel to free them after an RCU grace period).
 assert_ids_gone() {
-	local id left=
-	for id in "$@"; do
-		bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"
+	local id left
+	for _ in $(seq 1 30); do
+		left=
+		for id in "$@"; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
 	done
-	if [ -n "$left" ]; then
-		echo "programs still loaded after exit:$left" >&2
-		bpftool prog show >&2
-		return 1
-	fi
+	echo "programs still loaded 3 s after exit:$left" >&2
+	bpftool prog show >&2
+	return 1
 }
 
 # A veth pair with one end in a new netns: host end $VETH_HOST (10.X.Y.1), namespace end
@@ -70,7 +74,8 @@ netns_setup() {
 netns_teardown() {
 	[ -n "${VETH_HOST:-}" ] && ip link del "$VETH_HOST" 2>/dev/null
 	[ -n "${NETNS:-}" ] && ip netns del "$NETNS" 2>/dev/null
-	VETH_HOST= NETNS=
+	VETH_HOST=""
+	NETNS=""
 	return 0
 }
 
@@ -78,4 +83,21 @@ netns_teardown() {
 ns_tcp() {
 	nsenter --net=/run/netns/"$NETNS" timeout 2 bash -c "echo > /dev/tcp/$NET_PREFIX.1/$1" \
 		2>/dev/null || true
+}
+
+# assert_gone_soon NAME...: no program called NAME is loaded, allowing up to 3 s for the
+# kernel to free detached programs (that happens after an RCU grace period).
+assert_gone_soon() {
+	local n left
+	for _ in $(seq 1 30); do
+		left=
+		for n in "$@"; do
+			[ -z "$(prog_ids "$n")" ] || left="$left $n"
+		done
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "programs still loaded 3 s after exit:$left" >&2
+	bpftool prog show >&2
+	return 1
 }
