@@ -174,15 +174,24 @@ int eun_btfcache__lookup_opts(const char *cache_dir, const char *obj_sha256, cha
 		return -EPERM;
 	if (strcmp(have, id))
 		return -ENOENT; /* another kernel with the same hash: treat as a miss */
-	n = snprintf(path, size, "%s/%016llx/%s.btf", cache_dir, (unsigned long long)h,
+	n = snprintf(path, size, "%s/%016llx/%s.btf", cache_dir, (unsigned long long)h, obj_sha256);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || st.st_size == 0)
+			return -ENOENT;
+		return trusted(&st);
+	}
+	if (errno != ENOENT)
+		return -errno;
+	/* "<sha>.none": known not to benefit; do not try to store it again */
+	n = snprintf(path, size, "%s/%016llx/%s.none", cache_dir, (unsigned long long)h,
 		     obj_sha256);
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
-	if (lstat(path, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size == 0)
-		return -ENOENT;
-	return trusted(&st);
+	err = lstat(path, &st) == 0 && S_ISREG(st.st_mode) && !trusted(&st) ? -EOPNOTSUPP : -ENOENT;
+	path[0] = '\0';
+	return err;
 }
 
 int eun_btfcache__lookup(const char *cache_dir, const char *obj_sha256, char *path, size_t size)
@@ -521,19 +530,18 @@ int eun_btfcache__store_opts(const char *cache_dir, const void *elf, size_t elf_
 	err = get_id(opts, id, sizeof(id));
 	if (err)
 		return err;
-	n = snprintf(kdir, sizeof(kdir), "%s/%016llx", cache_dir,
-		     (unsigned long long)fnv1a64(id));
+	n = snprintf(kdir, sizeof(kdir), "%s/%016llx", cache_dir, (unsigned long long)fnv1a64(id));
 	if (n < 0 || (size_t)n + 80 >= sizeof(kdir))
 		return -ENAMETOOLONG;
-	err = check_programs(elf, elf_sz);
-	if (err)
-		return err;
 	err = mkdir_p(kdir, geteuid() == 0 ? 0755 : 0700);
 	if (err)
 		return err;
 	err = ensure_identity(kdir, id);
 	if (err)
 		return err;
+	err = check_programs(elf, elf_sz);
+	if (err)
+		goto out_none;
 
 	snprintf(obj, sizeof(obj), "%s/.obj-XXXXXX.o", kdir);
 	err = write_tmp(obj, 2, elf, elf_sz);
@@ -544,8 +552,11 @@ int eun_btfcache__store_opts(const char *cache_dir, const void *elf, size_t elf_
 	if (err)
 		goto out_obj;
 	err = check_relocs(obj, elf, elf_sz, kbtf);
-	if (err)
-		goto out_btf;
+	if (err) {
+		unlink(out);
+		unlink(obj);
+		goto out_none;
+	}
 	{
 		const char *argv[] = {tool, "gen", "min_core_btf", kbtf, out, obj, NULL};
 
@@ -578,6 +589,20 @@ out_obj:
 	sb_free(&cout);
 	sb_free(&cerr);
 	return err;
+
+out_none:
+	sb_free(&cout);
+	sb_free(&cerr);
+	/* remember "not eligible" so that later runs do not try again */
+	if (err == -EOPNOTSUPP) {
+		snprintf(final, sizeof(final), "%s/.none-XXXXXX", kdir);
+		if (write_tmp(final, 0, "", 0) == 0) {
+			snprintf(out, sizeof(out), "%s/%s.none", kdir, obj_sha256);
+			if (rename(final, out))
+				unlink(final);
+		}
+	}
+	return err;
 }
 
 int eun_btfcache__store(const char *cache_dir, const void *elf, size_t elf_sz,
@@ -589,20 +614,33 @@ int eun_btfcache__store(const char *cache_dir, const void *elf, size_t elf_sz,
 int eun_btfcache__store_async(const char *cache_dir, const void *elf, size_t elf_sz,
 			      const char *obj_sha256, const struct eun_btfcache_opts *opts)
 {
+	int sync[2], status;
 	pid_t pid, w;
-	int status;
 
 	if (!cache_dir || !elf || !elf_sz || !is_sha256_hex(obj_sha256))
 		return -EINVAL;
-	pid = fork();
-	if (pid < 0)
+	/* the intermediate child returns only once the worker holds none of our descriptors */
+	if (pipe2(sync, O_CLOEXEC))
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(sync[0]);
+		close(sync[1]);
+		return err;
+	}
 	if (pid == 0) {
+		char c;
 		int fd;
 
-		/* intermediate child: start the worker and leave at once (nobody reaps it) */
-		if (fork() != 0)
+		if (fork() != 0) {
+			/* intermediate child: wait for the worker to drop every inherited fd */
+			close(sync[1]);
+			while (read(sync[0], &c, 1) < 0 && errno == EINTR)
+				;
 			_exit(0);
+		}
 		/* worker: keep none of the caller's links, maps, pipes or terminal */
 		close_range(3, ~0u, 0);
 		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -617,6 +655,8 @@ int eun_btfcache__store_async(const char *cache_dir, const void *elf, size_t elf
 		libbpf_set_print(NULL);
 		_exit(eun_btfcache__store_opts(cache_dir, elf, elf_sz, obj_sha256, opts) ? 1 : 0);
 	}
+	close(sync[0]);
+	close(sync[1]);
 	do
 		w = waitpid(pid, &status, 0);
 	while (w < 0 && errno == EINTR);

@@ -47,7 +47,8 @@ int eun_btfcache__kernel_id(const char *kernel_btf, char *buf, size_t size);
 
 /*
  * A valid entry for this object (lower-case hex SHA-256 of the ELF) and this kernel: 0 and
- * its path in path. -ENOENT on a miss (store one after a successful load); -ENODEV when the
+ * its path in path. -ENOENT on a miss (store one after a successful load); -EOPNOTSUPP when
+ * a store found this object not eligible on this kernel (do not store); -ENODEV when the
  * kernel BTF is missing; -EPERM for an entry not owned by us or writable by others (never
  * used); -ENAMETOOLONG for a too small buffer. Cheap: uname, 2 stats, 1 small read.
  */
@@ -59,8 +60,9 @@ int eun_btfcache__lookup_opts(const char *cache_dir, const char *obj_sha256, cha
  * Make the entry for this object now (synchronously): check the object is eligible, write it
  * to a temporary file, run `bpftool gen min_core_btf KERNEL_BTF OUT OBJ` (fork/exec, no
  * shell), check the result parses, rename it into place. 0 on success; -EOPNOTSUPP for an
- * object that must not use the cache (or gains nothing from it); other -errno on failure
- * (bpftool missing: -ENOENT). Leaves no temporary files behind.
+ * object that must not use the cache (or gains nothing from it), recorded as <sha>.none so
+ * that lookup says so next time; other -errno on failure (bpftool missing: -ENOENT). Leaves
+ * no temporary files behind.
  */
 int eun_btfcache__store(const char *cache_dir, const void *elf, size_t elf_sz,
 			const char *obj_sha256);

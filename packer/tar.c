@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* .tar containers (package.json + btfhub-archive/ tree, package-format.md §7) via libarchive. */
+/*
+ * .tar containers (package.json + btfhub-archive/ tree, package-format.md §7) via libarchive.
+ * libarchive (and the ~20 libraries it pulls in: libxml2, ICU, lzma, ...) is loaded with dlopen
+ * on the first tar read or write, so that ecli does not pay for it at every start-up.
+ */
 #include "packer/package.h"
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +20,76 @@
 #include "eunomia/eunomia.h"
 
 #define TAR_MAX_ENTRIES 65536
+
+#define LIBARCHIVE_SONAME "libarchive.so.13"
+
+/* Every libarchive function used here, called through la.<name>. */
+#define LA_FUNCS(X)                        \
+	X(archive_entry_filetype)          \
+	X(archive_entry_free)              \
+	X(archive_entry_new)               \
+	X(archive_entry_pathname)          \
+	X(archive_entry_set_filetype)      \
+	X(archive_entry_set_mtime)         \
+	X(archive_entry_set_pathname)      \
+	X(archive_entry_set_perm)          \
+	X(archive_entry_set_size)          \
+	X(archive_entry_size)              \
+	X(archive_errno)                   \
+	X(archive_error_string)            \
+	X(archive_read_data)               \
+	X(archive_read_free)               \
+	X(archive_read_new)                \
+	X(archive_read_next_header)        \
+	X(archive_read_open_memory)        \
+	X(archive_read_support_format_tar) \
+	X(archive_write_close)             \
+	X(archive_write_data)              \
+	X(archive_write_free)              \
+	X(archive_write_header)            \
+	X(archive_write_new)               \
+	X(archive_write_open_filename)     \
+	X(archive_write_set_format_pax_restricted)
+
+static struct {
+#define LA_PTR(f) __typeof__(&f) f;
+	LA_FUNCS(LA_PTR)
+#undef LA_PTR
+} la;
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+static const char *la_missing; /* NULL once loaded, else what failed */
+
+static void la_load(void)
+{
+	void *h = dlopen(LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	la_missing = LIBARCHIVE_SONAME;
+	if (!h)
+		return;
+#define LA_SYM(f)                                       \
+	la.f = (__typeof__(&f))dlsym(h, #f);            \
+	if (!la.f) {                                    \
+		la_missing = LIBARCHIVE_SONAME ": " #f; \
+		return;                                 \
+	}
+	LA_FUNCS(LA_SYM)
+#undef LA_SYM
+	la_missing = NULL;
+}
+
+/* Load libarchive once; 0, or -EUNOMIA_ERR_ARCHIVE with a message. */
+static int la_ready(char *err, size_t errsz)
+{
+	pthread_once(&la_once, la_load);
+	if (!la_missing)
+		return 0;
+	if (err && errsz)
+		snprintf(err, errsz,
+			 "cannot load %s, needed for .tar packages: install libarchive (Debian: "
+			 "libarchive13)",
+			 la_missing);
+	return -EUNOMIA_ERR_ARCHIVE;
+}
 
 static void seterr(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -36,38 +112,42 @@ int pkg_tar_write(const char *path, const struct pkg_tar_entry *entries, size_t 
 	size_t i;
 	int ret = 0;
 
-	a = archive_write_new();
+	ret = la_ready(NULL, 0);
+	if (ret)
+		return ret;
+	a = la.archive_write_new();
 	if (!a)
 		return -ENOMEM;
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_open_filename(a, path) != ARCHIVE_OK) {
-		ret = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
-		archive_write_free(a);
+	if (la.archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    la.archive_write_open_filename(a, path) != ARCHIVE_OK) {
+		ret = la.archive_errno(a) > 0 ? -la.archive_errno(a) : -EIO;
+		la.archive_write_free(a);
 		return ret;
 	}
 	for (i = 0; i < nr; i++) {
-		e = archive_entry_new();
+		e = la.archive_entry_new();
 		if (!e) {
 			ret = -ENOMEM;
 			break;
 		}
-		archive_entry_set_pathname(e, entries[i].path);
-		archive_entry_set_size(e, (la_int64_t)entries[i].size);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_mtime(e, time(NULL), 0);
-		if (archive_write_header(a, e) != ARCHIVE_OK ||
-		    (entries[i].size && archive_write_data(a, entries[i].data, entries[i].size) !=
-						(la_ssize_t)entries[i].size)) {
-			ret = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
-			archive_entry_free(e);
+		la.archive_entry_set_pathname(e, entries[i].path);
+		la.archive_entry_set_size(e, (la_int64_t)entries[i].size);
+		la.archive_entry_set_filetype(e, AE_IFREG);
+		la.archive_entry_set_perm(e, 0644);
+		la.archive_entry_set_mtime(e, time(NULL), 0);
+		if (la.archive_write_header(a, e) != ARCHIVE_OK ||
+		    (entries[i].size &&
+		     la.archive_write_data(a, entries[i].data, entries[i].size) !=
+			     (la_ssize_t)entries[i].size)) {
+			ret = la.archive_errno(a) > 0 ? -la.archive_errno(a) : -EIO;
+			la.archive_entry_free(e);
 			break;
 		}
-		archive_entry_free(e);
+		la.archive_entry_free(e);
 	}
-	if (archive_write_close(a) != ARCHIVE_OK && !ret)
-		ret = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
-	archive_write_free(a);
+	if (la.archive_write_close(a) != ARCHIVE_OK && !ret)
+		ret = la.archive_errno(a) > 0 ? -la.archive_errno(a) : -EIO;
+	la.archive_write_free(a);
 	return ret;
 }
 
@@ -122,21 +202,24 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 	*nr = 0;
 	if (!max)
 		max = (size_t)256 << 20;
-	a = archive_read_new();
+	ret = la_ready(err, errsz);
+	if (ret)
+		return ret;
+	a = la.archive_read_new();
 	if (!a)
 		return -ENOMEM;
-	archive_read_support_format_tar(a);
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-		seterr(err, errsz, "not a readable tar archive: %s", archive_error_string(a));
-		archive_read_free(a);
+	la.archive_read_support_format_tar(a);
+	if (la.archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+		seterr(err, errsz, "not a readable tar archive: %s", la.archive_error_string(a));
+		la.archive_read_free(a);
 		return -EUNOMIA_ERR_ARCHIVE;
 	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *path = archive_entry_pathname(e);
-		la_int64_t size = archive_entry_size(e);
+	while ((r = la.archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *path = la.archive_entry_pathname(e);
+		la_int64_t size = la.archive_entry_size(e);
 		struct pkg_tar_entry *x;
 
-		if (archive_entry_filetype(e) != AE_IFREG)
+		if (la.archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		if (!path || size < 0 || (size_t)size > max - total) {
 			seterr(err, errsz,
@@ -176,11 +259,11 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 			goto fail;
 		}
 		if (size) {
-			la_ssize_t got = archive_read_data(a, x->data, (size_t)size);
+			la_ssize_t got = la.archive_read_data(a, x->data, (size_t)size);
 
 			if (got != size) {
 				seterr(err, errsz, "tar member '%s' is truncated: %s", path,
-				       got < 0 ? archive_error_string(a) : "short read");
+				       got < 0 ? la.archive_error_string(a) : "short read");
 				ret = -EUNOMIA_ERR_ARCHIVE;
 				goto fail;
 			}
@@ -190,16 +273,16 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 	}
 	if (r != ARCHIVE_EOF) {
 		seterr(err, errsz, "malformed tar archive: %s",
-		       archive_error_string(a) ? archive_error_string(a) : "read error");
+		       la.archive_error_string(a) ? la.archive_error_string(a) : "read error");
 		ret = -EUNOMIA_ERR_ARCHIVE;
 		goto fail;
 	}
-	archive_read_free(a);
+	la.archive_read_free(a);
 	*entries = list;
 	*nr = n;
 	return 0;
 fail:
-	archive_read_free(a);
+	la.archive_read_free(a);
 	pkg_tar_entries_free(list, n);
 	return ret;
 }

@@ -50,14 +50,16 @@ check_exec_event() {
 	[ "$output" = "0" ]
 }
 
-@test "without a minimal BTF libbpf parses the kernel BTF (the cost the cache removes)" {
+@test "EUNOMIA_NO_BTF_CACHE=1: libbpf parses the kernel BTF, the cache is left alone" {
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	EUNOMIA_BTF_CACHE_DIR=/nonexistent/eunomia-btf-cache ecli_start -v -j "$pkg" \
-		--target_ppid "$BASHPID"
+	EUNOMIA_NO_BTF_CACHE=1 ecli_start -v -j "$pkg" --target_ppid "$BASHPID"
 	exec_true
 	check_exec_event
 	ecli_stop
 	grep -q "loading kernel BTF '/sys/kernel/btf/vmlinux'" "$ERR"
+	# EUNOMIA_NO_BTF_CACHE=1: the cache is neither read nor filled
+	sleep 0.5
+	[ ! -e "$EUNOMIA_BTF_CACHE_DIR" ]
 }
 
 @test "ecli fills the cache on a first run and uses it on the next (same events)" {

@@ -476,3 +476,79 @@ EOF
 	[[ "$output" != *"/nonexistent/include"* ]]
 	[ "$(tail -n +2 "$c")" = "$dirs" ]
 }
+
+@test "ecc: the quick guess matches libclang for the usual event patterns (one compile)" {
+	mkdir -p "$BATS_TEST_TMPDIR/g"
+	# typedef'd struct + reserve; a stack struct sent with bpf_perf_event_output(&var);
+	# bpf_ringbuf_output of a pointer; a cast on the reserve
+	cat >"$BATS_TEST_TMPDIR/g/guess.bpf.c" <<'EOF'
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+typedef struct t_ev {
+	int pid;
+} t_ev_t;
+struct p_ev {
+	int pid;
+	long ts;
+};
+struct o_ev {
+	char comm[16];
+};
+struct c_ev {
+	unsigned int uid;
+};
+struct not_exported {
+	int key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} rb SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(int));
+	__uint(value_size, sizeof(int));
+} pb SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct not_exported);
+	__type(value, int);
+} h SEC(".maps");
+
+SEC("tp/syscalls/sys_enter_getppid")
+int guess(void *ctx)
+{
+	t_ev_t *t = bpf_ringbuf_reserve(&rb, sizeof(*t), 0);
+	struct p_ev p = {};
+	struct o_ev *o = 0;
+	struct c_ev *c;
+
+	if (t)
+		bpf_ringbuf_submit(t, 0);
+	bpf_perf_event_output(ctx, &pb, BPF_F_CURRENT_CPU, &p, sizeof(p));
+	bpf_ringbuf_output(&rb, o, sizeof(*o), 0);
+	c = (struct c_ev *)bpf_ringbuf_reserve(&rb, sizeof(*c), 0);
+	if (c)
+		bpf_ringbuf_discard(c, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+EOF
+	run "$ECC" "$BATS_TEST_TMPDIR/g/guess.bpf.c" -o "$OUT" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"compiling again"* ]] || { echo "$output"; false; }
+	"$CHECK" "$OUT/package.json" --export t_ev --export p_ev --export o_ev --export c_ev
+	python3 - "$OUT/guess.skel.json" <<'PY'
+import json, sys
+names = [t["name"] for t in json.load(open(sys.argv[1]))["export_types"]]
+assert names == ["t_ev", "p_ev", "o_ev", "c_ev"], names
+PY
+	# with a header: its structs, guessed from its text
+	run "$ECC" "$DATA/execsnoop.bpf.c" "$DATA/execsnoop.h" -o "$OUT/h" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"compiling again"* ]] || { echo "$output"; false; }
+}

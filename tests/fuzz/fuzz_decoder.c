@@ -40,7 +40,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_TYPES 128
+#define MAX_TYPES   128
 #define DEEP_LEVELS 40 /* more than the decoder's DEC_MAX_DEPTH (32) */
 
 struct fixture {
@@ -87,10 +87,11 @@ static void must_add(int err, const char *what)
 	}
 }
 
-#define FIELD(btf, name, ...) must_add(btf__add_field(btf, name, __VA_ARGS__), name ? name : "(anon)")
-#define EVAL(btf, ...) must_add(btf__add_enum_value(btf, __VA_ARGS__), "enum value")
+#define FIELD(btf, name, ...) \
+	must_add(btf__add_field(btf, name, __VA_ARGS__), name ? name : "(anon)")
+#define EVAL(btf, ...)	 must_add(btf__add_enum_value(btf, __VA_ARGS__), "enum value")
 #define EVAL64(btf, ...) must_add(btf__add_enum64_value(btf, __VA_ARGS__), "enum64 value")
-#define PARAM(btf, ...) must_add(btf__add_func_param(btf, __VA_ARGS__), "param")
+#define PARAM(btf, ...)	 must_add(btf__add_func_param(btf, __VA_ARGS__), "param")
 
 static void build(struct fixture *f, size_t ptr_size)
 {
@@ -238,7 +239,8 @@ static void build(struct fixture *f, size_t ptr_size)
 	/* a typedef/const chain longer than the decoder follows */
 	t_chain = t_u64;
 	for (i = 0; i < DEEP_LEVELS; i++)
-		t_chain = i % 2 ? btf__add_typedef(btf, "chain_t", t_chain) : btf__add_const(btf, t_chain);
+		t_chain = i % 2 ? btf__add_typedef(btf, "chain_t", t_chain)
+				: btf__add_const(btf, t_chain);
 	keep(f, t_chain);
 
 	/* the event of the unit test: every kind once, plus the ones above as members */

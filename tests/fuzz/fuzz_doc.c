@@ -31,12 +31,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Inputs longer than this only exercise the same loops longer. */
-#define DOC_MAX_INPUT 4096
+#define FZ_DOC_MAX_INPUT 4096
 
-static char tmpdir[64];
-static char src_path[96];
+static char fz_tmpdir[64];
+static char fz_src_path[96];
 
-static void fail(const char *what, const cJSON *got, const uint8_t *in, size_t len)
+static void fz_fail(const char *what, const cJSON *got, const uint8_t *in, size_t len)
 {
 	char *text = got ? cJSON_PrintUnformatted(got) : NULL;
 
@@ -46,36 +46,36 @@ static void fail(const char *what, const cJSON *got, const uint8_t *in, size_t l
 }
 
 /* The value types the contract promises for one annotated entity's tags. */
-static void check_entry(const cJSON *entry, const uint8_t *in, size_t len)
+static void fz_check_entry(const cJSON *entry, const uint8_t *in, size_t len)
 {
 	const cJSON *it;
 
 	if (!cJSON_IsObject(entry))
-		fail("an annotated entity is not an object", entry, in, len);
-	cJSON_ArrayForEach(it, entry) {
+		fz_fail("an annotated entity is not an object", entry, in, len);
+	for (it = entry->child; it; it = it->next) {
 		if (!it->string)
-			fail("a tag has no name", entry, in, len);
+			fz_fail("a tag has no name", entry, in, len);
 		if (in_list(it->string, json_tags, sizeof(json_tags) / sizeof(json_tags[0])) &&
 		    !cJSON_IsObject(it))
-			fail("a JSON tag is not an object", entry, in, len);
+			fz_fail("a JSON tag is not an object", entry, in, len);
 		if (in_list(it->string, text_tags, sizeof(text_tags) / sizeof(text_tags[0])) &&
 		    !cJSON_IsString(it))
-			fail("a text tag is not a string", entry, in, len);
+			fz_fail("a text tag is not a string", entry, in, len);
 	}
 }
 
-static void check_group(const cJSON *root, const char *group, const uint8_t *in, size_t len)
+static void fz_check_group(const cJSON *root, const char *group, const uint8_t *in, size_t len)
 {
 	const cJSON *g = cJSON_GetObjectItemCaseSensitive(root, group), *it;
 
 	if (!cJSON_IsObject(g))
-		fail("a group of the annotations is missing", root, in, len);
-	cJSON_ArrayForEach(it, g)
-		check_entry(it, in, len);
+		fz_fail("a group of the annotations is missing", root, in, len);
+	for (it = g->child; it; it = it->next)
+		fz_check_entry(it, in, len);
 }
 
 /* Layer 1: one raw comment through the tokenizer, as doc.c's visitor would pass it. */
-static void tokenize(const char *raw, bool strict, const uint8_t *in, size_t len)
+static void fz_tokenize(const char *raw, bool strict, const uint8_t *in, size_t len)
 {
 	struct doc_ctx ctx = {.src_path = "fuzz.bpf.c", .strict = strict};
 	cJSON *vars = cJSON_CreateObject(), *doc = cJSON_CreateObject();
@@ -94,21 +94,21 @@ static void tokenize(const char *raw, bool strict, const uint8_t *in, size_t len
 		err = handle_raw(&ctx, raw, 1, 1, doc, NULL);
 	free(ctx.seen);
 	if (err && err != -ENOMEM)
-		fail("the tokenizer failed", vars, in, len);
+		fz_fail("the tokenizer failed", vars, in, len);
 	if (!err && vars->child) {
 		if (vars->child->next || strcmp(vars->child->string, "x"))
-			fail("the tokenizer added an entity that is not x", vars, in, len);
-		check_entry(vars->child, in, len);
+			fz_fail("the tokenizer added an entity that is not x", vars, in, len);
+		fz_check_entry(vars->child, in, len);
 	}
 	if (!err)
-		check_entry(doc, in, len);
+		fz_check_entry(doc, in, len);
 	cJSON_Delete(vars);
 	cJSON_Delete(doc);
 }
 
 /* Append the input as "///" lines: each line of the input one comment line. A line ending
  * in a backslash would continue the comment onto the declaration, so it gets a '#' after. */
-static int add_line_comment(struct strbuf *sb, const char *text)
+static int fz_add_line_comment(struct strbuf *sb, const char *text)
 {
 	const char *p = text;
 	int err = 0;
@@ -131,7 +131,7 @@ static int add_line_comment(struct strbuf *sb, const char *text)
 }
 
 /* Append the input inside a block doc comment; "*" "/" in it would end the comment early. */
-static int add_block_comment(struct strbuf *sb, const char *text)
+static int fz_add_block_comment(struct strbuf *sb, const char *text)
 {
 	const char *p = text;
 	int err = sb_adds(sb, "/**\n * ");
@@ -144,7 +144,7 @@ static int add_block_comment(struct strbuf *sb, const char *text)
 	return err ? err : sb_adds(sb, "\n */\n");
 }
 
-static int write_source(const char *text)
+static int fz_write_source(const char *text)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int err, fd;
@@ -153,20 +153,20 @@ static int write_source(const char *text)
 			   "#define __uint(name, val) int (*name)[val]\n"
 			   "#define BPF_PROG(name, args...) name(unsigned long long *ctx)\n\n");
 	if (!err)
-		err = add_line_comment(&sb, text);
+		err = fz_add_line_comment(&sb, text);
 	if (!err)
 		err = sb_adds(&sb, "const volatile int x = 0;\n\n");
 	if (!err)
-		err = add_block_comment(&sb, text);
+		err = fz_add_block_comment(&sb, text);
 	if (!err)
 		err = sb_adds(&sb, "struct {\n\t__uint(type, 27);\n\t__uint(max_entries, 4096);\n"
 				   "} rb SEC(\".maps\");\n\n");
 	if (!err)
-		err = add_line_comment(&sb, text);
+		err = fz_add_line_comment(&sb, text);
 	if (!err)
 		err = sb_adds(&sb, "char LICENSE[] SEC(\"license\") = \"GPL\";\n\n");
 	if (!err)
-		err = add_block_comment(&sb, text);
+		err = fz_add_block_comment(&sb, text);
 	if (!err)
 		err = sb_adds(&sb, "SEC(\"tp/sched/sched_process_exec\")\n"
 				   "int BPF_PROG(handle_exec, int a)\n{\n\treturn 0;\n}\n");
@@ -174,9 +174,9 @@ static int write_source(const char *text)
 		sb_free(&sb);
 		return err;
 	}
-	fd = open(src_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fd = open(fz_src_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len) {
-		fprintf(stderr, "fuzz_doc: cannot write %s: %s\n", src_path, strerror(errno));
+		fprintf(stderr, "fuzz_doc: cannot write %s: %s\n", fz_src_path, strerror(errno));
 		abort();
 	}
 	close(fd);
@@ -185,41 +185,41 @@ static int write_source(const char *text)
 }
 
 /* Layer 2: the whole reader over libclang. */
-static void parse_file(const char *text, bool strict, const uint8_t *in, size_t len)
+static void fz_parse_file(const char *text, bool strict, const uint8_t *in, size_t len)
 {
 	const char *const args[] = {"-D__TARGET_ARCH_x86", NULL};
 	cJSON *ann = NULL, *maps, *vars;
 	int err;
 
-	if (write_source(text))
+	if (fz_write_source(text))
 		return;
-	err = ecc_doc_parse(src_path, args, strict, &ann);
+	err = ecc_doc_parse(fz_src_path, args, strict, &ann);
 	if (err == -ENOMEM)
 		return;
 	if (err && (!strict || err != -EINVAL))
-		fail("ecc_doc_parse failed", NULL, in, len);
+		fz_fail("ecc_doc_parse failed", NULL, in, len);
 	if (err) {
 		if (ann)
-			fail("a failed parse returned annotations", ann, in, len);
+			fz_fail("a failed parse returned annotations", ann, in, len);
 		return;
 	}
-	check_group(ann, "vars", in, len);
-	check_group(ann, "maps", in, len);
-	check_group(ann, "progs", in, len);
-	check_entry(cJSON_GetObjectItemCaseSensitive(ann, "doc"), in, len);
+	fz_check_group(ann, "vars", in, len);
+	fz_check_group(ann, "maps", in, len);
+	fz_check_group(ann, "progs", in, len);
+	fz_check_entry(cJSON_GetObjectItemCaseSensitive(ann, "doc"), in, len);
 	vars = cJSON_GetObjectItemCaseSensitive(ann, "vars");
 	maps = cJSON_GetObjectItemCaseSensitive(ann, "maps");
 	if (cJSON_GetObjectItemCaseSensitive(maps, "x") ||
 	    cJSON_GetObjectItemCaseSensitive(vars, "rb") ||
 	    cJSON_GetObjectItemCaseSensitive(vars, "LICENSE"))
-		fail("a declaration is annotated as the wrong kind", ann, in, len);
+		fz_fail("a declaration is annotated as the wrong kind", ann, in, len);
 	cJSON_Delete(ann);
 }
 
-static void cleanup(void)
+static void fz_cleanup(void)
 {
-	unlink(src_path);
-	rmdir(tmpdir);
+	unlink(fz_src_path);
+	rmdir(fz_tmpdir);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -227,24 +227,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool strict;
 	char *text;
 
-	if (!tmpdir[0]) {
-		snprintf(tmpdir, sizeof(tmpdir), "/tmp/fuzz_doc.XXXXXX");
-		if (!mkdtemp(tmpdir)) {
+	if (!fz_tmpdir[0]) {
+		snprintf(fz_tmpdir, sizeof(fz_tmpdir), "/tmp/fuzz_doc.XXXXXX");
+		if (!mkdtemp(fz_tmpdir)) {
 			perror("fuzz_doc: mkdtemp");
 			abort();
 		}
-		snprintf(src_path, sizeof(src_path), "%s/fuzz.bpf.c", tmpdir);
-		atexit(cleanup);
+		snprintf(fz_src_path, sizeof(fz_src_path), "%s/fuzz.bpf.c", fz_tmpdir);
+		atexit(fz_cleanup);
 	}
-	if (size < 1 || size > DOC_MAX_INPUT)
+	if (size < 1 || size > FZ_DOC_MAX_INPUT)
 		return 0;
 	/* byte 0: strict JSON or not; the rest is comment text (a C string, as libclang's) */
 	strict = data[0] & 1;
 	text = strndup((const char *)data + 1, size - 1);
 	if (!text)
 		return 0;
-	tokenize(text, strict, data, size);
-	parse_file(text, strict, data, size);
+	fz_tokenize(text, strict, data, size);
+	fz_parse_file(text, strict, data, size);
 	free(text);
 	return 0;
 }

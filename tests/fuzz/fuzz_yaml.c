@@ -7,10 +7,13 @@
  * Checked, not just survived:
  *   - a failure leaves *doc NULL and says why (a non-empty message), a success returns a doc;
  *   - a document read from YAML can be written back (pkg_yaml_write) and that YAML reads
- *     back to the same document (what `ecc -y` writes, ecli must read).
+ *     back to the same document (what `ecc -y` writes, ecli must read);
+ *   - any valid UTF-8 text (cut at a NUL) as a key and as a value is written and read back
+ *     unchanged (doc-comment text reaches package.yaml that way).
  * (A JSON document need not survive the trip: JSON allows duplicate keys, NUL escapes cut
  * strings short in cJSON, and 1e999 is a number cJSON turns into infinity.)
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +74,74 @@ static void round_trip(const cJSON *doc, const uint8_t *data, size_t size)
 	sb_free(&out);
 }
 
+/* Valid UTF-8 (RFC 3629: no overlongs, surrogates or code points above U+10FFFF). */
+static bool utf8_ok(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n, k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/*
+ * The writer on any text (what `ecc -y` writes: doc-comment text from a source file): the
+ * input, cut at its first NUL, as a key and as a value. Valid UTF-8 must be written and read
+ * back unchanged; other bytes must not crash the writer.
+ */
+static void write_text(const uint8_t *data, size_t size)
+{
+	char *text = strndup((const char *)data, size);
+	cJSON *list = cJSON_CreateArray(), *obj = cJSON_CreateObject();
+	struct strbuf out = STRBUF_INIT;
+
+	if (text && list && obj && cJSON_AddItemToArray(list, cJSON_CreateString(text)) &&
+	    cJSON_AddItemToObject(obj, text, cJSON_CreateString(text))) {
+		if (utf8_ok((const unsigned char *)text, strlen(text))) {
+			round_trip(list, data, size);
+			round_trip(obj, data, size);
+		} else {
+			/* refusing bytes that are not UTF-8 is fine; crashing is not */
+			(void)pkg_yaml_write(obj, &out);
+		}
+	}
+	sb_free(&out);
+	cJSON_Delete(list);
+	cJSON_Delete(obj);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256] = "";
@@ -89,5 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ret)
 		round_trip(doc, data, size);
 	cJSON_Delete(doc);
+
+	write_text(data, size);
 	return 0;
 }

@@ -62,8 +62,8 @@ ecli_start() {
 	ERR=$BATS_TEST_TMPDIR/ecli.err.$RANDOM
 	"$ECLI" run "$@" >"$OUT" 2>"$ERR" &
 	ECLI_PID=$!
-	local i
-	for i in $(seq 1 200); do
+	local _
+	for _ in $(seq 1 200); do
 		if grep -q 'Running' "$ERR" 2>/dev/null; then
 			return 0
 		fi
@@ -81,8 +81,8 @@ ecli_start() {
 
 # wait_for FILE REGEX [SECONDS]: wait until FILE has a line matching REGEX (grep -E).
 wait_for() {
-	local file=$1 re=$2 secs=${3:-10} i
-	for i in $(seq 1 $((secs * 10))); do
+	local file=$1 re=$2 secs=${3:-10} _
+	for _ in $(seq 1 $((secs * 10))); do
 		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -96,8 +96,8 @@ wait_for() {
 ecli_stop() {
 	[ -n "${ECLI_PID:-}" ] || return 0
 	kill -INT "$ECLI_PID" 2>/dev/null
-	local i
-	for i in $(seq 1 100); do
+	local _
+	for _ in $(seq 1 100); do
 		kill -0 "$ECLI_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -125,9 +125,9 @@ prog_count() {
 # frees detached programs asynchronously (tc/xdp/cgroup ones can linger a moment), so wait up
 # to 5 s for them to go before failing.
 assert_no_prog() {
-	local n c i
+	local n c _
 	for n in "$@"; do
-		for i in $(seq 1 50); do
+		for _ in $(seq 1 50); do
 			c=$(prog_count "$n")
 			[ "$c" = 0 ] && break
 			sleep 0.1
@@ -270,4 +270,17 @@ veth_ns_down() {
 	HOST_IF=
 	NS=
 	return 0
+}
+
+# wait_sleeping PID COMM [SECONDS]: wait (default 10 s) until process PID runs as COMM (has
+# exec'd) and is asleep, e.g. blocked on a gate FIFO; fails if it does not happen in time.
+wait_sleeping() {
+	local _
+	for _ in $(seq 1 $((${3:-10} * 10))); do
+		[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] &&
+			grep -q '^State:.*S (sleeping)' "/proc/$1/status" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "process $1 is not a sleeping '$2' after ${3:-10} s" >&2
+	return 1
 }

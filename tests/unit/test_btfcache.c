@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,7 +194,8 @@ static int count_temp_files(void)
 		if (!k)
 			continue;
 		while ((f = readdir(k)))
-			if (f->d_name[0] == '.' && strcmp(f->d_name, ".") && strcmp(f->d_name, ".."))
+			if (f->d_name[0] == '.' && strcmp(f->d_name, ".") &&
+			    strcmp(f->d_name, ".."))
 				n++;
 		closedir(k);
 	}
@@ -282,9 +284,9 @@ static void test_other_kernel_store(void **state)
 	if (!have_kbtf)
 		skip();
 	/* an entry made under another identity lives apart from this kernel's */
-	assert_int_equal(eun_btfcache__store_opts(cache, core_obj.elf, core_obj.size, core_obj.sha,
-						  &other),
-			 0);
+	assert_int_equal(
+		eun_btfcache__store_opts(cache, core_obj.elf, core_obj.size, core_obj.sha, &other),
+		0);
 	assert_int_equal(eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &other),
 			 0);
 	if (eun_btfcache__lookup(cache, core_obj.sha, mine, sizeof(mine)) == 0)
@@ -330,6 +332,8 @@ static void test_refused_objects(void **state)
 
 	if (!have_kbtf)
 		skip();
+	assert_int_equal(eun_btfcache__lookup(cache, plain_obj.sha, path, sizeof(path)), -ENOENT);
+	assert_int_equal(eun_btfcache__lookup(cache, tpbtf_obj.sha, path, sizeof(path)), -ENOENT);
 	/* no CO-RE: libbpf does not read the kernel BTF anyway */
 	assert_int_equal(eun_btfcache__store(cache, plain_obj.elf, plain_obj.size, plain_obj.sha),
 			 -EOPNOTSUPP);
@@ -344,10 +348,13 @@ static void test_refused_objects(void **state)
 	assert_int_equal(
 		eun_btfcache__store(cache, missing_obj.elf, missing_obj.size, missing_obj.sha),
 		-EOPNOTSUPP);
-	assert_int_equal(eun_btfcache__lookup(cache, plain_obj.sha, path, sizeof(path)), -ENOENT);
-	assert_int_equal(eun_btfcache__lookup(cache, tpbtf_obj.sha, path, sizeof(path)), -ENOENT);
+	/* refusals are remembered: the next lookup says "do not store", not "miss" */
+	assert_int_equal(eun_btfcache__lookup(cache, plain_obj.sha, path, sizeof(path)),
+			 -EOPNOTSUPP);
+	assert_int_equal(eun_btfcache__lookup(cache, tpbtf_obj.sha, path, sizeof(path)),
+			 -EOPNOTSUPP);
 	assert_int_equal(eun_btfcache__lookup(cache, missing_obj.sha, path, sizeof(path)),
-			 -ENOENT);
+			 -EOPNOTSUPP);
 	assert_int_equal(count_temp_files(), 0);
 }
 
@@ -375,9 +382,9 @@ static void test_no_bpftool(void **state)
 
 	if (!have_kbtf)
 		skip();
-	assert_int_equal(eun_btfcache__store_opts(cache, core_obj.elf, core_obj.size, core_obj.sha,
-						  &o),
-			 -ENOENT);
+	assert_int_equal(
+		eun_btfcache__store_opts(cache, core_obj.elf, core_obj.size, core_obj.sha, &o),
+		-ENOENT);
 	assert_int_equal(eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &o),
 			 -ENOENT);
 	assert_int_equal(count_temp_files(), 0);
@@ -396,19 +403,26 @@ static void test_store_async(void **state)
 	struct eun_btfcache_opts o = {.kernel_id = "release=async-test\n"};
 	char path[1024];
 	double t0, dt;
-	int i;
+	int i, fds[2];
+	char c;
 
 	if (!have_kbtf)
 		skip();
 	assert_int_equal(eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &o),
 			 -ENOENT);
+	/* a descriptor of ours (think: a bpf_link) the background worker must not keep open */
+	assert_int_equal(pipe(fds), 0);
 	t0 = now_ms();
-	assert_int_equal(eun_btfcache__store_async(cache, core_obj.elf, core_obj.size, core_obj.sha,
-						   &o),
-			 0);
+	assert_int_equal(
+		eun_btfcache__store_async(cache, core_obj.elf, core_obj.size, core_obj.sha, &o), 0);
 	dt = now_ms() - t0;
 	/* the caller only waits for the intermediate child, never for bpftool */
 	assert_true(dt < 200);
+	/* our write end closed: EOF at once, so no other process holds a copy */
+	close(fds[1]);
+	assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(read(fds[0], &c, 1), 0);
+	close(fds[0]);
 	for (i = 0; i < 200; i++) {
 		if (eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &o) == 0)
 			break;

@@ -316,6 +316,26 @@ static void test_sha256(void **state)
 	pkg_sha256_hex("", 0, hex);
 	assert_string_equal(hex,
 			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	/* FIPS 180-4 examples: 56 bytes (padding needs a second block) and 112 bytes */
+	pkg_sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	assert_string_equal(hex,
+			    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	pkg_sha256_hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
+		       "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		       112, hex);
+	assert_string_equal(hex,
+			    "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+	{
+		/* one million 'a': many blocks */
+		char *m = malloc(1000000);
+
+		assert_non_null(m);
+		memset(m, 'a', 1000000);
+		pkg_sha256_hex(m, 1000000, hex);
+		free(m);
+		assert_string_equal(
+			hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	}
 }
 
 /* ---- documents --------------------------------------------------------------------------- */

@@ -25,12 +25,7 @@ for _ in range(300):
     time.sleep(0.001)' "$GATE" &
 	CHILD=$!
 	# let it exec python3 and block on the gate first (its histogram keeps the first name)
-	local _
-	for _ in $(seq 1 50); do
-		[ "$(cat "/proc/$CHILD/comm" 2>/dev/null)" = python3 ] &&
-			grep -q '^State:.*S (sleeping)' "/proc/$CHILD/status" && break
-		sleep 0.1
-	done
+	wait_sleeping "$CHILD" python3
 }
 
 teardown() {

@@ -26,12 +26,7 @@ for _ in range(500):
     os.getppid()' "$GATE" &
 	CHILD=$!
 	# let it start up and block on the gate first
-	local _
-	for _ in $(seq 1 50); do
-		[ "$(cat "/proc/$CHILD/comm" 2>/dev/null)" = python3 ] &&
-			grep -q '^State:.*S (sleeping)' "/proc/$CHILD/status" && break
-		sleep 0.1
-	done
+	wait_sleeping "$CHILD" python3
 }
 
 teardown() {
