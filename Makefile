@@ -32,7 +32,7 @@ WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes -Wmissing-prot
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -fPIC -D_GNU_SOURCE \
 	      -DEUNOMIA_VERSION='"$(VERSION)"' -I. -Iloader/include $(PKG_CFLAGS)
-ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+ALL_LDFLAGS := -Wl,--as-needed $(LDFLAGS) $(SANFLAGS)
 
 COMMON_SRCS := $(wildcard common/*.c)
 PACKER_SRCS := $(wildcard packer/*.c)

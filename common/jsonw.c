@@ -205,26 +205,31 @@ static const char dec_pairs[201] =
 
 size_t u64_to_dec(char *dst, uint64_t v)
 {
-	char tmp[20];
-	char *p = tmp + sizeof(tmp);
-	size_t n;
+	size_t n = 1, len;
+	uint64_t t = v;
 
+	/* digits first, then the text from the end, two digits at a time */
+	while (t >= 10000) {
+		t /= 10000;
+		n += 4;
+	}
+	n += (t >= 10) + (t >= 100) + (t >= 1000);
+	len = n;
 	while (v >= 100) {
 		unsigned int r = (unsigned int)(v % 100);
 
 		v /= 100;
-		p -= 2;
-		memcpy(p, dec_pairs + 2 * r, 2);
+		n -= 2;
+		dst[n] = dec_pairs[2 * r];
+		dst[n + 1] = dec_pairs[2 * r + 1];
 	}
 	if (v >= 10) {
-		p -= 2;
-		memcpy(p, dec_pairs + 2 * v, 2);
+		dst[0] = dec_pairs[2 * v];
+		dst[1] = dec_pairs[2 * v + 1];
 	} else {
-		*--p = (char)('0' + v);
+		dst[0] = (char)('0' + v);
 	}
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(dst, p, n);
-	return n;
+	return len;
 }
 
 size_t s64_to_dec(char *dst, int64_t v)

@@ -1270,9 +1270,11 @@ int eun_dec_plan_event(struct strbuf *sb, const struct eun_dec_plan *p, const vo
 		return eun_dec_event(sb, p->fmt, p->btf, p->id, data, size, timestr, label);
 	if (!json)
 		tl = strlen(timestr);
-	err = sb_grow(sb, p->max_fast + tl);
-	if (err)
-		return err;
+	if (!sb->buf || sb->cap - sb->len <= p->max_fast + tl) {
+		err = sb_grow(sb, p->max_fast + tl);
+		if (err)
+			return err;
+	}
 	d = sb->buf + sb->len;
 	if (json) {
 		if (!p->nr_steps)

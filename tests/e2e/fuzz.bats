@@ -80,7 +80,7 @@ inputs() {
 	need_fuzzer
 	mapfile -t files < <(inputs doc)
 	[ "${#files[@]}" -ge 5 ]
-	replay fuzz_doc "${files[@]}"
+	TMPDIR=$BATS_TEST_TMPDIR replay fuzz_doc "${files[@]}"
 }
 
 @test "fuzz_package replays the package fixtures and reproducers" {

@@ -14,7 +14,13 @@
  *
  * Input: byte 0 picks the BTF (bit 7: 4-byte pointers) and the type (the rest, modulo the
  * number of types); the remaining bytes are the record, passed with its exact length so that
- * ASan sees any read past it. Every input goes through all three back ends (plain cells and
+ * ASan sees any read past it.
+ *
+ * Byte 0 = 0x7f or 0xff instead takes the BTF from the input too, as a package's BTF would
+ * come (only what libbpf's btf__new() accepts): bytes 1-4 are its length L (little-endian),
+ * then L bytes of raw BTF, then the record, decoded as each of the first 64 types. There the
+ * checks are that nothing crashes or reads out of bounds and that JSON still parses (BTF
+ * names are the package's own text, so the plain-text checks do not apply). Every input goes through all three back ends (plain cells and
  * header, JSON, raw) and the output is checked, not just survived:
  *   - JSON is one valid JSON value (cJSON parses it) and valid UTF-8 without control bytes;
  *   - plain text has no control bytes (a record can never break a line) and valid UTF-8;
@@ -31,6 +37,7 @@
 #include <string.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 
 #include "common/jsonw.h"
@@ -436,16 +443,59 @@ static void hist(const uint8_t *rec, size_t len)
 	free(vals);
 }
 
+/* A BTF from the input: every type of it over the record, JSON checked. */
+static void hostile_btf(const uint8_t *data, size_t size)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const uint8_t *rec;
+	struct btf *btf;
+	uint32_t blen, id, n;
+	size_t len;
+
+	if (size < 4)
+		return;
+	memcpy(&blen, data, 4);
+	data += 4;
+	size -= 4;
+	if (blen > size)
+		blen = (uint32_t)size;
+	btf = btf__new(data, blen);
+	if (!btf)
+		return;
+	rec = data + blen;
+	len = size - blen;
+	n = btf__type_cnt(btf);
+	for (id = 0; id < n && id <= 64; id++) {
+		must(eun_dec_event(&sb, EUNOMIA_FMT_JSON, btf, id, rec, len, "12:34:56", "events"),
+		     "JSON event (input BTF)");
+		if (strlen(sb_str(&sb)) != sb.len)
+			fail("output has a NUL byte", sb_str(&sb), sb.len);
+		check_json(&sb);
+		sb_reset(&sb);
+		(void)eun_dec_event(&sb, EUNOMIA_FMT_PLAIN, btf, id, rec, len, "12:34:56", "ev");
+		sb_reset(&sb);
+		(void)eun_dec_event_header(&sb, btf, id);
+		sb_reset(&sb);
+	}
+	sb_free(&sb);
+	btf__free(btf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fixture *f;
 
 	if (!fx[0].btf) {
+		libbpf_set_print(NULL); /* malformed input BTF is expected, not news */
 		build(&fx[0], 8);
 		build(&fx[1], 4);
 	}
 	if (size < 1)
 		return 0;
+	if ((data[0] & 0x7f) == 0x7f) {
+		hostile_btf(data + 1, size - 1);
+		return 0;
+	}
 	f = &fx[data[0] >> 7];
 	decode(f->btf, f->ids[(data[0] & 0x7f) % f->n], data + 1, size - 1);
 	hist(data + 1, size - 1);

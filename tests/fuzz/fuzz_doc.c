@@ -11,7 +11,8 @@
  *  2. the whole reader: the input written into a temporary .bpf.c as the doc comment of a
  *     `const volatile int x`, a map, LICENSE and a BPF_PROG-style program (whose name comes
  *     from a macro argument, the lexer path), parsed by libclang through ecc_doc_parse().
- *     Slow (one libclang parse per run), so fuzz it with a few thousand runs.
+ *     Slow (one libclang parse per run), so fuzz it with a few thousand runs; set
+ *     FUZZ_DOC_TOKENIZER_ONLY=1 in the environment to fuzz layer 1 alone, fast.
  *
  * Checked, not just survived: tags that must be JSON objects (cmdarg, sample, xdpopts,
  * tchook, tcopts) are objects when present, text tags (brief, details, version, description)
@@ -33,8 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Inputs longer than this only exercise the same loops longer. */
 #define FZ_DOC_MAX_INPUT 4096
 
-static char fz_tmpdir[64];
-static char fz_src_path[96];
+static char fz_tmpdir[256];
+static char fz_src_path[320];
+static bool fz_tokenizer_only;
 
 static void fz_fail(const char *what, const cJSON *got, const uint8_t *in, size_t len)
 {
@@ -228,13 +230,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 
 	if (!fz_tmpdir[0]) {
-		snprintf(fz_tmpdir, sizeof(fz_tmpdir), "/tmp/fuzz_doc.XXXXXX");
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(fz_tmpdir, sizeof(fz_tmpdir), "%s/fuzz_doc.XXXXXX",
+			 tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
 		if (!mkdtemp(fz_tmpdir)) {
 			perror("fuzz_doc: mkdtemp");
 			abort();
 		}
 		snprintf(fz_src_path, sizeof(fz_src_path), "%s/fuzz.bpf.c", fz_tmpdir);
 		atexit(fz_cleanup);
+		fz_tokenizer_only = getenv("FUZZ_DOC_TOKENIZER_ONLY") != NULL;
 	}
 	if (size < 1 || size > FZ_DOC_MAX_INPUT)
 		return 0;
@@ -244,7 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	fz_tokenize(text, strict, data, size);
-	fz_parse_file(text, strict, data, size);
+	if (!fz_tokenizer_only)
+		fz_parse_file(text, strict, data, size);
 	free(text);
 	return 0;
 }

@@ -108,7 +108,10 @@ PY
 	echo "ingress: $ipk packets, $iby bytes"
 	[ "$ipk" -ge 1 ] # SYN-ACK and ACKs from the server
 	[ "$iby" -lt "$by" ]
-	[ -z "$(bpftool cgroup show "$CG")" ]
+	# (assigned first: a failing bpftool must fail the test, not leave an empty string)
+	local attached
+	attached=$(bpftool cgroup show "$CG")
+	[ -z "$attached" ]
 	assert_no_prog count_egress count_ingress
 }
 

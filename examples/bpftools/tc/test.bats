@@ -67,7 +67,10 @@ PY
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	check_packets "$OUT" 5
-	[ -z "$(tc filter show dev "$HOST_IF" ingress)" ]
+	# (assigned first: a failing tc must fail the test, not leave an empty string)
+	local filters
+	filters=$(tc filter show dev "$HOST_IF" ingress)
+	[ -z "$filters" ]
 	assert_no_prog tc_ingress
 }
 
@@ -80,6 +83,8 @@ PY
 	[ "$ECLI_STATUS" -eq 0 ]
 	head -1 "$OUT" | grep -Eq '^TIME +IFINDEX +LEN +SADDR +DADDR +SPORT +DPORT +IP_PROTO +TTL'
 	[ "$(grep -Ec ' 40123 +9876 +17 +64 *$' "$OUT")" -eq 2 ]
-	[ -z "$(tc filter show dev "$HOST_IF" ingress)" ]
+	local filters
+	filters=$(tc filter show dev "$HOST_IF" ingress)
+	[ -z "$filters" ]
 	assert_no_prog tc_ingress
 }

@@ -66,7 +66,10 @@ build() {
 	[ "$output" = "20 2840" ]
 	# ARP has to have been seen too (the namespace resolved the host end's address).
 	json_match "$OUT" "e['key']['eth_proto'] == 0x806"
-	[ -z "$(ip link show dev "$HOST_IF" | grep 'prog/xdp')" ]
+	# (assigned first: a failing `ip` must fail the test, not leave an empty string)
+	local link
+	link=$(ip link show dev "$HOST_IF")
+	[[ "$link" != *prog/xdp* ]]
 	assert_no_prog xdp_count
 }
 
@@ -84,7 +87,9 @@ build() {
 	# Nothing but UDP was counted (no ARP key: its ip_proto is 0).
 	json_match "$OUT" "e['key']['ip_proto'] == 17"
 	json_none "$OUT" "e['key']['ip_proto'] != 17"
-	[ -z "$(ip link show dev "$HOST_IF" | grep 'prog/xdp')" ]
+	local link
+	link=$(ip link show dev "$HOST_IF")
+	[[ "$link" != *prog/xdp* ]]
 	assert_no_prog xdp_count
 }
 
