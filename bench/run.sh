@@ -16,7 +16,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 scripts/setup.sh mounts
 mkdir -p "$B" bench/results
-CFLAGS="-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter"
+CFLAGS=(-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter)
+read -r -a LIBBPF <<<"$(pkg-config --cflags --libs libbpf)"
 
 # Same vmlinux.h for the bare-clang baseline as ecc uses (generated from the running kernel).
 [ -s "$B/vmlinux.h" ] || bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$B/vmlinux.h"
@@ -31,11 +32,11 @@ for p in small large events; do
 	}
 done
 
-cc $CFLAGS -o "$B/trigger" bench/trigger.c
-cc $CFLAGS -o "$B/native_loader" bench/native_loader.c $(pkg-config --cflags --libs libbpf)
+cc "${CFLAGS[@]}" -o "$B/trigger" bench/trigger.c
+cc "${CFLAGS[@]}" -o "$B/native_loader" bench/native_loader.c "${LIBBPF[@]}"
 bpftool gen skeleton "$B/events/events.bpf.o" name events_bpf >"$B/events.skel.h"
-cc $CFLAGS -I"$B" -Ibench/progs -o "$B/native_consumer" bench/native_consumer.c \
-	$(pkg-config --cflags --libs libbpf)
+cc "${CFLAGS[@]}" -I"$B" -Ibench/progs -o "$B/native_consumer" bench/native_consumer.c \
+	"${LIBBPF[@]}"
 
 exec python3 bench/bench.py --build "$B" --ecc "$ECC" --ecli "$ECLI" \
 	--json bench/results/latest.json "$@"

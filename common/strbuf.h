@@ -12,7 +12,10 @@ struct strbuf {
 	size_t cap; /* bytes allocated */
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /* All return 0 or -ENOMEM; on failure the buffer keeps its old contents. */
 int sb_grow(struct strbuf *sb, size_t extra);

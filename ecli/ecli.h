@@ -6,8 +6,8 @@
 #include <eunomia/eunomia.h>
 
 /* Exit codes. */
-#define ECLI_EXIT_OK    0
-#define ECLI_EXIT_FAIL  1
+#define ECLI_EXIT_OK	0
+#define ECLI_EXIT_FAIL	1
 #define ECLI_EXIT_USAGE 2
 
 /* main.c: set by the global -v/--verbose flag (ecli -v run ...). */

@@ -10,8 +10,10 @@ static const char *const eunomia_errstr[EUNOMIA_ERR_END - EUNOMIA_ERR_START] = {
 	[EUNOMIA_ERR_ZLIB - EUNOMIA_ERR_START] = "bpf_object is not a valid zlib stream",
 	[EUNOMIA_ERR_SIZE - EUNOMIA_ERR_START] = "bpf_object size does not match bpf_object_size",
 	[EUNOMIA_ERR_FIELD - EUNOMIA_ERR_START] = "package field missing or of the wrong type",
-	[EUNOMIA_ERR_EXPORT_TYPE - EUNOMIA_ERR_START] = "export type does not match the object's BTF",
-	[EUNOMIA_ERR_DIGEST - EUNOMIA_ERR_START] = "package digest does not match the pinned sha256",
+	[EUNOMIA_ERR_EXPORT_TYPE - EUNOMIA_ERR_START] =
+		"export type does not match the object's BTF",
+	[EUNOMIA_ERR_DIGEST - EUNOMIA_ERR_START] =
+		"package digest does not match the pinned sha256",
 	[EUNOMIA_ERR_NO_BTF - EUNOMIA_ERR_START] = "no BTF for the running kernel",
 	[EUNOMIA_ERR_VERIFIER - EUNOMIA_ERR_START] = "the kernel verifier rejected a program",
 	[EUNOMIA_ERR_ATTACH - EUNOMIA_ERR_START] = "programs could not be attached",

@@ -10,15 +10,15 @@
 struct cJSON;
 
 struct eun_cmdarg {
-	char *long_name;  /* NULL: variable name */
-	char short_name;  /* 0: none */
-	char *help;       /* NULL: none */
+	char *long_name;   /* NULL: variable name */
+	char short_name;   /* 0: none */
+	char *help;	   /* NULL: none */
 	struct cJSON *def; /* @cmdarg default (owned copy) or NULL */
 };
 
 struct eun_var {
 	char *name;
-	char *type;        /* C type text as written by ecc (informational; BTF is authoritative) */
+	char *type;	   /* C type text as written by ecc (informational; BTF is authoritative) */
 	char *description; /* NULL: none */
 	bool has_cmdarg;
 	struct eun_cmdarg cmdarg;
@@ -40,7 +40,7 @@ enum eun_sample_type {
 struct eun_sample {
 	int interval_ms;
 	enum eun_sample_type type;
-	char *unit;     /* default "(unit)" */
+	char *unit; /* default "(unit)" */
 	bool clear_map;
 };
 
@@ -65,7 +65,7 @@ struct eun_prog {
 	char *attach; /* ELF section name */
 	bool link;
 	/* xdp */
-	int ifindex;       /* 0: unset */
+	int ifindex; /* 0: unset */
 	uint32_t xdp_flags;
 	int xdp_old_prog_fd;
 	/* tc */

@@ -41,8 +41,8 @@ int pkg_build(const void *elf, size_t elf_len, const struct cJSON *meta, struct 
 /* Write a document as pretty JSON (yaml=false) or YAML. */
 int pkg_write(const struct cJSON *doc, bool yaml, struct strbuf *out);
 /* Extract and verify the object from a parsed document, in the order of §1. */
-int pkg_extract_object(const struct cJSON *doc, size_t max, void **elf, size_t *elf_len,
-		       char *err, size_t errsz);
+int pkg_extract_object(const struct cJSON *doc, size_t max, void **elf, size_t *elf_len, char *err,
+		       size_t errsz);
 
 /* Lower-case hex SHA-256 of data into hex[65]. */
 void pkg_sha256_hex(const void *data, size_t len, char hex[65]);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make check: formatting, static analysis, shell lint. Exits non-zero on any finding.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 rc=0
 
 mapfile -t csrc < <(git ls-files '*.c' '*.h' | grep -v -e '^examples/' -e '^templates/' -e '^tests/data/')

@@ -3,7 +3,7 @@
 # files (unit-level tests/e2e/*.bats and every example's test.bats).
 # Usage: tests/run.sh [FILTER-REGEX]
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}
 export O
 export EUNOMIA_ROOT=$PWD

@@ -41,12 +41,11 @@ extern "C" {
 #define EUNOMIA_API __attribute__((visibility("default")))
 
 /* Zero-initialise an options struct and set its size: EUNOMIA_OPTS(runner, o, .format = ...); */
-#define EUNOMIA_OPTS(TYPE, NAME, ...)                                                            \
-	struct eunomia_##TYPE##_opts NAME = ({                                                    \
-		memset(&NAME, 0, sizeof(struct eunomia_##TYPE##_opts));                          \
-		(struct eunomia_##TYPE##_opts){                                                   \
-			.sz = sizeof(struct eunomia_##TYPE##_opts),                               \
-			__VA_ARGS__};                                                              \
+#define EUNOMIA_OPTS(TYPE, NAME, ...)                                                      \
+	struct eunomia_##TYPE##_opts NAME = ({                                             \
+		memset(&NAME, 0, sizeof(struct eunomia_##TYPE##_opts));                    \
+		(struct eunomia_##TYPE##_opts){.sz = sizeof(struct eunomia_##TYPE##_opts), \
+					       __VA_ARGS__};                               \
 	})
 
 /* ---- errors ---------------------------------------------------------------------------- */
@@ -55,19 +54,19 @@ extern "C" {
 enum eunomia_error {
 	EUNOMIA_ERR_START = 4000,
 	EUNOMIA_ERR_PARSE = EUNOMIA_ERR_START, /* package document is not valid JSON/YAML */
-	EUNOMIA_ERR_BASE64,                     /* bpf_object is not valid base64 */
-	EUNOMIA_ERR_ZLIB,                       /* bpf_object does not inflate */
-	EUNOMIA_ERR_SIZE,                       /* inflated size != bpf_object_size, or too big */
-	EUNOMIA_ERR_FIELD,                      /* a required field is missing or mistyped */
-	EUNOMIA_ERR_EXPORT_TYPE,                /* export_types do not match the object's BTF */
-	EUNOMIA_ERR_DIGEST,                     /* package digest does not match the pin */
-	EUNOMIA_ERR_NO_BTF,                     /* no kernel BTF, no BTF_FILE_PATH, no archive match */
-	EUNOMIA_ERR_VERIFIER,                   /* the kernel verifier rejected a program */
-	EUNOMIA_ERR_ATTACH,                     /* nothing useful attached (or --strict failure) */
-	EUNOMIA_ERR_ARG,                        /* bad value or unknown tool argument */
-	EUNOMIA_ERR_FETCH,                      /* URL could not be fetched */
-	EUNOMIA_ERR_ARCHIVE,                    /* .tar container is malformed */
-	EUNOMIA_ERR_STATE,                      /* call made in the wrong lifecycle state */
+	EUNOMIA_ERR_BASE64,		       /* bpf_object is not valid base64 */
+	EUNOMIA_ERR_ZLIB,		       /* bpf_object does not inflate */
+	EUNOMIA_ERR_SIZE,		       /* inflated size != bpf_object_size, or too big */
+	EUNOMIA_ERR_FIELD,		       /* a required field is missing or mistyped */
+	EUNOMIA_ERR_EXPORT_TYPE,	       /* export_types do not match the object's BTF */
+	EUNOMIA_ERR_DIGEST,		       /* package digest does not match the pin */
+	EUNOMIA_ERR_NO_BTF,   /* no kernel BTF, no BTF_FILE_PATH, no archive match */
+	EUNOMIA_ERR_VERIFIER, /* the kernel verifier rejected a program */
+	EUNOMIA_ERR_ATTACH,   /* nothing useful attached (or --strict failure) */
+	EUNOMIA_ERR_ARG,      /* bad value or unknown tool argument */
+	EUNOMIA_ERR_FETCH,    /* URL could not be fetched */
+	EUNOMIA_ERR_ARCHIVE,  /* .tar container is malformed */
+	EUNOMIA_ERR_STATE,    /* call made in the wrong lifecycle state */
 	EUNOMIA_ERR_END,
 };
 
@@ -110,21 +109,20 @@ struct eunomia_package_opts {
  * Returns a new package (caller frees with eunomia_package__free) or NULL with errno set to
  * an EUNOMIA_ERR_* or errno value; the reason is also sent to opts->print.
  */
-EUNOMIA_API struct eunomia_package *
-eunomia_package__open_mem(const void *data, size_t size, const char *name,
-			  const struct eunomia_package_opts *opts);
+EUNOMIA_API struct eunomia_package *eunomia_package__open_mem(
+	const void *data, size_t size, const char *name, const struct eunomia_package_opts *opts);
 
 /* Read a file (or standard input for "-") and open it as above. */
-EUNOMIA_API struct eunomia_package *
-eunomia_package__open_file(const char *path, const struct eunomia_package_opts *opts);
+EUNOMIA_API struct eunomia_package *eunomia_package__open_file(
+	const char *path, const struct eunomia_package_opts *opts);
 
 /* Fetch http(s)://… with libcurl (optional #sha256=<hex> pin) and open it as above. */
-EUNOMIA_API struct eunomia_package *
-eunomia_package__open_url(const char *url, const struct eunomia_package_opts *opts);
+EUNOMIA_API struct eunomia_package *eunomia_package__open_url(
+	const char *url, const struct eunomia_package_opts *opts);
 
 /* Dispatch on the location: URL, "-", or file path. */
-EUNOMIA_API struct eunomia_package *
-eunomia_package__open(const char *location, const struct eunomia_package_opts *opts);
+EUNOMIA_API struct eunomia_package *eunomia_package__open(const char *location,
+							  const struct eunomia_package_opts *opts);
 
 EUNOMIA_API void eunomia_package__free(struct eunomia_package *pkg);
 
@@ -172,19 +170,20 @@ struct eunomia_runner_opts {
 
 	/* BTF: explicit vmlinux BTF file (wins over BTF_FILE_PATH and the package archive). */
 	const char *btf_path;
-	/* Path checked for "does this kernel have BTF" (tests override); NULL: /sys/kernel/btf/vmlinux */
+	/* Path checked for "does this kernel have BTF" (tests override); NULL:
+	 * /sys/kernel/btf/vmlinux */
 	const char *kernel_btf_path;
 
 	/* Attach targets chosen at run time (each overrides the package metadata). */
-	const char *ifname;        /* xdp / tc interface by name ... */
-	int ifindex;               /* ... or index (0: unset) */
+	const char *ifname;	   /* xdp / tc interface by name ... */
+	int ifindex;		   /* ... or index (0: unset) */
 	const char *uprobe_binary; /* replaces the binary of uprobe/uretprobe/usdt sections */
-	int pid;                   /* uprobe/usdt/perf_event pid filter (0: all) */
+	int pid;		   /* uprobe/usdt/perf_event pid filter (0: all) */
 	const char *cgroup_path;   /* cgroup programs (default: /sys/fs/cgroup/unified) */
-	int perf_freq;             /* perf_event programs: samples/s per CPU (0: 49) */
+	int perf_freq;		   /* perf_event programs: samples/s per CPU (0: 49) */
 
 	/* Program selection: comma-separated names. */
-	const char *only_progs;    /* load only these */
+	const char *only_progs;	   /* load only these */
 	const char *disable_progs; /* never load these */
 
 	/* Maps user space was expected to size: default max_entries (0: 10240). */
@@ -206,23 +205,23 @@ struct eunomia_runner_opts {
 
 /* Open the package's BPF object (not yet loaded). pkg must outlive the runner. */
 EUNOMIA_API struct eunomia_runner *eunomia_runner__open(const struct eunomia_package *pkg,
-							 const struct eunomia_runner_opts *opts);
+							const struct eunomia_runner_opts *opts);
 
 /* Tool arguments, generated from the metadata (one per data-section variable). */
 struct eunomia_arg_info {
-	const char *name;      /* variable name, e.g. "min_duration_ns" */
-	const char *long_name; /* flag without dashes; default: the name */
-	char short_name;       /* 0: none */
-	const char *help;      /* from @description / @cmdarg help; may be "" */
-	const char *type;      /* C type text, e.g. "unsigned long long", "char[16]" */
+	const char *name;	  /* variable name, e.g. "min_duration_ns" */
+	const char *long_name;	  /* flag without dashes; default: the name */
+	char short_name;	  /* 0: none */
+	const char *help;	  /* from @description / @cmdarg help; may be "" */
+	const char *type;	  /* C type text, e.g. "unsigned long long", "char[16]" */
 	const char *default_text; /* the value compiled into the object, as text */
-	bool is_bool;          /* switch: no value */
-	const char *section;   /* ".rodata", ".bss", ... */
+	bool is_bool;		  /* switch: no value */
+	const char *section;	  /* ".rodata", ".bss", ... */
 };
 
 EUNOMIA_API size_t eunomia_runner__arg_count(const struct eunomia_runner *r);
 EUNOMIA_API const struct eunomia_arg_info *eunomia_runner__arg(const struct eunomia_runner *r,
-								size_t i);
+							       size_t i);
 /*
  * Set a variable before load, by variable name or long flag name; the value is typed by BTF
  * and range-checked ("true"/"false"/"1"/"0" for bools, enum names or numbers, strings must
@@ -234,7 +233,7 @@ EUNOMIA_API int eunomia_runner__set_arg(struct eunomia_runner *r, const char *na
 /* Results of parse_args that are not errors. */
 enum eunomia_args_result {
 	EUNOMIA_ARGS_OK = 0,
-	EUNOMIA_ARGS_HELP = 1,    /* -h/--help seen: caller prints eunomia_runner__help() */
+	EUNOMIA_ARGS_HELP = 1,	  /* -h/--help seen: caller prints eunomia_runner__help() */
 	EUNOMIA_ARGS_VERSION = 2, /* --version seen: caller prints eunomia_runner__version() */
 };
 /*
