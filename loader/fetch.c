@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Packages from http(s):// URLs (libcurl), with an optional "#sha256=<hex>" pin. */
+/*
+ * Packages from http(s):// URLs (libcurl), with an optional "#sha256=<hex>" pin.
+ * libcurl (and what it pulls in: TLS, ssh, ldap, kerberos, nghttp2, ...) is loaded with dlopen
+ * on the first URL open, so that ecli does not pay for it at every start-up; the header is
+ * only used for types and constants.
+ */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,12 +19,47 @@
 #define DEFAULT_MAX_SIZE  ((size_t)256 << 20)
 #define DEFAULT_TIMEOUT_S 30
 
+#define LIBCURL_SONAME "libcurl.so.4"
+
+/*
+ * Every libcurl function used here: cu.<member> is <symbol>. The members have short names
+ * because curl/typecheck-gcc.h makes curl_easy_setopt/getinfo function-like macros.
+ */
+#define CU_FUNCS(X)                          \
+	X(global_init, curl_global_init)     \
+	X(easy_strerror, curl_easy_strerror) \
+	X(easy_init, curl_easy_init)         \
+	X(easy_setopt, curl_easy_setopt)     \
+	X(easy_perform, curl_easy_perform)   \
+	X(easy_getinfo, curl_easy_getinfo)   \
+	X(easy_cleanup, curl_easy_cleanup)
+
+static struct {
+#define CU_PTR(m, f) __typeof__(&f) m;
+	CU_FUNCS(CU_PTR)
+#undef CU_PTR
+} cu;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static const char *curl_missing; /* NULL once loaded, else what failed */
 static CURLcode curl_init_status;
 
-static void curl_init(void)
+static void curl_load(void)
 {
-	curl_init_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	curl_missing = LIBCURL_SONAME;
+	if (!h)
+		return;
+#define CU_SYM(m, f)                                   \
+	cu.m = (__typeof__(&f))dlsym(h, #f);           \
+	if (!cu.m) {                                   \
+		curl_missing = LIBCURL_SONAME ": " #f; \
+		return;                                \
+	}
+	CU_FUNCS(CU_SYM)
+#undef CU_SYM
+	curl_missing = NULL;
+	curl_init_status = cu.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 struct fetch_buf {
@@ -112,36 +153,44 @@ struct eunomia_package *eunomia_package__open_url(const char *url,
 		}
 	}
 
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_status != CURLE_OK) {
-		eun_warn(&lg, "package '%s': libcurl failed to initialise: %s", base,
-			 curl_easy_strerror(curl_init_status));
+	pthread_once(&curl_once, curl_load);
+	if (curl_missing) {
+		eun_warn(&lg,
+			 "package '%s': cannot load %s, needed for http(s):// packages: install "
+			 "libcurl (Debian: libcurl4), or download the package and give its path",
+			 base, curl_missing);
 		ret = -EUNOMIA_ERR_FETCH;
 		goto out;
 	}
-	h = curl_easy_init();
+	if (curl_init_status != CURLE_OK) {
+		eun_warn(&lg, "package '%s': libcurl failed to initialise: %s", base,
+			 cu.easy_strerror(curl_init_status));
+		ret = -EUNOMIA_ERR_FETCH;
+		goto out;
+	}
+	h = cu.easy_init();
 	if (!h) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	b.max = o.max_size;
-	curl_easy_setopt(h, CURLOPT_URL, base);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT,
-			 (long)(o.fetch_timeout_s > 0 ? o.fetch_timeout_s : DEFAULT_TIMEOUT_S));
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	cu.easy_setopt(h, CURLOPT_URL, base);
+	cu.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	cu.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	cu.easy_setopt(h, CURLOPT_TIMEOUT,
+		       (long)(o.fetch_timeout_s > 0 ? o.fetch_timeout_s : DEFAULT_TIMEOUT_S));
+	cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
+	cu.easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	cu.easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	cu.easy_setopt(h, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
+	cu.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	if (o.max_size <= 0x7fffffffffffffffULL)
-		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o.max_size);
-	cc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		cu.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o.max_size);
+	cc = cu.easy_perform(h);
+	cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (b.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		eun_warn(&lg, "package '%s': download is larger than the limit of %zu bytes", base,
 			 o.max_size);
@@ -150,7 +199,7 @@ struct eunomia_package *eunomia_package__open_url(const char *url,
 	}
 	if (cc != CURLE_OK) {
 		eun_warn(&lg, "package '%s': fetch failed: %s%s%s", base,
-			 cerr[0] ? cerr : curl_easy_strerror(cc),
+			 cerr[0] ? cerr : cu.easy_strerror(cc),
 			 cc == CURLE_OPERATION_TIMEDOUT ? " (the server did not answer in time)"
 							: "",
 			 cc == CURLE_COULDNT_CONNECT ? " (is the server running?)" : "");
@@ -168,7 +217,7 @@ struct eunomia_package *eunomia_package__open_url(const char *url,
 		ret = -errno;
 out:
 	if (h)
-		curl_easy_cleanup(h);
+		cu.easy_cleanup(h);
 	free(b.data);
 	free(base);
 	free(pin);

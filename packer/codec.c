@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Package codec: base64 and sha256 (own code: no libcrypto on ecli's start-up path), zlib, and
- * the package document {bpf_object, bpf_object_size, meta} (package-format.md §1).
+ * Package codec: base64 and sha256 (GNU Nettle: small, no configuration file, no global
+ * initialisation, unlike libcrypto), zlib, and the package document
+ * {bpf_object, bpf_object_size, meta} (package-format.md §1).
  */
 #include "packer/package.h"
 
@@ -9,6 +10,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <nettle/base64.h>
+#include <nettle/sha2.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,59 +35,41 @@ static void seterr(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- base64 ------------------------------------------------------------------------------ */
+/* ---- base64 (GNU Nettle) ------------------------------------------------------------------ */
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Standard base64 with '=' padding, no line breaks. Own code: no libcrypto on the start-up path. */
+/* Standard base64 with '=' padding, no line breaks. */
 int pkg_base64_encode(const void *data, size_t len, struct strbuf *out)
 {
-	const unsigned char *p = data;
-	size_t i, enc = (len + 2) / 3 * 4;
-	char *o;
+	size_t enc;
 	int err;
 
 	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
 		return -EOVERFLOW;
+	enc = BASE64_ENCODE_RAW_LENGTH(len);
 	err = sb_grow(out, enc);
 	if (err)
 		return err;
-	o = out->buf + out->len;
-	for (i = 0; i + 3 <= len; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-
-		*o++ = b64_alphabet[v >> 18];
-		*o++ = b64_alphabet[(v >> 12) & 63];
-		*o++ = b64_alphabet[(v >> 6) & 63];
-		*o++ = b64_alphabet[v & 63];
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
-
-		*o++ = b64_alphabet[v >> 18];
-		*o++ = b64_alphabet[(v >> 12) & 63];
-		*o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
+	base64_encode_raw(out->buf + out->len, len, data);
 	out->len += enc;
 	out->buf[out->len] = '\0';
 	return 0;
 }
 
-static int b64_value(unsigned char c)
+static bool b64_alpha(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+static unsigned int b64_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
 	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
+		return c - 'a' + 26u;
 	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+		return c - '0' + 52u;
+	return c == '+' ? 62u : 63u;
 }
 
 static void b64_describe(unsigned char c, char *buf, size_t bufsz)
@@ -95,27 +80,31 @@ static void b64_describe(unsigned char c, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "byte 0x%02x", c);
 }
 
+/*
+ * Nettle does the decoding. It skips whitespace and does not report where the text goes wrong,
+ * so a first pass checks the stricter form a package must have (no whitespace, '=' only as
+ * trailing padding, length a multiple of 4, zero padding bits) and names the offending offset.
+ */
 int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len, char *err,
 		      size_t errsz)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	size_t pad = 0, i, olen;
-	unsigned char *buf, *o;
+	struct base64_decode_ctx ctx;
+	size_t pad = 0, i, cap, olen = 0;
+	unsigned char *buf;
 	char what[16];
 
 	*out = NULL;
 	*out_len = 0;
-	/* Validate first so the error names the offending offset. */
 	for (i = 0; i < len; i++) {
-		if (b64_value(s[i]) >= 0)
+		if (b64_alpha(s[i]))
 			continue;
-		if (s[i] == '=' && i + 2 >= len && len % 4 == 0 && i >= len - 2) {
+		if (s[i] == '=' && len % 4 == 0 && i + 2 >= len) {
 			/* '=' only in the last two positions, and only trailing */
 			size_t j;
 
-			for (j = i; j < len; j++)
-				if (s[j] != '=')
-					break;
+			for (j = i; j < len && s[j] == '='; j++)
+				;
 			if (j == len) {
 				pad = len - i;
 				break;
@@ -131,36 +120,29 @@ int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len,
 		       len);
 		return -EUNOMIA_ERR_BASE64;
 	}
-	olen = len / 4 * 3 - pad;
-	buf = malloc(olen ? olen : 1);
-	if (!buf)
-		return -ENOMEM;
 	/* the unused low bits of the last group must be zero (canonical encoding) */
 	if (pad) {
-		int d = b64_value(s[len - pad - 1]);
+		unsigned int d = b64_value(s[len - pad - 1]);
 
 		if ((pad == 1 && (d & 0x3)) || (pad == 2 && (d & 0xf))) {
-			free(buf);
 			seterr(err, errsz,
 			       "bpf_object: invalid base64 at offset %zu (non-zero padding bits)",
 			       len - pad - 1);
 			return -EUNOMIA_ERR_BASE64;
 		}
 	}
-	/* The text is valid (checked above): decode 4 characters into 3 bytes. */
-	o = buf;
-	for (i = 0; i < len; i += 4) {
-		uint32_t v = 0;
-		size_t k, n = i + 4 == len ? 3 - pad : 3;
-
-		for (k = 0; k < 4; k++)
-			v = v << 6 | (s[i + k] == '=' ? 0u : (uint32_t)b64_value(s[i + k]));
-		o[0] = (unsigned char)(v >> 16);
-		if (n > 1)
-			o[1] = (unsigned char)(v >> 8);
-		if (n > 2)
-			o[2] = (unsigned char)v;
-		o += n;
+	if (len > SIZE_MAX / 6 - 1)
+		return -EOVERFLOW;
+	cap = BASE64_DECODE_LENGTH(len);
+	buf = malloc(cap ? cap : 1);
+	if (!buf)
+		return -ENOMEM;
+	base64_decode_init(&ctx);
+	if (!base64_decode_update(&ctx, &olen, buf, len, text) || !base64_decode_final(&ctx) ||
+	    olen != len / 4 * 3 - pad) {
+		free(buf);
+		seterr(err, errsz, "bpf_object: invalid base64 (rejected by the decoder)");
+		return -EUNOMIA_ERR_BASE64;
 	}
 	*out = buf;
 	*out_len = olen;
@@ -308,79 +290,21 @@ int pkg_zlib_inflate(const void *data, size_t len, size_t expected, size_t max, 
 	return 0;
 }
 
-/* ---- sha256 ------------------------------------------------------------------------------ */
-
-/* SHA-256 (FIPS 180-4). Own code: no libcrypto (and its configuration file) at start-up. */
-static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2,
-};
-
-static inline uint32_t ror32(uint32_t x, unsigned int n)
-{
-	return x >> n | x << (32 - n);
-}
-
-static void sha256_block(uint32_t h[8], const unsigned char *b)
-{
-	uint32_t w[64], a, bb, c, d, e, f, g, hh, t1, t2;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
-		       (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
-	for (i = 16; i < 64; i++) {
-		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = hh + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-		     sha256_k[i] + w[i];
-		t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & bb) ^ (a & c) ^ (bb & c));
-		hh = g, g = f, f = e, e = d + t1, d = c, c = bb, bb = a, a = t1 + t2;
-	}
-	h[0] += a, h[1] += bb, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-}
+/* ---- sha256 (GNU Nettle) ------------------------------------------------------------------ */
 
 void pkg_sha256_hex(const void *data, size_t len, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
-	uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-	const unsigned char *p = data;
-	unsigned char last[128];
-	uint64_t bits = (uint64_t)len * 8;
-	size_t i, rest, nlast;
+	uint8_t md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
+	size_t i;
 
-	for (i = 0; i + 64 <= len; i += 64)
-		sha256_block(h, p + i);
-	rest = len - i;
-	memset(last, 0, sizeof(last));
-	if (rest)
-		memcpy(last, p + i, rest);
-	last[rest] = 0x80;
-	nlast = rest + 1 + 8 <= 64 ? 64 : 128;
-	for (i = 0; i < 8; i++)
-		last[nlast - 1 - i] = (unsigned char)(bits >> (8 * i));
-	sha256_block(h, last);
-	if (nlast == 128)
-		sha256_block(h, last + 64);
-	for (i = 0; i < 32; i++) {
-		unsigned char byte = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-
-		hex[2 * i] = digits[byte >> 4];
-		hex[2 * i + 1] = digits[byte & 15];
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, data);
+	sha256_digest(&ctx, sizeof(md), md);
+	for (i = 0; i < sizeof(md); i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[64] = '\0';
 }

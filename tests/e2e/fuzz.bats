@@ -2,8 +2,9 @@
 # Fuzz regression: build the libFuzzer targets (tests/fuzz/Makefile) and replay every seed
 # of tests/fuzz/corpus/<target>/ and every saved reproducer tests/fuzz/crashes/<target>-*.bin
 # once (libFuzzer runs the files named on its command line and fails on a crash, a
-# sanitizer report, a leak or a broken output check). Skipped, visibly, when clang's
-# libFuzzer runtime is missing.
+# sanitizer report, a leak or a broken output check). Reproducers of bugs still open are
+# listed in tests/fuzz/crashes/OPEN: the last test replays them and skips, naming them,
+# while they still fail. Skipped, visibly, when clang's libFuzzer runtime is missing.
 
 load "${EUNOMIA_ROOT:-$BATS_TEST_DIRNAME/../..}/tests/lib/common"
 
@@ -54,11 +55,17 @@ replay() {
 	}
 }
 
-# The seeds and the saved reproducers of a target, one per line.
+# True when crashes/OPEN lists the reproducer (a bug not fixed yet).
+is_open() {
+	[ -f "$FUZZ_DIR/crashes/OPEN" ] &&
+		grep -v '^#' "$FUZZ_DIR/crashes/OPEN" | awk '{print $1}' | grep -qxF -- "$(basename "$1")"
+}
+
+# The seeds and the saved reproducers of fixed bugs of a target, one per line.
 inputs() {
 	local f
 	for f in "$FUZZ_DIR/corpus/$1"/* "$FUZZ_DIR/crashes/$1"-*.bin; do
-		[ -f "$f" ] && printf '%s\n' "$f"
+		[ -f "$f" ] && ! is_open "$f" && printf '%s\n' "$f"
 	done
 }
 
@@ -101,4 +108,25 @@ inputs() {
 	printf -- '--ratio=1e39\n--u8v\n0x100\n--min-duration-ns=18446744073709551615\n' >"$d/seed2"
 	mapfile -t files < <(inputs args)
 	EUNOMIA_FUZZ_PACKAGE=$d/valid.json replay fuzz_args "$d/seed1" "$d/seed2" "${files[@]}"
+}
+
+@test "reproducers of open bugs (tests/fuzz/crashes/OPEN) are reported" {
+	need_fuzzer
+	local f name target still=()
+	for f in "$FUZZ_DIR"/crashes/*.bin; do
+		[ -f "$f" ] && is_open "$f" || continue
+		name=$(basename "$f")
+		target=fuzz_${name%%-*}
+		[ -x "$FUZZ_BIN/$target" ] || {
+			echo "$name: no target $target"
+			return 1
+		}
+		# a short timeout: hangs are among the open bugs
+		if ! "$FUZZ_BIN/$target" -timeout=5 -rss_limit_mb=2048 "$f" >"$BATS_TEST_TMPDIR/$name.log" 2>&1; then
+			still+=("$name")
+		else
+			echo "# $name no longer fails: remove it from tests/fuzz/crashes/OPEN" >&3
+		fi
+	done
+	[ "${#still[@]}" -eq 0 ] || skip "open bugs still reproduce: ${still[*]} (see tests/fuzz/crashes/OPEN)"
 }

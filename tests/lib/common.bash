@@ -9,6 +9,8 @@
 export EUNOMIA_ROOT ECC ECLI
 # ecc caches vmlinux.h here; keep it per-machine, shared by tests.
 export XDG_DATA_HOME=${XDG_DATA_HOME:-$EUNOMIA_ROOT/$O/test-data-home}
+# The loader caches minimal BTF per object and kernel; keep the tests' cache in the build dir.
+export EUNOMIA_BTF_CACHE_DIR=${EUNOMIA_BTF_CACHE_DIR:-$EUNOMIA_ROOT/$O/btf-cache}
 # python3 -O (PYTHONOPTIMIZE) would strip the `assert` statements that the tests' inline python
 # checks rely on, and those checks would then pass whatever they are given.
 unset PYTHONOPTIMIZE
