@@ -21,9 +21,13 @@ O := build-san
 SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS        := libbpf libelf zlib libcjson yaml-0.1 libcurl libarchive libcrypto
-PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# libcurl and libarchive are compiled against but loaded with dlopen() only when a URL or a
+# .tar is opened: linking them would make every ecli start pay for ~30 more shared objects.
+PKGS        := libbpf libelf zlib libcjson yaml-0.1 nettle
+LAZY_PKGS   := libcurl libarchive
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ECC_LIBS    := $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
 CLANG_INC   := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
 CLANG_LIBDIR:= $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 
@@ -80,12 +84,12 @@ $(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBSTATIC)
 
 $(ECC): $(call objs,$(ECC_SRCS)) $(LIBSTATIC)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) -lm -lpthread
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) $(ECC_LIBS) -lm -lpthread
 
 # Unit tests link the internal archives (they test internal functions too).
 $(O)/tests/%: $(O)/tests/unit/%.o $(call objs,$(filter-out ecc/main.c,$(wildcard ecc/*.c)) $(wildcard btfgen/*.c)) $(LIBSTATIC)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -lm -lpthread
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) $(ECC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -lm -lpthread
 
 $(O)/eunomia.pc: loader/eunomia.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@

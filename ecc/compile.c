@@ -362,9 +362,13 @@ static bool is_ident(const char *s)
 
 /*
  * Pick the export types (§4): with a header, the inferred pairs whose struct the header
- * defines, else every header struct; without one, the inferred pairs.
+ * defines; without one, the inferred pairs. When nothing is inferred from a header the user
+ * named on the command line, every header struct is exported, as the public toolchain does;
+ * a <name>.h that ecc merely found beside the source exports only what inference finds, so a
+ * header holding map keys and values does not turn them into event types.
  */
-static int choose_exports(const cJSON *header_structs, const cJSON *inferred, cJSON **out)
+static int choose_exports(const cJSON *header_structs, const cJSON *inferred, bool all_if_none,
+			  cJSON **out)
 {
 	cJSON *arr = cJSON_CreateArray();
 	const cJSON *it;
@@ -384,7 +388,7 @@ static int choose_exports(const cJSON *header_structs, const cJSON *inferred, cJ
 		if (!cJSON_AddItemToArray(arr, cJSON_Duplicate(it, true)))
 			goto nomem;
 	}
-	if (header_structs && cJSON_GetArraySize(arr) == 0) {
+	if (all_if_none && header_structs && cJSON_GetArraySize(arr) == 0) {
 		cJSON_ArrayForEach(it, header_structs)
 		{
 			cJSON *pair;
@@ -709,7 +713,8 @@ static int read_text(const char *path, struct strbuf *sb)
 }
 
 /* The dummy text from a guess (see above); empty when the files cannot be read. */
-static int guess_dummy(const char *src, const char *header, struct strbuf *out)
+static int guess_dummy(const char *src, const char *header, bool explicit_header,
+		       struct strbuf *out)
 {
 	struct strbuf text = STRBUF_INIT;
 	struct tokens tk = {0};
@@ -750,7 +755,7 @@ static int guess_dummy(const char *src, const char *header, struct strbuf *out)
 		cJSON_Delete(inferred);
 		inferred = pairs;
 	}
-	err = choose_exports(hstructs, inferred, &exports);
+	err = choose_exports(hstructs, inferred, explicit_header, &exports);
 	if (!err)
 		err = dummy_text(hstructs, exports, out);
 	goto out;
@@ -1088,7 +1093,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	}
 
 	/* The compile runs with the guessed dummy while libclang reads the source. */
-	err = guess_dummy(opts->src, header, &spec);
+	err = guess_dummy(opts->src, header, opts->header != NULL, &spec);
 	if (err)
 		goto out;
 	if (spec.len) {
@@ -1144,7 +1149,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 				opts->src, strerror(-err));
 		goto out;
 	}
-	err = choose_exports(fe.hstructs, fe.pairs, &exports);
+	err = choose_exports(fe.hstructs, fe.pairs, opts->header != NULL, &exports);
 	if (!err)
 		err = dummy_text(fe.hstructs, exports, &exact);
 	if (err)

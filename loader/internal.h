@@ -106,6 +106,13 @@ struct eunomia_runner {
 	struct eun_output *output;
 	volatile sig_atomic_t stop;
 	uint64_t start_ns; /* CLOCK_MONOTONIC at first poll, for duration_ms */
+
+	/* minimal-BTF cache (btfcache.c): the entry used at open (a hit), or, after a miss,
+	 * the cache directory to fill in the background at the first poll */
+	char *btf_cache_path;
+	char *btf_cache_dir;
+	/* tracefs at /sys/kernel/tracing: 0 not checked yet, 1 mounted, -1 missing */
+	int tracefs_state;
 };
 
 /* Monotonic clock in ns. */

@@ -67,6 +67,18 @@ PY
 	"$CHECK" "$OUT/package.json" --export event
 }
 
+@test "ecc: a header found beside the source exports only inferred events; a named one all" {
+	# kvcount.h holds map key/value structs and the program has no ring/perf buffer
+	run "$ECC" "$DATA/kvhdr/kvcount.bpf.c" -o "$OUT/auto" -v
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"using header $DATA/kvhdr/kvcount.h"* ]]
+	"$CHECK" "$OUT/auto/package.json" --no-export
+	# named on the command line: every header struct, as the public toolchain does
+	run "$ECC" "$DATA/kvhdr/kvcount.bpf.c" "$DATA/kvhdr/kvcount.h" -o "$OUT/named"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	"$CHECK" "$OUT/named/package.json" --export kv_key --export kv_val
+}
+
 @test "ecc: without a header the event structs are inferred, one per map" {
 	run "$ECC" "$DATA/multi.bpf.c" -o "$OUT"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }

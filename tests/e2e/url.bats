@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Packages from http:// URLs: a local python3 http.server serves a package; ecli runs it,
 # refuses a wrong "#sha256=" pin with both digests, and explains a 404 and a refused connection.
+# libcurl is dlopened on the first URL only; without it a URL names the Debian package.
 
 load "${EUNOMIA_ROOT:-$BATS_TEST_DIRNAME/../..}/tests/lib/common"
 
@@ -89,4 +90,36 @@ teardown() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	grep -q "fetch failed: .*(is the server running?)" <<<"$output"
+}
+
+@test "libcurl is loaded only when a URL is opened" {
+	# ecli does not link libcurl: a local package never maps it, a URL loads it on demand
+	run env LD_DEBUG=files "$ECLI" run "$SRV_DIR/package.json" --help
+	[ "$status" -eq 0 ]
+	if grep -q 'libcurl' <<<"$output"; then echo 'libcurl was loaded for a local package' >&2; return 1; fi
+	run env LD_DEBUG=files "$ECLI" run "http://127.0.0.1:$PORT/package.json" --help
+	[ "$status" -eq 0 ]
+	grep -q 'file=libcurl.so.4 .*dynamically loaded' <<<"$output"
+}
+
+# Runs "$@" in a private mount namespace where /dev/null hides libcurl.so.4 ($CURL_LIB), so
+# that dlopen fails as on a machine without libcurl4.
+without_libcurl() {
+	# shellcheck disable=SC2016 # $1 is expanded by the inner sh
+	unshare -m sh -c 'mount --bind /dev/null "$(readlink -f "$1")" && shift && "$@"' sh \
+		"$CURL_LIB" "$@"
+}
+
+@test "without libcurl a URL names the Debian package, and a path still works" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to hide libcurl in a private mount namespace"
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	CURL_LIB=$(ldconfig -p | awk '$1 == "libcurl.so.4" { print $NF; exit }')
+	[ -n "$CURL_LIB" ] || skip "libcurl.so.4 is not installed here"
+	run without_libcurl "$ECLI" run "http://127.0.0.1:$PORT/package.json" --help
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "cannot load libcurl.so.4, needed for http(s):// packages: install libcurl (Debian: libcurl4)" <<<"$output"
+	run without_libcurl "$ECLI" run "$SRV_DIR/package.json" --help
+	[ "$status" -eq 0 ]
+	grep -q 'Usage: minimal \[OPTIONS\]' <<<"$output"
 }
