@@ -14,7 +14,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
-	libyaml-dev libclang-dev libcurl4-openssl-dev libarchive-dev libssl-dev libmicrohttpd-dev \
+	libyaml-dev libclang-dev libcurl4-openssl-dev libarchive-dev nettle-dev libmicrohttpd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /eunomia
 COPY . .
@@ -31,7 +31,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	clang llvm libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
-	libcurl4 libarchive13 libssl3 libmicrohttpd12 ca-certificates \
+	libcurl4 libarchive13 libnettle8 libmicrohttpd12 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/ /
 ENV EUNOMIA_SRC=/src \

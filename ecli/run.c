@@ -28,6 +28,7 @@ static struct run_config {
 	bool strict;
 	const char *btf;
 	const char *sha256;
+	bool no_btf_cache;
 } cfg;
 
 static struct eunomia_runner *volatile running;
@@ -61,6 +62,8 @@ static void run_help(FILE *f)
 		"      --strict               fail when any program fails to attach\n"
 		"      --btf PATH             BTF of the running kernel (for kernels without\n"
 		"                             /sys/kernel/btf/vmlinux; BTF_FILE_PATH works too)\n"
+		"      --no-btf-cache         neither use nor fill the minimal-BTF cache\n"
+		"                             (EUNOMIA_NO_BTF_CACHE=1 does the same)\n"
 		"      --sha256 HEX           refuse the package unless its SHA-256 is HEX\n"
 		"  -h, --help                 show this help\n"
 		"\n"
@@ -109,7 +112,8 @@ int ecli_run_package(struct eunomia_package *pkg, int argc, char **argv)
 		     .ifindex = cfg.ifindex, .uprobe_binary = cfg.uprobe_binary, .pid = cfg.pid,
 		     .cgroup_path = cfg.cgroup_path, .perf_freq = cfg.freq, .only_progs = cfg.only,
 		     .disable_progs = cfg.disable, .default_max_entries = cfg.max_entries,
-		     .strict = cfg.strict, .duration_ms = cfg.duration_ms);
+		     .strict = cfg.strict, .duration_ms = cfg.duration_ms,
+		     .no_btf_cache = cfg.no_btf_cache);
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct eunomia_runner *r;
 	const char *name = eunomia_package__name(pkg);
@@ -210,6 +214,7 @@ int do_run(int argc, char **argv)
 		{"strict", no_argument, NULL, 1006},
 		{"btf", required_argument, NULL, 1007},
 		{"sha256", required_argument, NULL, 1008},
+		{"no-btf-cache", no_argument, NULL, 1009},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -293,6 +298,9 @@ int do_run(int argc, char **argv)
 			break;
 		case 1008:
 			cfg.sha256 = optarg;
+			break;
+		case 1009:
+			cfg.no_btf_cache = true;
 			break;
 		case 'h':
 			run_help(stdout);

@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "loader/btfcache.h"
 #include "loader/internal.h"
 
 #define DEFAULT_MAX_ENTRIES    10240
@@ -227,16 +228,117 @@ static int select_btf(struct eunomia_runner *r, const char **custom)
 	return 0;
 }
 
+/* ---- minimal-BTF cache ----------------------------------------------------------------- */
+
+static bool btf_cache_disabled(const struct eunomia_runner *r)
+{
+	const char *env = getenv("EUNOMIA_NO_BTF_CACHE");
+
+	return r->opts.no_btf_cache || (env && *env && strcmp(env, "0"));
+}
+
+/*
+ * Kernel BTF in use and no BTF chosen by the user: a cached minimal BTF for this object
+ * (keyed by the package digest and the kernel identity) spares libbpf the kernel BTF.
+ * A hit sets btf_cache_path (and btf_cache_dir); a miss sets btf_cache_dir alone: the entry
+ * is made in the background after a successful load (btf_cache_store).
+ */
+static void btf_cache_open(struct eunomia_runner *r, const char **custom)
+{
+	struct eun_btfcache_opts co = {.kernel_btf = r->opts.kernel_btf_path};
+	const char *sha = eunomia_package__sha256(r->pkg);
+	char dir[PATH_MAX], path[PATH_MAX];
+	int err;
+
+	if (btf_cache_disabled(r))
+		return;
+	if (r->opts.btf_cache_dir)
+		snprintf(dir, sizeof(dir), "%s", r->opts.btf_cache_dir);
+	else if (eun_btfcache__default_dir(dir, sizeof(dir)))
+		return;
+	err = eun_btfcache__lookup_opts(dir, sha, path, sizeof(path), &co);
+	if (err == 0) {
+		r->btf_cache_path = strdup(path);
+		if (!r->btf_cache_path)
+			return;
+		*custom = r->btf_cache_path;
+		eun_debug(&r->log, "using the cached minimal BTF %s", path);
+	} else if (err == -ENOENT) {
+		r->btf_cache_dir = strdup(dir);
+	} else if (err != -EOPNOTSUPP) {
+		eun_debug(&r->log, "minimal-BTF cache %s not used: %s", dir, strerror(-err));
+	}
+}
+
+/* After the first successful load on this kernel: fill the cache without slowing this run. */
+static void btf_cache_store(struct eunomia_runner *r)
+{
+	struct eun_btfcache_opts co = {.kernel_btf = r->opts.kernel_btf_path};
+	const void *elf;
+	size_t size;
+	int err;
+
+	if (!r->btf_cache_dir)
+		return;
+	elf = eunomia_package__elf(r->pkg, &size);
+	err = eun_btfcache__store_async(r->btf_cache_dir, elf, size,
+					eunomia_package__sha256(r->pkg), &co);
+	if (err)
+		eun_debug(&r->log, "cannot fill the minimal-BTF cache: %s", strerror(-err));
+	free(r->btf_cache_dir);
+	r->btf_cache_dir = NULL;
+}
+
+/*
+ * The cached entry made the load fail: never use it again for this object on this kernel
+ * ("<sha>.none" beside it tells lookup so) and forget it.
+ */
+static void btf_cache_reject(struct eunomia_runner *r)
+{
+	char none[PATH_MAX];
+	size_t len = strlen(r->btf_cache_path);
+	int fd;
+
+	if (len > 4 && !strcmp(r->btf_cache_path + len - 4, ".btf") && len < sizeof(none)) {
+		memcpy(none, r->btf_cache_path, len - 4);
+		snprintf(none + len - 4, sizeof(none) - (len - 4), ".none");
+		unlink(r->btf_cache_path);
+		fd = open(none, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(r->btf_cache_path);
+	r->btf_cache_path = NULL;
+	free(r->btf_cache_dir);
+	r->btf_cache_dir = NULL;
+}
+
 /* ---- open ---------------------------------------------------------------------------- */
+
+static struct bpf_object *open_object(struct eunomia_runner *r, const char *custom, int *err)
+{
+	struct bpf_object_open_opts oopts = {.sz = sizeof(struct bpf_object_open_opts)};
+	struct eunomia_runner *prev;
+	struct bpf_object *obj;
+	const void *elf;
+	size_t elf_size;
+
+	oopts.object_name = r->meta->obj_name;
+	oopts.btf_custom_path = custom;
+	elf = eunomia_package__elf(r->pkg, &elf_size);
+	prev = runner_enter(r);
+	obj = bpf_object__open_mem(elf, elf_size, &oopts);
+	*err = obj ? 0 : -errno;
+	runner_leave(prev);
+	return obj;
+}
 
 struct eunomia_runner *eunomia_runner__open(const struct eunomia_package *pkg,
 					    const struct eunomia_runner_opts *opts)
 {
-	struct bpf_object_open_opts oopts = {.sz = sizeof(struct bpf_object_open_opts)};
-	struct eunomia_runner *r, *prev;
-	const void *elf;
+	struct eunomia_runner *r;
 	const char *custom;
-	size_t elf_size, n;
+	size_t n;
 	int err;
 
 	if (!pkg) {
@@ -262,13 +364,9 @@ struct eunomia_runner *eunomia_runner__open(const struct eunomia_package *pkg,
 	err = select_btf(r, &custom);
 	if (err)
 		goto err_out;
-	oopts.object_name = r->meta->obj_name;
-	oopts.btf_custom_path = custom;
-	elf = eunomia_package__elf(pkg, &elf_size);
-	prev = runner_enter(r);
-	r->obj = bpf_object__open_mem(elf, elf_size, &oopts);
-	err = r->obj ? 0 : -errno;
-	runner_leave(prev);
+	if (!custom)
+		btf_cache_open(r, &custom);
+	r->obj = open_object(r, custom, &err);
 	if (!r->obj) {
 		char msg[256];
 
@@ -416,26 +514,43 @@ static bool name_base(const char *name, char *base, size_t basesz)
 	return false;
 }
 
-/* Can this kernel load BPF trampolines? Trial-load a trivial fentry program. */
-static int probe_trampoline(void)
+/* Trial-load a trivial fentry program attached to kernel BTF type btf_id: 0 or -errno. */
+static int load_fentry(int btf_id)
 {
 	struct bpf_insn insns[] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
 	struct bpf_prog_load_opts lopts = {.sz = sizeof(struct bpf_prog_load_opts),
-					   .expected_attach_type = BPF_TRACE_FENTRY};
-	int id, fd;
+					   .expected_attach_type = BPF_TRACE_FENTRY,
+					   .attach_btf_id = (__u32)btf_id};
+	int fd;
 
-	id = libbpf_find_vmlinux_btf_id("bpf_fentry_test1", BPF_TRACE_FENTRY);
-	if (id < 0)
-		return id;
-	lopts.attach_btf_id = (__u32)id;
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "eun_probe", "GPL", insns, 2, &lopts);
 	if (fd < 0)
 		return -errno;
 	close(fd);
 	return 0;
+}
+
+/*
+ * Can this kernel load BPF trampolines? A kernel that accepts them checks the attach target
+ * first and answers a program without one (BTF id 0) with EINVAL; a kernel that refuses them
+ * (lockdown, LSM, no JIT support) answers anything else, typically EPERM, without looking.
+ * That first try costs ~0.1 ms; only on EINVAL is the real target looked up, which means
+ * parsing the whole kernel BTF (~10 ms), and trial-loaded.
+ */
+static int probe_trampoline(void)
+{
+	int id, err;
+
+	err = load_fentry(0);
+	if (err != -EINVAL)
+		return err ? err : -EINVAL; /* 0 would be a kernel bug: do not trust it */
+	id = libbpf_find_vmlinux_btf_id("bpf_fentry_test1", BPF_TRACE_FENTRY);
+	if (id < 0)
+		return id;
+	return load_fentry(id);
 }
 
 static bool kprobe_supported(void)
@@ -772,6 +887,65 @@ static int explain_load_failure(struct eunomia_runner *r, const char *cap, int e
 	return code;
 }
 
+/*
+ * Load failed while a cached minimal BTF stood in for the kernel BTF: open the object again
+ * without it, carry over what was set on the first one (program selection, map sizes, the
+ * argument values in the data sections), and load that. The cache must never cost a run.
+ */
+static int reload_without_cache(struct eunomia_runner *r, struct strbuf *cap)
+{
+	struct bpf_object *old = r->obj, *obj;
+	struct eunomia_runner *prev;
+	struct bpf_program *p, *q;
+	struct bpf_map *m, *n;
+	size_t i;
+	int err;
+
+	eun_info(&r->log,
+		 "%s: loading with the cached minimal BTF %s failed; dropping that entry and "
+		 "loading with the kernel BTF instead",
+		 eunomia_package__name(r->pkg), r->btf_cache_path);
+	obj = open_object(r, NULL, &err);
+	if (!obj)
+		return err;
+	bpf_object__for_each_program(p, old)
+	{
+		q = bpf_object__find_program_by_name(obj, bpf_program__name(p));
+		if (q)
+			bpf_program__set_autoload(q, bpf_program__autoload(p));
+	}
+	bpf_object__for_each_map(m, old)
+	{
+		const void *data;
+		size_t sz;
+
+		n = bpf_object__find_map_by_name(obj, bpf_map__name(m));
+		if (!n)
+			continue;
+		if (bpf_map__max_entries(n) != bpf_map__max_entries(m))
+			bpf_map__set_max_entries(n, bpf_map__max_entries(m));
+		if (bpf_map__value_size(n) != bpf_map__value_size(m))
+			bpf_map__set_value_size(n, bpf_map__value_size(m));
+		data = bpf_map__initial_value(m, &sz);
+		if (data && sz)
+			bpf_map__set_initial_value(n, data, sz);
+	}
+	for (i = 0; i < r->nr_args; i++)
+		if (r->args[i].map)
+			r->args[i].map =
+				bpf_object__find_map_by_name(obj, bpf_map__name(r->args[i].map));
+	prev = runner_enter(r);
+	bpf_object__close(old);
+	r->obj = obj;
+	btf_cache_reject(r);
+	sb_reset(cap);
+	cur_capture = cap;
+	err = bpf_object__load(r->obj);
+	cur_capture = NULL;
+	runner_leave(prev);
+	return err;
+}
+
 int eunomia_runner__load(struct eunomia_runner *r)
 {
 	struct eunomia_runner *prev;
@@ -818,6 +992,8 @@ int eunomia_runner__load(struct eunomia_runner *r)
 	err = bpf_object__load(r->obj);
 	cur_capture = NULL;
 	runner_leave(prev);
+	if (err && r->btf_cache_path)
+		err = reload_without_cache(r, &cap);
 	if (err) {
 		err = explain_load_failure(r, sb_str(&cap), err);
 		sb_free(&cap);
@@ -825,6 +1001,12 @@ int eunomia_runner__load(struct eunomia_runner *r)
 	}
 	replay_warnings(r, sb_str(&cap));
 	sb_free(&cap);
+	if (r->btf_cache_dir && (r->btf_cache_path || eun_btfcache__needs_kernel_btf(r->obj))) {
+		/* a hit needs no store; and when libbpf loads the kernel BTF anyway (fentry, lsm,
+		 * typed ksyms...) a minimal BTF gains nothing */
+		free(r->btf_cache_dir);
+		r->btf_cache_dir = NULL;
+	}
 
 	r->output = eun_output__new(r);
 	if (!r->output) {
@@ -872,8 +1054,10 @@ int eunomia_runner__poll(struct eunomia_runner *r, int timeout_ms)
 	if (r->state != EUN_STATE_ATTACHED && r->state != EUN_STATE_LOADED)
 		return -EUNOMIA_ERR_STATE;
 	now = eun_now_ns();
-	if (!r->start_ns)
+	if (!r->start_ns) {
 		r->start_ns = now;
+		btf_cache_store(r); /* after "Running": off the start-up path */
+	}
 	if (r->opts.duration_ms > 0) {
 		uint64_t end = r->start_ns + (uint64_t)r->opts.duration_ms * 1000000ull;
 
@@ -947,6 +1131,8 @@ void eunomia_runner__free(struct eunomia_runner *r)
 		unlink(r->btf_tmp_path);
 		free(r->btf_tmp_path);
 	}
+	free(r->btf_cache_path);
+	free(r->btf_cache_dir);
 	free(r);
 }
 

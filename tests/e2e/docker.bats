@@ -117,7 +117,7 @@ teardown() {
 	grep -q 'share/eunomia/templates' "$df"
 	# every library ecc/ecli link against has its runtime package in the final stage
 	for p in libbpf-dev libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 libcurl4 \
-		libarchive13 libssl3 clang bpftool; do
+		libarchive13 libnettle8 clang bpftool; do
 		grep -q "$p" "$df" || {
 			echo "Dockerfile lacks $p" >&2
 			return 1
