@@ -172,7 +172,13 @@ static int write_doc(const char *path, const cJSON *doc, bool yaml, bool compact
 		err = pkg_write(doc, yaml, &sb);
 	}
 	if (err) {
-		fprintf(stderr, "ecc: cannot serialise %s: %s\n", path, strerror(-err));
+		if (err == -EILSEQ)
+			fprintf(stderr,
+				"ecc: cannot write %s: a string is not valid UTF-8 (YAML needs UTF-8): "
+				"save the source's doc comments as UTF-8, or write JSON (no -y)\n",
+				path);
+		else
+			fprintf(stderr, "ecc: cannot serialise %s: %s\n", path, strerror(-err));
 		sb_free(&sb);
 		return err;
 	}

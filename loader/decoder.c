@@ -266,14 +266,20 @@ int eun_dec_hex(struct strbuf *sb, const void *data, size_t size)
 	size_t i;
 	int err;
 
+	char *d;
+
+	if (size > ((size_t)-1) / 4)
+		return -ENOMEM;
 	err = sb_grow(sb, size * 2);
 	if (err)
 		return err;
+	d = sb->buf + sb->len;
 	for (i = 0; i < size; i++) {
-		sb->buf[sb->len++] = hex[p[i] >> 4];
-		sb->buf[sb->len++] = hex[p[i] & 0xf];
+		*d++ = hex[p[i] >> 4];
+		*d++ = hex[p[i] & 0xf];
 	}
-	sb->buf[sb->len] = '\0';
+	*d = '\0';
+	sb->len += size * 2;
 	return 0;
 }
 

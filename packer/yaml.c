@@ -361,7 +361,8 @@ static int emit_scalar(yaml_emitter_t *em, const char *text, bool quoted)
 	if (!yaml_scalar_event_initialize(
 		    &ev, NULL, NULL, (yaml_char_t *)text, (int)strlen(text), !quoted, quoted,
 		    quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE))
-		return -ENOMEM;
+		/* libyaml refuses text that is not valid UTF-8 (e.g. a Latin-1 doc comment) */
+		return -EILSEQ;
 	return yaml_emitter_emit(em, &ev) ? 0 : -EIO;
 }
 

@@ -120,6 +120,13 @@ PY
 		"$OUT/execsnoop.skel.yaml"
 }
 
+@test "ecc: -y on a doc comment that is not UTF-8 says so (not 'out of memory')" {
+	run "$ECC" "$DATA/latin1.bpf.c" -y -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"latin1.skel.yaml: a string is not valid UTF-8"* ]]
+	[[ "$output" != *"Cannot allocate memory"* ]]
+}
+
 @test "ecc: -a passes flags to clang (-DFOO, -mcpu=v3), -v shows the command" {
 	run "$ECC" "$DATA/cflags.bpf.c" -o "$OUT"
 	[ "$status" -eq 1 ]

@@ -279,3 +279,85 @@ sys.exit("map counts not found")'
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no-such.btf"* || "$output" == *"No such file"* ]]
 }
+
+# link_ids PROG_ID...: ids of the bpf links of these programs
+link_ids() {
+	bpftool -j link show 2>/dev/null |
+		python3 -c 'import json,sys; ids=set(map(int,sys.argv[1:])); print(" ".join(str(l["id"]) for l in json.load(sys.stdin) if l.get("prog_id") in ids))' "$@"
+}
+
+@test "teardown: 12 tracepoint links detached concurrently; none left when ecli exits" {
+	pkg=$(e2e_build manytp)
+	ecli_start "$pkg"
+	grep -q "12 programs attached" "$ERR"
+	ids=""
+	for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
+		ids="$ids $(prog_ids manytp_$i)"
+	done
+	# shellcheck disable=SC2086
+	links=$(link_ids $ids)
+	echo "programs:$ids links: $links"
+	[ "$(echo "$links" | wc -w)" -eq 12 ]
+	start=$(date +%s%N)
+	ecli_stop
+	echo "SIGINT to exit: $((($(date +%s%N) - start) / 1000000)) ms"
+	[ "$ECLI_STATUS" -eq 0 ]
+	# links are gone as soon as ecli has exited (detach joins every closing thread)
+	for l in $links; do
+		run bpftool link show id "$l"
+		[ "$status" -ne 0 ]
+	done
+	# shellcheck disable=SC2086
+	assert_ids_gone $ids
+}
+
+# bc_entry: path of the one minimal-BTF cache entry (waits for the background store)
+bc_entry() {
+	local _
+	for _ in $(seq 1 50); do
+		compgen -G "$EUNOMIA_BTF_CACHE_DIR/*/*.btf" >/dev/null && break
+		sleep 0.1
+	done
+	compgen -G "$EUNOMIA_BTF_CACHE_DIR/*/*.btf"
+}
+
+@test "BTF cache: a corrupt entry falls back to the kernel BTF with a notice; flags still apply" {
+	need_cmd bpftool
+	[ -r /sys/kernel/btf/vmlinux ] || skip "this kernel has no BTF"
+	export EUNOMIA_BTF_CACHE_DIR=$BATS_TEST_TMPDIR/btf-cache
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" run -d 0.3 "$pkg"
+	[ "$status" -eq 0 ]
+	entry=$(bc_entry)
+	[ -f "$entry" ]
+	printf 'not a BTF at all' >"$entry"
+
+	ecli_start -j "$pkg" --target_ppid "$BASHPID" --tag 77
+	exec_true
+	wait_for "$OUT" "\"pid\": ?${p}[,}]"
+	ev=$(ndjson_event "$OUT" pid "$p")
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	grep -q "cached minimal BTF .* failed; dropping that entry and loading with the kernel BTF" "$ERR"
+	# the argument values set before the first load survive the second open
+	python3 -c 'import json,sys; e=json.loads(sys.argv[1]); assert e["tag"]==77 and e["ppid"]==int(sys.argv[2]) and e["comm"]=="true", e' "$ev" "$BASHPID"
+	# the entry is replaced by a "do not use" marker: the next run neither fails nor retries
+	[ ! -e "$entry" ]
+	[ -f "${entry%.btf}.none" ]
+	run "$ECLI" run -v -d 0.3 "$pkg"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"loading kernel BTF '/sys/kernel/btf/vmlinux'"* ]]
+	[[ "$output" != *"dropping that entry"* ]]
+}
+
+@test "BTF cache: --no-btf-cache neither reads nor fills it" {
+	[ -r /sys/kernel/btf/vmlinux ] || skip "this kernel has no BTF"
+	export EUNOMIA_BTF_CACHE_DIR=$BATS_TEST_TMPDIR/btf-cache
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" run --no-btf-cache -v -d 0.3 "$pkg"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"loading kernel BTF '/sys/kernel/btf/vmlinux'"* ]]
+	sleep 0.5
+	[ ! -e "$EUNOMIA_BTF_CACHE_DIR" ]
+	"$ECLI" run --help | grep -q -- --no-btf-cache
+}

@@ -13,6 +13,10 @@ setup_file() {
 	mkdir -p "$OUTPUT_PKG_DIR"
 	"$ECC" "$EUNOMIA_ROOT/tests/data/output/output.bpf.c" -o "$OUTPUT_PKG_DIR" \
 		>"$OUTPUT_PKG_DIR/ecc.log" 2>&1 || true
+	export FLOOD_PKG_DIR=$BATS_FILE_TMPDIR/flood
+	mkdir -p "$FLOOD_PKG_DIR"
+	"$ECC" "$EUNOMIA_ROOT/tests/data/output/flood.bpf.c" -o "$FLOOD_PKG_DIR" \
+		>"$FLOOD_PKG_DIR/ecc.log" 2>&1 || true
 }
 
 setup() {
@@ -226,4 +230,58 @@ for m in meta["bpf_skel"]["maps"]:
 	[ "$ECLI_STATUS" -eq 0 ]
 	# what was not lost was still decoded
 	grep -Eq "^[0-9:]{8} [0-9]+ +42 +$NAME\$" "$OUT"
+}
+
+# flood MODE-OPTS...: ecli on the flood package for a python process that calls getppid()
+# FLOOD_N times once released; waits until all FLOOD_N events are printed.
+FLOOD_N=200000
+flood() {
+	[ -f "$FLOOD_PKG_DIR/package.json" ] || {
+		cat "$FLOOD_PKG_DIR/ecc.log" >&2
+		false
+	}
+	local fifo=$BATS_TEST_TMPDIR/go pidfile=$BATS_TEST_TMPDIR/flooder.pid _
+	mkfifo "$fifo"
+	# (under bats $! is a subshell, not python: python reports its own pid)
+	python3 -c 'import os, sys
+open(sys.argv[3], "w").write("%d\\n" % os.getpid())
+open(sys.argv[1]).read()
+for _ in range(int(sys.argv[2])):
+    os.getppid()' "$fifo" "$FLOOD_N" "$pidfile" &
+	local bg=$!
+	for _ in $(seq 1 100); do
+		[ -s "$pidfile" ] && break
+		sleep 0.1
+	done
+	FLOODER=$(cat "$pidfile")
+	ecli_start "$@" "$FLOOD_PKG_DIR/package.json" --target_pid "$FLOODER"
+	echo go >"$fifo"
+	wait "$bg"
+	for _ in $(seq 1 300); do
+		[ "$(grep -c '' "$OUT")" -ge "$FLOOD_N" ] && break
+		sleep 0.1
+	done
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+@test "output: a flood of ring-buffer events arrives complete, in order and exact (JSON)" {
+	flood -j
+	# every line exactly as formatted by hand, seq 0..N-1 in order, nothing else
+	awk -v pid="$FLOODER" -v n="$FLOOD_N" '
+		{ want = sprintf("{\"pid\":%d,\"neg_ok\":1,\"neg\":%s,\"seq\":%d,\"comm\":\"python3\"}",
+				 pid, NR == 1 ? "0" : "-" (NR - 1), NR - 1)
+		  if ($0 != want) { print "line " NR ": " $0 " != " want; exit 1 } }
+		END { if (NR != n) { print NR " lines, want " n; exit 1 } }' "$OUT"
+}
+
+@test "output: a flood of ring-buffer events arrives complete, in order and exact (plain)" {
+	flood
+	[ "$(head -1 "$OUT")" = "TIME     PID    NEG_OK NEG    SEQ    COMM" ]
+	awk -v pid="$FLOODER" -v n="$FLOOD_N" '
+		NR > 1 { neg = NR == 2 ? "0" : "-" (NR - 2)
+		  want = sprintf("%-6d %-6d %-6s %-6d python3", pid, 1, neg, NR - 2)
+		  if ($0 !~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] / || substr($0, 10) != want) {
+			print "line " NR ": " $0 " != HH:MM:SS " want; exit 1 } }
+		END { if (NR != n + 1) { print NR " lines, want " n + 1; exit 1 } }' "$OUT"
 }

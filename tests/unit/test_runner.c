@@ -19,11 +19,14 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "loader/internal.h"
 #include "packer/package.h"
 
 static char tmpdir[] = "/tmp/eun-test-runner-XXXXXX";
-static char tar_path[512], json_path[512], osr_path[512];
+static char tar_path[512], json_path[512], osr_path[512], many_path[512];
 static char logbuf[16384];
 
 static const char bpf_src[] =
@@ -38,6 +41,19 @@ static const char meta_json[] =
 	"{\"bpf_skel\": {\"obj_name\": \"unit_bpf\", \"data_sections\": [], \"maps\": [],"
 	" \"progs\": [{\"name\": \"eun_unit_tp\", \"attach\": \"tp/syscalls/sys_enter_getpid\","
 	" \"link\": true}]}, \"export_types\": [], \"eunomia_version\": \"0.1.0\"}";
+
+/* Six tracepoint programs: six perf-event links, detached concurrently. */
+#define MANY_TP(n, ev) "SEC(\"tp/syscalls/" ev "\")\nint eun_many_" #n "(void *ctx) { return 0; }\n"
+static const char many_src[] =
+	"#include <linux/bpf.h>\n"
+	"#include <bpf/bpf_helpers.h>\n" MANY_TP(1, "sys_enter_getpid")
+		MANY_TP(2, "sys_enter_gettid") MANY_TP(3, "sys_enter_getuid")
+			MANY_TP(4, "sys_enter_geteuid") MANY_TP(5, "sys_enter_getgid")
+				MANY_TP(6, "sys_enter_getegid") "char LICENSE[] SEC(\"license\") = "
+								"\"GPL\";\n";
+static const char many_meta[] =
+	"{\"bpf_skel\": {\"obj_name\": \"many_bpf\", \"data_sections\": [], \"maps\": [],"
+	" \"progs\": []}, \"export_types\": [], \"eunomia_version\": \"0.1.0\"}";
 
 static void capture(void *ctx, enum eunomia_print_level level, const char *fmt, va_list ap)
 {
@@ -74,6 +90,48 @@ static void write_os_release(const char *id, const char *ver)
 	fprintf(f, "NAME=\"Test OS\"\nID=%s\nVERSION_ID=\"%s\"\n", id, ver);
 	fclose(f);
 	setenv("EUNOMIA_OS_RELEASE", osr_path, 1);
+}
+
+/* Compile src with clang into tmpdir/<base>.bpf.o and package it (metadata meta) as json. */
+static int make_pkg(const char *base, const char *src_text, const char *meta_text, char *json,
+		    size_t size)
+{
+	char src[600], obj[600], cmd[2048];
+	struct strbuf doc_text = STRBUF_INIT;
+	struct utsname un;
+	cJSON *meta, *doc = NULL;
+	void *elf;
+	size_t elf_size;
+	FILE *f;
+	int err = -1;
+
+	snprintf(src, sizeof(src), "%s/%s.bpf.c", tmpdir, base);
+	snprintf(obj, sizeof(obj), "%s/%s.bpf.o", tmpdir, base);
+	f = fopen(src, "w");
+	if (!f)
+		return -1;
+	fputs(src_text, f);
+	fclose(f);
+	uname(&un);
+	snprintf(cmd, sizeof(cmd),
+		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c %s -o %s", un.machine,
+		 src, obj);
+	if (system(cmd) != 0 || read_file(obj, &elf, &elf_size))
+		return -1;
+	meta = cJSON_Parse(meta_text);
+	if (meta && !pkg_build(elf, elf_size, meta, &doc) && !pkg_write(doc, false, &doc_text)) {
+		snprintf(json, size, "%s/%s.json", tmpdir, base);
+		f = fopen(json, "w");
+		if (f) {
+			err = fwrite(doc_text.buf, 1, doc_text.len, f) == doc_text.len ? 0 : -1;
+			fclose(f);
+		}
+	}
+	cJSON_Delete(meta);
+	cJSON_Delete(doc);
+	free(elf);
+	sb_free(&doc_text);
+	return err;
 }
 
 static int group_setup(void **state)
@@ -130,6 +188,12 @@ static int group_setup(void **state)
 		return -1;
 	free(btf);
 	sb_free(&doc_text);
+	if (make_pkg("many", many_src, many_meta, many_path, sizeof(many_path)))
+		return -1;
+	/* keep the minimal-BTF cache of these tests in their own directory */
+	snprintf(cmd, sizeof(cmd), "%s/btf-cache", tmpdir);
+	setenv("EUNOMIA_BTF_CACHE_DIR", cmd, 1);
+	unsetenv("EUNOMIA_NO_BTF_CACHE");
 	return 0;
 }
 
@@ -310,6 +374,57 @@ static void test_stop_before_run(void **state)
 	eunomia_package__free(pkg);
 }
 
+/* Kernel id of a bpf_link's fd, or 0. */
+static uint32_t link_id(struct bpf_link *link)
+{
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len))
+		return 0;
+	return info.id;
+}
+
+static void test_detach_many_links_concurrently(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture);
+	struct eunomia_package *pkg;
+	struct eunomia_runner *r;
+	uint32_t ids[6];
+	size_t i;
+
+	if (geteuid() != 0 || access("/sys/kernel/tracing/events", F_OK)) {
+		skip();
+		return;
+	}
+	pkg = open_pkg(many_path);
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_int_equal(eunomia_runner__load(r), 0);
+	assert_int_equal(eunomia_runner__attach(r), 6);
+	assert_int_equal(r->nr_att, 6);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(r->att[i].kind, EUN_ATT_LINK);
+		ids[i] = link_id(r->att[i].link);
+		assert_true(ids[i] > 0);
+	}
+	assert_int_equal(eunomia_runner__detach(r), 0);
+	assert_int_equal(r->nr_att, 0);
+	assert_null(r->att);
+	/* every link is gone from the kernel once detach has returned */
+	for (i = 0; i < 6; i++) {
+		int fd = bpf_link_get_fd_by_id(ids[i]);
+
+		if (fd >= 0)
+			close(fd);
+		assert_true(fd < 0);
+	}
+	assert_int_equal(eunomia_runner__detach(r), 0); /* idempotent */
+	eunomia_runner__free(r);
+	eunomia_package__free(pkg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle_order),
 		cmocka_unit_test(test_run_duration_stop_detach),
 		cmocka_unit_test(test_stop_before_run),
+		cmocka_unit_test(test_detach_many_links_concurrently),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
