@@ -264,9 +264,8 @@ int eun_dec_hex(struct strbuf *sb, const void *data, size_t size)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = data;
 	size_t i;
-	int err;
-
 	char *d;
+	int err;
 
 	if (size > ((size_t)-1) / 4)
 		return -ENOMEM;

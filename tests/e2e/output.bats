@@ -244,7 +244,7 @@ flood() {
 	mkfifo "$fifo"
 	# (under bats $! is a subshell, not python: python reports its own pid)
 	python3 -c 'import os, sys
-open(sys.argv[3], "w").write("%d\\n" % os.getpid())
+open(sys.argv[3], "w").write(str(os.getpid()))
 open(sys.argv[1]).read()
 for _ in range(int(sys.argv[2])):
     os.getppid()' "$fifo" "$FLOOD_N" "$pidfile" &
@@ -254,7 +254,11 @@ for _ in range(int(sys.argv[2])):
 		sleep 0.1
 	done
 	FLOODER=$(cat "$pidfile")
-	ecli_start "$@" "$FLOOD_PKG_DIR/package.json" --target_pid "$FLOODER"
+	if ! ecli_start "$@" "$FLOOD_PKG_DIR/package.json" --target_pid "$FLOODER"; then
+		echo go >"$fifo" # release the flooder so that nothing is left behind
+		wait "$bg"
+		false
+	fi
 	echo go >"$fifo"
 	wait "$bg"
 	for _ in $(seq 1 300); do
