@@ -44,6 +44,9 @@ struct dec {
 	const unsigned char *data;
 	size_t size;
 	int depth;
+	/* Values left to visit. DEC_MAX_DEPTH bounds the depth, not the breadth: a hostile BTF
+	 * whose struct holds itself twice would otherwise make one record 2^32 values. */
+	size_t budget;
 	struct jsonw *w;   /* JSON back end, and plain composites */
 	struct strbuf *sb; /* plain / raw back ends */
 	struct jsonw own_w;
@@ -570,7 +573,7 @@ static int dump_array(struct dec *d, const struct btf_type *t, size_t off)
 	d->depth++;
 	if (esz == 0)
 		n = 0;
-	for (i = 0; i < n && !err; i++) {
+	for (i = 0; i < n && !err && d->budget; i++) {
 		size_t eoff = off + i * (size_t)esz;
 
 		if (i * (size_t)esz / (size_t)esz != i || !dec_fits(d, eoff, (size_t)esz)) {
@@ -588,7 +591,7 @@ static int dump_members(struct dec *d, const struct btf_type *t, size_t off)
 	const struct btf_member *m = btf_members(t);
 	int i, n = btf_vlen(t), err = 0;
 
-	for (i = 0; i < n && !err; i++, m++) {
+	for (i = 0; i < n && !err && d->budget; i++, m++) {
 		const char *name = btf__name_by_offset(d->btf, m->name_off);
 		uint32_t bit_off = btf_member_bit_offset(t, i);
 		uint32_t bit_sz = btf_member_bitfield_size(t, i);
@@ -598,6 +601,9 @@ static int dump_members(struct dec *d, const struct btf_type *t, size_t off)
 		if ((!name || !*name) && mt && btf_is_composite(mt) && !bit_sz) {
 			/* anonymous struct/union: its members belong to the parent */
 			if (bit_off % 8 == 0 && d->depth < DEC_MAX_DEPTH) {
+				if (d->budget == 0)
+					break;
+				d->budget--;
 				d->depth++;
 				err = dump_members(d, mt, off + bit_off / 8);
 				d->depth--;
@@ -634,6 +640,9 @@ static int dump_type(struct dec *d, uint32_t id, size_t off)
 
 	if (d->depth > DEC_MAX_DEPTH)
 		return d->ops->missing(d);
+	if (d->budget == 0)
+		return d->ops->missing(d); /* loops stop at budget 0: output stays well formed */
+	d->budget--;
 	id = eun_btf_skip_mods(d->btf, id);
 	t = id ? btf__type_by_id(d->btf, id) : NULL;
 	if (!t)
@@ -671,6 +680,9 @@ static void dec_init(struct dec *d, const struct btf *btf, const void *data, siz
 	d->btf = btf;
 	d->data = data;
 	d->size = data ? size : 0;
+	/* every real value takes at least a byte (bits for bitfields), so a record of N bytes
+	 * has at most 8N of them; the constant leaves room for empty structs and arrays */
+	d->budget = 4096 + 8 * d->size;
 }
 
 int eun_dec_json(struct jsonw *w, const struct btf *btf, uint32_t id, const void *data, size_t size)

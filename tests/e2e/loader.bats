@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # End-to-end tests of the loader through `ecli run` on the real kernel: tracepoint + ring
 # buffer events, tool flags, output formats, exit paths and cleanup, load/attach failures,
-# variant selection and map defaults. Programs: tests/data/e2e/*.bpf.c.
+# variant selection and map defaults, concurrent teardown of many links, and the runner's use of
+# the minimal-BTF cache (a bad entry falls back to the kernel BTF). Programs:
+# tests/data/e2e/*.bpf.c.
 
 load ../lib/common
 load ../data/e2e/helpers

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include <bpf/btf.h>
 
@@ -525,6 +526,41 @@ static void test_broken_type_ids(void **state)
 	free(s);
 }
 
+/* A hostile BTF whose struct holds itself twice (named and as anonymous members): depth alone
+ * does not bound the walk (2^32 values); the per-record budget does, and the output stays
+ * valid JSON. Found by tests/fuzz/fuzz_decoder. */
+static void test_self_containing_struct_is_bounded(void **state)
+{
+	unsigned char rec[12] = {1, 0, 0, 0};
+	struct strbuf sb = STRBUF_INIT;
+	int anon, i_int, sid, err;
+	struct btf *btf;
+	cJSON *j;
+
+	(void)state;
+	for (anon = 0; anon < 2; anon++) {
+		btf = btf__new_empty();
+		assert_non_null(btf);
+		i_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+		sid = btf__add_struct(btf, "s", 12);
+		assert_true(i_int > 0 && sid > 0);
+		assert_int_equal(btf__add_field(btf, "v", i_int, 0, 0), 0);
+		assert_int_equal(btf__add_field(btf, anon ? NULL : "a", sid, 32, 0), 0);
+		assert_int_equal(btf__add_field(btf, anon ? NULL : "b", sid, 64, 0), 0);
+		sb_reset(&sb);
+		err = eun_dec_event(&sb, EUNOMIA_FMT_JSON, btf, (uint32_t)sid, rec, sizeof(rec),
+				    "00:00:00", "x");
+		assert_int_equal(err, 0);
+		/* bounded: at most the budget's worth of output, and still one JSON value */
+		assert_true(sb.len < 1024 * 1024);
+		j = cJSON_Parse(sb_str(&sb));
+		assert_non_null(j);
+		cJSON_Delete(j);
+		btf__free(btf);
+	}
+	sb_free(&sb);
+}
+
 /* Every truncation length, every format, from an exactly sized heap copy: ASan builds catch
  * any read past the record. Lengths that cut a member still give valid JSON. */
 static void test_every_truncation_in_bounds(void **state)
@@ -686,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_broken_type_ids),
 		cmocka_unit_test(test_every_truncation_in_bounds),
 		cmocka_unit_test(test_plan_fast_steps),
+		cmocka_unit_test(test_self_containing_struct_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

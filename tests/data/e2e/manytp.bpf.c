@@ -5,12 +5,12 @@
 
 __u64 hits;
 
-#define TP(name, event)                                                                    \
-	SEC("tp/syscalls/" event)                                                           \
-	int name(void *ctx)                                                                 \
-	{                                                                                   \
-		__sync_fetch_and_add(&hits, 1);                                             \
-		return 0;                                                                   \
+#define TP(name, event)                         \
+	SEC("tp/syscalls/" event)               \
+	int name(void *ctx)                     \
+	{                                       \
+		__sync_fetch_and_add(&hits, 1); \
+		return 0;                       \
 	}
 
 TP(manytp_01, "sys_enter_getpid")
