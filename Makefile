@@ -28,6 +28,18 @@ LAZY_PKGS   := libcurl libarchive
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ECC_LIBS    := $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
+# ecli links the static archives Debian ships for these (libbpf-dev, libelf-dev, zlib1g-dev,
+# libyaml-dev, nettle-dev), as bpftool links libbpf: process start-up is then faster than a
+# dynamically linked libbpf tool's, and a standalone tool needs only libc and libcjson (no
+# libcjson.a exists). ECLI_STATIC=0 links everything dynamically.
+ECLI_STATIC ?= 1
+STATIC_PKGS := libbpf libelf zlib yaml-0.1 nettle
+ifeq ($(ECLI_STATIC),1)
+ECLI_LIBS   := -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs-only-l $(STATIC_PKGS) 2>/dev/null) \
+	       -Wl,-Bdynamic $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null)
+else
+ECLI_LIBS   := $(PKG_LIBS)
+endif
 CLANG_INC   := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
 CLANG_LIBDIR:= $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 
@@ -80,7 +92,7 @@ $(LIBSHARED): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS)) loader/l
 
 $(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBSTATIC)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS) -lm
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(ECLI_LIBS) -lm
 
 $(ECC): $(call objs,$(ECC_SRCS)) $(LIBSTATIC)
 	@mkdir -p $(dir $@)

@@ -1119,6 +1119,9 @@ void eunomia_runner__free(struct eunomia_runner *r)
 		return;
 	prev = runner_enter(r);
 	eun_attach__detach_all(r);
+	/* a run stopped before its first poll has not filled the cache yet: do it now */
+	if (r->state != EUN_STATE_OPENED)
+		btf_cache_store(r);
 	free(r->att);
 	r->att = NULL;
 	r->nr_att = 0;
