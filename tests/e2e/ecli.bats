@@ -152,29 +152,59 @@ PY
 	need_root
 	need_tracefs
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	"$ECLI" run -j -d 1 "$pkg" --target_ppid "$BASHPID" >"$BATS_TEST_TMPDIR/o" \
-		2>"$BATS_TEST_TMPDIR/e" &
-	pid=$!
-	sleep 0.6
-	/bin/true
-	wait "$pid"
-	grep -q "^ecli: Running exec: 1 program attached. Ctrl-C to stop.$" "$BATS_TEST_TMPDIR/e"
-	[ -z "$(grep -v '^{' "$BATS_TEST_TMPDIR/o")" ]
+	o=$BATS_TEST_TMPDIR/o
+	e=$BATS_TEST_TMPDIR/e
+	# (expand $BASHPID here: inside `CMD &` it would be the pid of the forked child)
+	me=$BASHPID
+	"$ECLI" run -j -d 2 "$pkg" --target_ppid "$me" >"$o" 2>"$e" &
+	ECLI_PID=$!
+	wait_for "$e" Running 20
+	/bin/true &
+	p=$!
+	wait "$p"
+	wait_json "$o" "e['pid'] == $p and e['comm'] == 'true'"
+	wait "$ECLI_PID"
+	ECLI_PID=
+	grep -q "^ecli: Running exec: 1 program attached. Ctrl-C to stop.$" "$e"
+	# at least one line, and every line of stdout is a JSON event object
+	python3 - "$o" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines, "stdout is empty"
+for l in lines:
+    try:
+        o = json.loads(l)
+    except ValueError:
+        sys.exit(f"not a JSON event on stdout: {l!r}")
+    assert isinstance(o, dict) and "pid" in o, repr(l)
+PY
 }
 
 @test "stdout closed early (| head) is a normal end, exit 0" {
 	need_root
 	need_tracefs
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	e=$BATS_TEST_TMPDIR/e
+	h=$BATS_TEST_TMPDIR/head
+	: >"$e"
+	# exec /bin/true repeatedly once ecli is attached, until it has gone
 	(
-		sleep 0.7
-		for _ in $(seq 1 50); do /bin/true; done
+		for _ in $(seq 1 200); do grep -q Running "$e" && break; sleep 0.1; done
+		for _ in $(seq 1 100); do /bin/true; sleep 0.05; done
 	) &
 	gen=$!
-	run bash -c "'$ECLI' run -j -d 5 '$pkg' | head -n 1; exit \${PIPESTATUS[0]}"
-	wait "$gen"
-	echo "$output"
+	start=$(date +%s)
+	run bash -c "'$ECLI' run -j -d 10 '$pkg' 2>'$e' | head -n 1 >'$h'; exit \${PIPESTATUS[0]}"
+	took=$(($(date +%s) - start))
+	kill "$gen" 2>/dev/null || true
+	wait "$gen" || true
+	cat "$e"
+	echo "head got: $(cat "$h"); ecli took ${took}s"
 	[ "$status" -eq 0 ]
+	# head got one event, and ecli ended on the closed pipe, well before its 10 s duration
+	[ "$(wc -l <"$h")" -eq 1 ]
+	json_match "$h" "e['pid'] > 0"
+	[ "$took" -lt 8 ]
 }
 
 @test "stdout write failure (/dev/full) exits 1" {

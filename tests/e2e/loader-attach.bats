@@ -12,7 +12,11 @@ setup() {
 
 teardown() {
 	teardown_ecli
-	[ -n "${TARGET_PID:-}" ] && kill "$TARGET_PID" 2>/dev/null
+	local p
+	for p in "${WATCH_PID:-}" "${TARGET_PID:-}" "${OTHER_PID:-}"; do
+		[ -z "$p" ] || kill -KILL "$p" 2>/dev/null
+		[ -z "$p" ] || wait "$p" 2>/dev/null
+	done
 	netns_teardown
 	[ -n "${CGROUP:-}" ] && rmdir "$CGROUP" 2>/dev/null
 	return 0
@@ -24,7 +28,12 @@ teardown() {
 	cc -O1 -g -o "$bin" "$E2E_DATA/uprobe_target.c"
 	ecli_start -j -b "$bin" "$pkg"
 	grep -q "2 programs attached" "$ERR"
-	ids="$(prog_ids e2e_up_enter) $(prog_ids e2e_up_return)"
+	enter=$(prog_ids e2e_up_enter)
+	ret=$(prog_ids e2e_up_return)
+	echo "program ids: enter '$enter' return '$ret'"
+	[ -n "$enter" ]
+	[ -n "$ret" ]
+	ids="$enter $ret"
 	"$bin" 21 10 &
 	TARGET_PID=$!
 	target=$TARGET_PID
@@ -48,17 +57,32 @@ PY
 	pkg=$(e2e_build uprobe)
 	bin=$BATS_TEST_TMPDIR/uprobe_target
 	cc -O1 -g -o "$bin" "$E2E_DATA/uprobe_target.c"
-	"$bin" 5 100 &
+	"$bin" 5 200 &
 	TARGET_PID=$!
-	"$bin" 6 40 &
-	other=$!
+	"$bin" 6 200 &
+	OTHER_PID=$!
+	# a second ecli without -p watches the same probe: it shows the other process hits it
+	ecli_start -j -b "$bin" "$pkg"
+	WATCH_PID=$ECLI_PID
+	wout=$OUT
 	ecli_start -j -b "$bin" -p "$TARGET_PID" "$pkg"
+	# from now on both are attached: the watcher must see the other process call the function
+	n=$(wc -l <"$wout")
+	for _ in $(seq 1 50); do
+		tail -n +$((n + 1)) "$wout" >"$BATS_TEST_TMPDIR/later"
+		json_match "$BATS_TEST_TMPDIR/later" "e['pid'] == $OTHER_PID" 2>/dev/null && break
+		sleep 0.1
+	done
+	json_match "$BATS_TEST_TMPDIR/later" "e['pid'] == $OTHER_PID and e['value'] in (6, 12)"
 	wait_for "$OUT" "\"value\": ?10[,}]"
-	sleep 0.3
-	kill "$other" 2>/dev/null || true
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	[ -z "$(grep "\"pid\": \?$other," "$OUT")" ]
+	json_match "$OUT" "e['pid'] == $TARGET_PID and e['kind'] == 2 and e['value'] == 10"
+	json_none "$OUT" "e['pid'] != $TARGET_PID"
+	ECLI_PID=$WATCH_PID
+	WATCH_PID=
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
 }
 
 @test "uprobe without a binary: clear error naming -b, exit 1" {
@@ -68,7 +92,7 @@ PY
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"prog 'e2e_up_enter'"*"/nonexistent/uprobe_target"* ]]
 	[[ "$output" == *"-b PATH"* ]]
-	assert_gone_soon e2e_up_enter
+	assert_no_prog e2e_up_enter
 }
 
 @test "xdp and tc on a veth: packets counted; nothing left on the link after SIGINT" {
@@ -85,11 +109,11 @@ PY
 	wait_for "$OUT" '"hook": ?2,.*"dport": ?4242'
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	[ -z "$(ip link show dev "$VETH_HOST" | grep xdp)" ]
-	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
-	[ -z "$(tc qdisc show dev "$VETH_HOST" | grep clsact)" ]
-	assert_gone_soon e2e_xdp
-	assert_gone_soon e2e_tc
+	assert_no_line xdp ip link show dev "$VETH_HOST"
+	assert_no_line . tc filter show dev "$VETH_HOST" ingress
+	assert_no_line clsact tc qdisc show dev "$VETH_HOST"
+	assert_no_prog e2e_xdp
+	assert_no_prog e2e_tc
 }
 
 @test "xdp and tc: duration exit also detaches; an existing clsact qdisc is kept" {
@@ -101,8 +125,9 @@ PY
 	run "$ECLI" run -d 0.5 --ifindex "$(cat /sys/class/net/"$VETH_HOST"/ifindex)" "$pkg"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ -z "$(ip link show dev "$VETH_HOST" | grep xdp)" ]
-	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
+	[[ "$output" == *"2 programs attached"* ]]
+	assert_no_line xdp ip link show dev "$VETH_HOST"
+	assert_no_line . tc filter show dev "$VETH_HOST" ingress
 	tc qdisc show dev "$VETH_HOST" | grep -q clsact
 }
 
@@ -118,12 +143,12 @@ PY
 	grep -q "2 programs attached" "$ERR"
 	ip link show dev "$VETH_HOST" | grep -q xdpgeneric
 	tc filter show dev "$VETH_HOST" egress | grep -q "pref 3 .*handle 0x7.*e2e_tc"
-	[ -z "$(tc filter show dev "$VETH_HOST" ingress)" ]
+	assert_no_line . tc filter show dev "$VETH_HOST" ingress
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	[ -z "$(ip link show dev "$VETH_HOST" | grep xdp)" ]
-	[ -z "$(tc filter show dev "$VETH_HOST" egress)" ]
-	[ -z "$(tc qdisc show dev "$VETH_HOST" | grep clsact)" ]
+	assert_no_line xdp ip link show dev "$VETH_HOST"
+	assert_no_line . tc filter show dev "$VETH_HOST" egress
+	assert_no_line clsact tc qdisc show dev "$VETH_HOST"
 }
 
 @test "xdp without an interface: clear error, exit 1" {
@@ -151,7 +176,7 @@ import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert ev and all(e["pid"] == int(sys.argv[2]) and e["comm"] == "bash" for e in ev), ev[:5]
 PY
-	assert_gone_soon e2e_perf
+	assert_no_prog e2e_perf
 }
 
 @test "perf_event on every CPU without -p" {
@@ -164,24 +189,31 @@ PY
 }
 
 @test "cgroup_skb egress on a per-run cgroup: only that cgroup's packets" {
-	mountpoint -q /sys/fs/cgroup/unified || skip "no cgroup2 at /sys/fs/cgroup/unified"
+	cg2=$(cgroup2_mount)
+	[ -n "$cg2" ] || skip "no cgroup v2 hierarchy mounted"
 	pkg=$(e2e_build cgroup)
-	CGROUP=/sys/fs/cgroup/unified/eun$(run_id)
+	CGROUP=$cg2/eun$(run_id)
 	mkdir "$CGROUP"
 	ecli_start -j --cgroup "$CGROUP" "$pkg" --port 4343
+	# a connection from outside the cgroup (this shell's cgroup) is not seen
+	bash -c "echo > /dev/tcp/127.0.0.1/4343" 2>/dev/null || true
+	sleep 0.5
+	json_none "$OUT" "e['dport'] == 4343"
 	bash -c "echo \$\$ > $CGROUP/cgroup.procs; echo > /dev/tcp/127.0.0.1/4343" 2>/dev/null || true
 	wait_for "$OUT" '"dport": ?4343'
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	[ -z "$(bpftool cgroup show "$CGROUP")" ]
+	assert_no_line . bpftool cgroup show "$CGROUP"
 }
 
 @test "cgroup: a missing cgroup directory is a clear error" {
+	cg2=$(cgroup2_mount)
+	[ -n "$cg2" ] || skip "no cgroup v2 hierarchy mounted"
 	pkg=$(e2e_build cgroup)
-	run "$ECLI" run -d 1 --cgroup /sys/fs/cgroup/unified/no-such-eun "$pkg"
+	run "$ECLI" run -d 1 --cgroup "$cg2/no-such-eun" "$pkg"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"cannot open cgroup /sys/fs/cgroup/unified/no-such-eun"* ]]
+	[[ "$output" == *"cannot open cgroup $cg2/no-such-eun"* ]]
 }
 
 @test "socket filter: attached to a raw socket on -i; skipped with a notice without it" {
@@ -194,7 +226,7 @@ PY
 	wait_for "$OUT" '"dport": ?4244'
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	assert_gone_soon e2e_sock
+	assert_no_prog e2e_sock
 
 	run "$ECLI" run -d 0.2 "$pkg"
 	echo "$output"
@@ -215,5 +247,5 @@ PY
 		grep -qw e2e_cc "$avail" || break
 		sleep 0.1
 	done
-	[ -z "$(grep -w e2e_cc "$avail")" ]
+	assert_no_line '(^| )e2e_cc( |$)' cat "$avail"
 }

@@ -29,16 +29,26 @@ e2e_handbuilt() {
 	echo "$out/package.json"
 }
 
-# prog_ids NAME: ids of the loaded programs called NAME (bpftool keeps 15 characters).
+# prog_ids NAME: ids of the loaded programs called NAME (bpftool keeps 15 characters). Fails
+# (status non-zero, message on stderr) when bpftool cannot list programs, so that a caller that
+# checks its status cannot take a broken bpftool for "no such program".
 prog_ids() {
-	bpftool -j prog show 2>/dev/null |
-		python3 -c 'import json,sys; n=sys.argv[1][:15]; print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name","")[:15]==n))' "$1"
+	local js
+	js=$(bpftool -j prog show) || {
+		echo "prog_ids: 'bpftool -j prog show' failed" >&2
+		return 1
+	}
+	python3 -c 'import json,sys; n=sys.argv[1][:15]; print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if p.get("name","")[:15]==n))' "$1" <<<"$js"
 }
 
 # assert_ids_gone ID...: none of these program ids is still loaded (3 s allowed for the
 # kernel to free them after an RCU grace period).
 assert_ids_gone() {
 	local id left
+	if [ "$#" -eq 0 ]; then
+		echo "assert_ids_gone: no program ids given (were the programs ever loaded?)" >&2
+		return 1
+	fi
 	for _ in $(seq 1 30); do
 		left=
 		for id in "$@"; do
@@ -85,19 +95,43 @@ ns_tcp() {
 		2>/dev/null || true
 }
 
-# assert_gone_soon NAME...: no program called NAME is loaded, allowing up to 3 s for the
-# kernel to free detached programs (that happens after an RCU grace period).
-assert_gone_soon() {
-	local n left
-	for _ in $(seq 1 30); do
-		left=
-		for n in "$@"; do
-			[ -z "$(prog_ids "$n")" ] || left="$left $n"
-		done
-		[ -z "$left" ] && return 0
-		sleep 0.1
-	done
-	echo "programs still loaded 3 s after exit:$left" >&2
-	bpftool prog show >&2
-	return 1
+# assert_no_line REGEX CMD [ARGS...]: CMD succeeds and no line of its output matches REGEX
+# (grep -E). Unlike `[ -z "$(CMD | grep RE)" ]`, a failing CMD (say, the device is gone) fails.
+assert_no_line() {
+	local re=$1 out
+	shift
+	out=$("$@") || {
+		echo "assert_no_line: '$*' failed" >&2
+		return 1
+	}
+	if grep -Eq -- "$re" <<<"$out"; then
+		echo "unexpected /$re/ in the output of '$*':" >&2
+		echo "$out" >&2
+		return 1
+	fi
+}
+
+# have_trampolines: kernel probe, independent of ecli: status 0 if this kernel loads an fentry
+# program (tests/data/e2e/fentry.bpf.c, with bpftool), 1 if it refuses it with EPERM (this VM);
+# anything else is an inconclusive probe and fails the calling test with bpftool's message.
+have_trampolines() {
+	local pkg pin out st=0
+	pkg=$(e2e_build fentry) || return 2
+	mountpoint -q /sys/fs/bpf || {
+		echo "have_trampolines: bpffs is not mounted at /sys/fs/bpf (scripts/setup.sh mounts)" >&2
+		return 2
+	}
+	pin=/sys/fs/bpf/eun-probe-$(run_id)
+	out=$(bpftool prog loadall "$(dirname "$pkg")/fentry.bpf.o" "$pin" 2>&1) || st=$?
+	rm -rf "$pin"
+	[ "$st" -eq 0 ] && return 0
+	[[ "$out" == *"Operation not permitted"* ]] && return 1
+	echo "have_trampolines: inconclusive probe; bpftool said:" >&2
+	echo "$out" >&2
+	return 2
+}
+
+# have_kprobes: kernel probe: status 0 if this kernel has kprobe support.
+have_kprobes() {
+	[ -e /sys/bus/event_source/devices/kprobe ] || [ -e /sys/kernel/tracing/kprobe_events ]
 }
