@@ -66,7 +66,7 @@ ECC       := $(O)/bin/ecc
 ECLI      := $(O)/bin/ecli
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit e2e check format bench install clean deps mounts fuzz
+.PHONY: all test unit e2e check format bench install clean deps mounts fuzz valgrind-unit
 all: $(ECC) $(ECLI) $(LIBSHARED) $(LIBSTATIC) $(O)/eunomia.pc bin
 
 # Convenience links so README commands can say bin/ecc and bin/ecli.
@@ -115,11 +115,19 @@ mounts:
 unit: all $(UNIT_BINS)
 e2e: all
 
-# The whole suite: one prove run over unit binaries (cmocka TAP) and bats files.
+# The whole suite: the unit binaries under valgrind (not in a SAN build: the two don't mix;
+# the libclang-heavy front-end test is left to `make valgrind-unit`, it takes minutes there),
+# then one prove run over unit binaries (cmocka TAP) and bats files.
 test: deps
 	$(MAKE) all $(UNIT_BINS)
 	scripts/setup.sh mounts
+ifeq ($(SAN),)
+	VALGRIND_EXCLUDE=ecc_frontend scripts/valgrind-unit.sh $(O)
+endif
 	O=$(O) tests/run.sh
+
+valgrind-unit: $(UNIT_BINS)
+	scripts/valgrind-unit.sh $(O)
 
 check:
 	scripts/check.sh

@@ -7,11 +7,13 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -160,7 +162,7 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 	struct utsname u;
 	struct stat st;
 	struct btf *btf;
-	int err;
+	int err, lock_fd;
 
 	if (!btf_path || !*btf_path)
 		btf_path = getenv("ECC_VMLINUX_BTF");
@@ -208,11 +210,25 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 			dir, strerror(-err));
 		return err;
 	}
+	/*
+	 * Parallel ecc runs on an empty cache: one generates, the others wait on the directory
+	 * lock and then use its header, so vmlinux.h (whose inode names the PCH) is written once.
+	 * Without the lock the cache still works; only the duplicate work comes back.
+	 */
+	lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd >= 0 && flock(lock_fd, LOCK_EX) == 0 &&
+	    !read_small(stamp_path, old, sizeof(old)) && !strcmp(old, stamp) &&
+	    access(path, R_OK) == 0) {
+		if (verbose)
+			fprintf(stderr, "ecc: using cached %s\n", path);
+		close(lock_fd);
+		return 0;
+	}
 	btf = btf__parse(btf_path, NULL);
 	if (!btf) {
 		err = -errno;
 		fprintf(stderr, "ecc: %s: cannot parse BTF: %s\n", btf_path, strerror(-err));
-		return err;
+		goto out;
 	}
 	if (verbose)
 		fprintf(stderr, "ecc: generating %s from %s\n", path, btf_path);
@@ -222,5 +238,8 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 		err = write_atomic(stamp_path, stamp, NULL);
 	if (err)
 		fprintf(stderr, "ecc: cannot write %s: %s\n", path, strerror(-err));
+out:
+	if (lock_fd >= 0)
+		close(lock_fd); /* releases the lock */
 	return err;
 }
