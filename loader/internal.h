@@ -35,7 +35,7 @@ struct eunomia_package {
 	struct eun_meta meta;
 	void *elf;
 	size_t elf_size;
-	char *name;   /* obj_name without "_bpf" */
+	char *name; /* obj_name without "_bpf" */
 	char sha256[65];
 	struct eun_archive_file *archive;
 	size_t nr_archive;
@@ -43,25 +43,25 @@ struct eunomia_package {
 
 /* Find archive file by relative path; NULL if absent. */
 const struct eun_archive_file *eun_package__archive_find(const struct eunomia_package *pkg,
-							  const char *relpath);
+							 const char *relpath);
 
 /* Private part of a tool argument (parallel to struct eunomia_arg_info). */
 struct eun_arg {
 	struct eunomia_arg_info info;
-	const struct eun_var *var;  /* in the package meta */
+	const struct eun_var *var; /* in the package meta */
 	const struct eun_data_section *sec;
-	struct bpf_map *map;        /* internal map holding the variable */
-	uint32_t offset;            /* byte offset in the map's value */
+	struct bpf_map *map; /* internal map holding the variable */
+	uint32_t offset;     /* byte offset in the map's value */
 	uint32_t size;
-	uint32_t type_id;           /* resolved BTF type (typedefs/qualifiers stripped by users) */
-	bool set;                   /* user gave a value */
-	char *owned_strings[3];     /* storage for info strings */
+	uint32_t type_id;	/* resolved BTF type (typedefs/qualifiers stripped by users) */
+	bool set;		/* user gave a value */
+	char *owned_strings[3]; /* storage for info strings */
 };
 
 enum eun_attach_kind {
-	EUN_ATT_LINK,   /* a bpf_link (auto-attach, perf_event, cgroup, xdp link...) */
-	EUN_ATT_TC,     /* bpf_tc_hook + bpf_tc_opts */
-	EUN_ATT_XDP,    /* bpf_xdp_attach on an ifindex */
+	EUN_ATT_LINK,	/* a bpf_link (auto-attach, perf_event, cgroup, xdp link...) */
+	EUN_ATT_TC,	/* bpf_tc_hook + bpf_tc_opts */
+	EUN_ATT_XDP,	/* bpf_xdp_attach on an ifindex */
 	EUN_ATT_SOCKFD, /* socket filter: fd of a socket we own */
 };
 
@@ -73,7 +73,7 @@ struct eun_attachment {
 	int prog_fd;
 	int sock_fd;
 	uint32_t tc_handle, tc_priority;
-	int tc_attach_point; /* BPF_TC_INGRESS / BPF_TC_EGRESS */
+	int tc_attach_point;  /* BPF_TC_INGRESS / BPF_TC_EGRESS */
 	bool tc_hook_created; /* we created the clsact qdisc: destroy it on detach */
 	char *prog_name;
 };
@@ -89,7 +89,7 @@ struct eun_output; /* output.c */
 
 struct eunomia_runner {
 	const struct eunomia_package *pkg;
-	const struct eun_meta *meta; /* &pkg->meta */
+	const struct eun_meta *meta;	 /* &pkg->meta */
 	struct eunomia_runner_opts opts; /* copy; unset fields zero */
 	struct eun_logger log;
 	enum eun_state state;
@@ -119,8 +119,8 @@ struct eunomia_runner {
 uint64_t eun_now_ns(void);
 
 /* ---- args.c ---- */
-int eun_args__init(struct eunomia_runner *r);   /* after bpf_object open, before load */
-int eun_args__apply(struct eunomia_runner *r);  /* write values into maps before load */
+int eun_args__init(struct eunomia_runner *r);  /* after bpf_object open, before load */
+int eun_args__apply(struct eunomia_runner *r); /* write values into maps before load */
 void eun_args__free(struct eunomia_runner *r);
 
 /* ---- attach.c ---- */
