@@ -25,6 +25,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "common/strbuf.h"
 #include "common/subprocess.h"
 #include "ecc/ecc.h"
@@ -284,27 +285,6 @@ static char *path_dirname(const char *path)
 	d = strdup(dirname(tmp));
 	free(tmp);
 	return d;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int check_readable(const char *path)
@@ -1002,7 +982,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	}
 	snprintf(obj_name, sizeof(obj_name), "%s_bpf", res->name);
 	out_dir = opts->out_dir && *opts->out_dir ? opts->out_dir : src_dir;
-	err = mkdir_p(out_dir);
+	err = eun_mkdir_p(out_dir, 0755);
 	if (err) {
 		fprintf(stderr, "ecc: cannot create output directory %s: %s\n", out_dir,
 			strerror(-err));

@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "common/strbuf.h"
 #include "ecc/ecc.h"
 
@@ -85,27 +86,6 @@ int ecc_btf_dump_header(const struct btf *btf, const char *guard, FILE *out)
 	if (!err && ferror(out))
 		err = -EIO;
 	return err;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int read_small(const char *path, char *buf, size_t size)
@@ -204,7 +184,7 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 		return 0;
 	}
 
-	err = mkdir_p(dir);
+	err = eun_mkdir_p(dir, 0755);
 	if (err) {
 		fprintf(stderr, "ecc: cannot create %s: %s (set XDG_DATA_HOME to a writable dir)\n",
 			dir, strerror(-err));

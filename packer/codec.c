@@ -19,21 +19,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "common/util.h"
 #include "eunomia/eunomia.h"
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- base64 (GNU Nettle) ------------------------------------------------------------------ */
 
@@ -111,13 +98,14 @@ int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len,
 			}
 		}
 		b64_describe(s[i], what, sizeof(what));
-		seterr(err, errsz, "bpf_object: invalid base64 at offset %zu (%s)", i, what);
+		eun_seterr(err, errsz, "bpf_object: invalid base64 at offset %zu (%s)", i, what);
 		return -EUNOMIA_ERR_BASE64;
 	}
 	if (len % 4 != 0) {
-		seterr(err, errsz,
-		       "bpf_object: invalid base64: length %zu is not a multiple of 4 (truncated?)",
-		       len);
+		eun_seterr(
+			err, errsz,
+			"bpf_object: invalid base64: length %zu is not a multiple of 4 (truncated?)",
+			len);
 		return -EUNOMIA_ERR_BASE64;
 	}
 	/* the unused low bits of the last group must be zero (canonical encoding) */
@@ -125,9 +113,10 @@ int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len,
 		unsigned int d = b64_value(s[len - pad - 1]);
 
 		if ((pad == 1 && (d & 0x3)) || (pad == 2 && (d & 0xf))) {
-			seterr(err, errsz,
-			       "bpf_object: invalid base64 at offset %zu (non-zero padding bits)",
-			       len - pad - 1);
+			eun_seterr(
+				err, errsz,
+				"bpf_object: invalid base64 at offset %zu (non-zero padding bits)",
+				len - pad - 1);
 			return -EUNOMIA_ERR_BASE64;
 		}
 	}
@@ -141,7 +130,7 @@ int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len,
 	if (!base64_decode_update(&ctx, &olen, buf, len, text) || !base64_decode_final(&ctx) ||
 	    olen != len / 4 * 3 - pad) {
 		free(buf);
-		seterr(err, errsz, "bpf_object: invalid base64 (rejected by the decoder)");
+		eun_seterr(err, errsz, "bpf_object: invalid base64 (rejected by the decoder)");
 		return -EUNOMIA_ERR_BASE64;
 	}
 	*out = buf;
@@ -220,12 +209,12 @@ int pkg_zlib_inflate(const void *data, size_t len, size_t expected, size_t max, 
 	*out = NULL;
 	*out_len = 0;
 	if (expected > max) {
-		seterr(err, errsz, "bpf_object_size %zu exceeds the limit of %zu bytes", expected,
-		       max);
+		eun_seterr(err, errsz, "bpf_object_size %zu exceeds the limit of %zu bytes",
+			   expected, max);
 		return -EUNOMIA_ERR_SIZE;
 	}
 	if (len > UINT_MAX) {
-		seterr(err, errsz, "bpf_object: compressed data too large (%zu bytes)", len);
+		eun_seterr(err, errsz, "bpf_object: compressed data too large (%zu bytes)", len);
 		return -EUNOMIA_ERR_SIZE;
 	}
 	buf = malloc(expected ? expected : 1);
@@ -260,28 +249,29 @@ int pkg_zlib_inflate(const void *data, size_t len, size_t expected, size_t max, 
 		if (total > max) {
 			inflateEnd(&zs);
 			free(buf);
-			seterr(err, errsz,
-			       "inflated size exceeds bpf_object_size %zu (more than %zu bytes)",
-			       expected, max);
+			eun_seterr(
+				err, errsz,
+				"inflated size exceeds bpf_object_size %zu (more than %zu bytes)",
+				expected, max);
 			return -EUNOMIA_ERR_SIZE;
 		}
 		if (ret == Z_OK)
 			continue;
 		if (ret == Z_BUF_ERROR && zs.avail_in == 0)
-			seterr(err, errsz,
-			       "bpf_object: zlib stream does not inflate: stream is truncated "
-			       "after %zu bytes",
-			       total);
+			eun_seterr(err, errsz,
+				   "bpf_object: zlib stream does not inflate: stream is truncated "
+				   "after %zu bytes",
+				   total);
 		else
-			seterr(err, errsz, "bpf_object: zlib stream does not inflate: %s",
-			       zlib_reason(ret, &zs));
+			eun_seterr(err, errsz, "bpf_object: zlib stream does not inflate: %s",
+				   zlib_reason(ret, &zs));
 		inflateEnd(&zs);
 		free(buf);
 		return -EUNOMIA_ERR_ZLIB;
 	}
 	inflateEnd(&zs);
 	if (total != expected) {
-		seterr(err, errsz, "inflated size %zu != bpf_object_size %zu", total, expected);
+		eun_seterr(err, errsz, "inflated size %zu != bpf_object_size %zu", total, expected);
 		free(buf);
 		return -EUNOMIA_ERR_SIZE;
 	}
@@ -342,14 +332,14 @@ int pkg_doc_parse(const char *text, size_t len, struct cJSON **doc, char *err, s
 	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
 		i++;
 	if (i == len) {
-		seterr(err, errsz, "document is empty");
+		eun_seterr(err, errsz, "document is empty");
 		return -EUNOMIA_ERR_PARSE;
 	}
 	if (text[i] != '{' && text[i] != '[')
 		return pkg_yaml_parse(text, len, doc, err, errsz);
 	if (memchr(text, '\0', len)) {
-		seterr(err, errsz, "invalid JSON: document contains a NUL byte at offset %zu",
-		       (size_t)((const char *)memchr(text, '\0', len) - text));
+		eun_seterr(err, errsz, "invalid JSON: document contains a NUL byte at offset %zu",
+			   (size_t)((const char *)memchr(text, '\0', len) - text));
 		return -EUNOMIA_ERR_PARSE;
 	}
 	j = cJSON_ParseWithLengthOpts(text, len, &end, false);
@@ -367,8 +357,8 @@ int pkg_doc_parse(const char *text, size_t len, struct cJSON **doc, char *err, s
 				return 0;
 		}
 		json_error_pos(text, len, pos, &line, &col);
-		seterr(err, errsz, "invalid JSON at line %zu column %zu (offset %zu)", line, col,
-		       pos);
+		eun_seterr(err, errsz, "invalid JSON at line %zu column %zu (offset %zu)", line,
+			   col, pos);
 		return -EUNOMIA_ERR_PARSE;
 	}
 	/* only whitespace may follow the document */
@@ -380,10 +370,11 @@ int pkg_doc_parse(const char *text, size_t len, struct cJSON **doc, char *err, s
 			pos++;
 		if (pos < len) {
 			json_error_pos(text, len, pos, &line, &col);
-			seterr(err, errsz,
-			       "invalid JSON at line %zu column %zu (offset %zu): trailing data "
-			       "after the document",
-			       line, col, pos);
+			eun_seterr(
+				err, errsz,
+				"invalid JSON at line %zu column %zu (offset %zu): trailing data "
+				"after the document",
+				line, col, pos);
 			cJSON_Delete(j);
 			return -EUNOMIA_ERR_PARSE;
 		}
@@ -463,32 +454,33 @@ int pkg_extract_object(const struct cJSON *doc, size_t max, void **elf, size_t *
 	if (!max)
 		max = (size_t)256 << 20;
 	if (!cJSON_IsObject(doc)) {
-		seterr(err, errsz, "the document is not an object with bpf_object and meta");
+		eun_seterr(err, errsz, "the document is not an object with bpf_object and meta");
 		return -EUNOMIA_ERR_FIELD;
 	}
 	obj = cJSON_GetObjectItemCaseSensitive(doc, "bpf_object");
 	if (!obj) {
-		seterr(err, errsz,
-		       "bpf_object: missing (is this a package.json from ecc, not a "
-		       "skel.json?)");
+		eun_seterr(err, errsz,
+			   "bpf_object: missing (is this a package.json from ecc, not a "
+			   "skel.json?)");
 		return -EUNOMIA_ERR_FIELD;
 	}
 	if (!cJSON_IsString(obj) || !obj->valuestring) {
-		seterr(err, errsz, "bpf_object: expected a string");
+		eun_seterr(err, errsz, "bpf_object: expected a string");
 		return -EUNOMIA_ERR_FIELD;
 	}
 	size = cJSON_GetObjectItemCaseSensitive(doc, "bpf_object_size");
 	if (!size) {
-		seterr(err, errsz, "bpf_object_size: missing");
+		eun_seterr(err, errsz, "bpf_object_size: missing");
 		return -EUNOMIA_ERR_FIELD;
 	}
 	if (!cJSON_IsNumber(size)) {
-		seterr(err, errsz, "bpf_object_size: expected an integer");
+		eun_seterr(err, errsz, "bpf_object_size: expected an integer");
 		return -EUNOMIA_ERR_FIELD;
 	}
 	d = size->valuedouble;
 	if (!(d >= 0) || d != floor(d) || d > 9007199254740992.0) {
-		seterr(err, errsz, "bpf_object_size: expected a non-negative integer, got %g", d);
+		eun_seterr(err, errsz, "bpf_object_size: expected a non-negative integer, got %g",
+			   d);
 		return -EUNOMIA_ERR_FIELD;
 	}
 	expected = (size_t)d;

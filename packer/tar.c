@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/util.h"
 #include "eunomia/eunomia.h"
 
 #define TAR_MAX_ENTRIES 65536
@@ -89,20 +90,6 @@ static int la_ready(char *err, size_t errsz)
 			 "libarchive13)",
 			 la_missing);
 	return -EUNOMIA_ERR_ARCHIVE;
-}
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
 }
 
 int pkg_tar_write(const char *path, const struct pkg_tar_entry *entries, size_t nr)
@@ -210,7 +197,8 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 		return -ENOMEM;
 	la.archive_read_support_format_tar(a);
 	if (la.archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-		seterr(err, errsz, "not a readable tar archive: %s", la.archive_error_string(a));
+		eun_seterr(err, errsz, "not a readable tar archive: %s",
+			   la.archive_error_string(a));
 		la.archive_read_free(a);
 		return -EUNOMIA_ERR_ARCHIVE;
 	}
@@ -222,14 +210,15 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 		if (la.archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		if (!path || size < 0 || (size_t)size > max - total) {
-			seterr(err, errsz,
-			       "tar member '%s' is too large (limit %zu bytes in total)",
-			       path ? path : "?", max);
+			eun_seterr(err, errsz,
+				   "tar member '%s' is too large (limit %zu bytes in total)",
+				   path ? path : "?", max);
 			ret = -EUNOMIA_ERR_SIZE;
 			goto fail;
 		}
 		if (n >= TAR_MAX_ENTRIES) {
-			seterr(err, errsz, "tar archive has more than %d files", TAR_MAX_ENTRIES);
+			eun_seterr(err, errsz, "tar archive has more than %d files",
+				   TAR_MAX_ENTRIES);
 			ret = -EUNOMIA_ERR_ARCHIVE;
 			goto fail;
 		}
@@ -248,7 +237,7 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 		memset(x, 0, sizeof(*x));
 		x->path = clean_path(path);
 		if (!x->path) {
-			seterr(err, errsz, "tar member '%s': unsafe or empty path", path);
+			eun_seterr(err, errsz, "tar member '%s': unsafe or empty path", path);
 			ret = -EUNOMIA_ERR_ARCHIVE;
 			goto fail;
 		}
@@ -262,8 +251,8 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 			la_ssize_t got = la.archive_read_data(a, x->data, (size_t)size);
 
 			if (got != size) {
-				seterr(err, errsz, "tar member '%s' is truncated: %s", path,
-				       got < 0 ? la.archive_error_string(a) : "short read");
+				eun_seterr(err, errsz, "tar member '%s' is truncated: %s", path,
+					   got < 0 ? la.archive_error_string(a) : "short read");
 				ret = -EUNOMIA_ERR_ARCHIVE;
 				goto fail;
 			}
@@ -272,8 +261,8 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 		total += (size_t)size;
 	}
 	if (r != ARCHIVE_EOF) {
-		seterr(err, errsz, "malformed tar archive: %s",
-		       la.archive_error_string(a) ? la.archive_error_string(a) : "read error");
+		eun_seterr(err, errsz, "malformed tar archive: %s",
+			   la.archive_error_string(a) ? la.archive_error_string(a) : "read error");
 		ret = -EUNOMIA_ERR_ARCHIVE;
 		goto fail;
 	}

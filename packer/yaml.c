@@ -17,23 +17,10 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "common/util.h"
 #include "eunomia/eunomia.h"
 
 #define YAML_MAX_DEPTH 256
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 enum plain_kind {
 	PLAIN_STRING,
@@ -179,8 +166,8 @@ static int yadd(struct yparse *p, cJSON *value, const yaml_mark_t *mark, char *e
 	if (p->depth == 0) {
 		if (p->root) {
 			cJSON_Delete(value);
-			seterr(err, errsz, "invalid YAML at line %zu: more than one document",
-			       mark->line + 1);
+			eun_seterr(err, errsz, "invalid YAML at line %zu: more than one document",
+				   mark->line + 1);
 			return -EUNOMIA_ERR_PARSE;
 		}
 		p->root = value;
@@ -192,8 +179,8 @@ static int yadd(struct yparse *p, cJSON *value, const yaml_mark_t *mark, char *e
 		return 0;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(f->node, f->key)) {
-		seterr(err, errsz, "invalid YAML at line %zu column %zu: duplicate key '%s'",
-		       mark->line + 1, mark->column + 1, f->key);
+		eun_seterr(err, errsz, "invalid YAML at line %zu column %zu: duplicate key '%s'",
+			   mark->line + 1, mark->column + 1, f->key);
 		cJSON_Delete(value);
 		return -EUNOMIA_ERR_PARSE;
 	}
@@ -217,10 +204,11 @@ static int yevent(struct yparse *p, const yaml_event_t *ev, char *err, size_t er
 
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
-		seterr(err, errsz,
-		       "invalid YAML at line %zu column %zu: aliases (*name) are not supported in "
-		       "packages",
-		       mark->line + 1, mark->column + 1);
+		eun_seterr(
+			err, errsz,
+			"invalid YAML at line %zu column %zu: aliases (*name) are not supported in "
+			"packages",
+			mark->line + 1, mark->column + 1);
 		return -EUNOMIA_ERR_PARSE;
 	case YAML_SCALAR_EVENT:
 		if (want_key(p)) {
@@ -236,14 +224,16 @@ static int yevent(struct yparse *p, const yaml_event_t *ev, char *err, size_t er
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		if (want_key(p)) {
-			seterr(err, errsz,
-			       "invalid YAML at line %zu column %zu: mapping keys must be scalars",
-			       mark->line + 1, mark->column + 1);
+			eun_seterr(
+				err, errsz,
+				"invalid YAML at line %zu column %zu: mapping keys must be scalars",
+				mark->line + 1, mark->column + 1);
 			return -EUNOMIA_ERR_PARSE;
 		}
 		if (p->depth >= YAML_MAX_DEPTH) {
-			seterr(err, errsz, "invalid YAML at line %zu: nested deeper than %d levels",
-			       mark->line + 1, YAML_MAX_DEPTH);
+			eun_seterr(err, errsz,
+				   "invalid YAML at line %zu: nested deeper than %d levels",
+				   mark->line + 1, YAML_MAX_DEPTH);
 			return -EUNOMIA_ERR_PARSE;
 		}
 		node = ev->type == YAML_SEQUENCE_START_EVENT ? cJSON_CreateArray()
@@ -265,8 +255,8 @@ static int yevent(struct yparse *p, const yaml_event_t *ev, char *err, size_t er
 		return 0;
 	case YAML_DOCUMENT_START_EVENT:
 		if (p->have_doc) {
-			seterr(err, errsz, "invalid YAML at line %zu: more than one document",
-			       mark->line + 1);
+			eun_seterr(err, errsz, "invalid YAML at line %zu: more than one document",
+				   mark->line + 1);
 			return -EUNOMIA_ERR_PARSE;
 		}
 		p->have_doc = true;
@@ -298,11 +288,13 @@ int pkg_yaml_parse(const char *text, size_t len, struct cJSON **doc, char *err, 
 			if (parser.error == YAML_MEMORY_ERROR) {
 				ret = -ENOMEM;
 			} else {
-				seterr(err, errsz, "invalid YAML at line %zu column %zu: %s%s%s",
-				       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				       parser.problem ? parser.problem : "syntax error",
-				       parser.context ? " " : "",
-				       parser.context ? parser.context : "");
+				eun_seterr(err, errsz,
+					   "invalid YAML at line %zu column %zu: %s%s%s",
+					   parser.problem_mark.line + 1,
+					   parser.problem_mark.column + 1,
+					   parser.problem ? parser.problem : "syntax error",
+					   parser.context ? " " : "",
+					   parser.context ? parser.context : "");
 				ret = -EUNOMIA_ERR_PARSE;
 			}
 			break;
@@ -319,7 +311,7 @@ int pkg_yaml_parse(const char *text, size_t len, struct cJSON **doc, char *err, 
 		free(p->stack[p->depth].key);
 	}
 	if (!ret && !p->root) {
-		seterr(err, errsz, "document is empty");
+		eun_seterr(err, errsz, "document is empty");
 		ret = -EUNOMIA_ERR_PARSE;
 	}
 	if (ret)
