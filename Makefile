@@ -149,7 +149,8 @@ install: all
 	install -m 755 $(LIBSHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libeunomia.so.0 $(DESTDIR)$(PREFIX)/lib/libeunomia.so
 	install -m 644 loader/include/eunomia/eunomia.h $(DESTDIR)$(PREFIX)/include/eunomia/
-	install -m 644 $(O)/eunomia.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' loader/eunomia.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/eunomia.pc
 	install -d $(DESTDIR)$(PREFIX)/share/eunomia
 	cp -r templates $(DESTDIR)$(PREFIX)/share/eunomia/
 
