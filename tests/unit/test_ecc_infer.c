@@ -15,13 +15,7 @@
 #include <unistd.h>
 
 #include "ecc/ecc.h"
-
-static char tmpdir[] = "/tmp/test_ecc_infer.XXXXXX";
-static char inc_tmp[sizeof(tmpdir) + 2];
-static char inc_multiarch[64];
-static char def_arch[64];
-static const char *clang_args[8];
-static bool have_vmlinux;
+#include "tests/unit/ecc_test_env.h"
 
 static const char *fixture(const char *name)
 {
@@ -34,43 +28,12 @@ static const char *fixture(const char *name)
 
 static int group_setup(void **state)
 {
-	struct utsname u;
-	const char *triple = "x86_64-linux-gnu", *arch = "x86";
-	char cmd[512];
-
-	if (!mkdtemp(tmpdir))
-		return -1;
-	if (!uname(&u) && !strcmp(u.machine, "aarch64")) {
-		triple = "aarch64-linux-gnu";
-		arch = "arm64";
-	}
-	snprintf(inc_tmp, sizeof(inc_tmp), "-I%s", tmpdir);
-	snprintf(inc_multiarch, sizeof(inc_multiarch), "-I/usr/include/%s", triple);
-	snprintf(def_arch, sizeof(def_arch), "-D__TARGET_ARCH_%s", arch);
-	clang_args[0] = "-target";
-	clang_args[1] = "bpf";
-	clang_args[2] = def_arch;
-	clang_args[3] = inc_tmp;
-	clang_args[4] = inc_multiarch;
-	clang_args[5] = NULL;
-	snprintf(
-		cmd, sizeof(cmd),
-		"bpftool btf dump file /sys/kernel/btf/vmlinux format c > %s/vmlinux.h 2>/dev/null",
-		tmpdir);
-	have_vmlinux = !access("/sys/kernel/btf/vmlinux", R_OK) && system(cmd) == 0;
-	return 0;
+	return ecc_env_setup("test_ecc_infer");
 }
 
 static int group_teardown(void **state)
 {
-	char path[sizeof(tmpdir) + 16];
-
-	snprintf(path, sizeof(path), "%s/vmlinux.h", tmpdir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/broken.bpf.c", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
-	return 0;
+	return ecc_env_teardown();
 }
 
 static void assert_json(const cJSON *v, const char *expected)
