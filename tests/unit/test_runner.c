@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include <bpf/bpf.h>
+#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 
 #include "loader/internal.h"
@@ -377,6 +378,66 @@ static void test_stop_before_run(void **state)
 }
 
 /* Kernel id of a bpf_link's fd, or 0. */
+/* Read `int counter` (first variable of .bss) of a runner's object from the kernel. */
+static int bss_counter(struct eunomia_runner *r)
+{
+	struct bpf_map *m;
+	unsigned char val[64] = {0};
+	uint32_t key = 0;
+	int c;
+
+	bpf_object__for_each_map(m, eunomia_runner__bpf_object(r))
+	{
+		const char *n = bpf_map__name(m);
+		size_t len = strlen(n);
+
+		if (len > 4 && !strcmp(n + len - 4, ".bss") &&
+		    bpf_map__value_size(m) <= sizeof(val) &&
+		    !bpf_map_lookup_elem(bpf_map__fd(m), &key, val)) {
+			memcpy(&c, val, sizeof(c));
+			return c;
+		}
+	}
+	return -1;
+}
+
+/* Two runners of one package in one process (what `ecli server` will do): separate objects,
+ * separate maps and links; freeing one leaves the other attached and counting. */
+static void test_two_runners_in_one_process(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture);
+	struct eunomia_package *pkg;
+	struct eunomia_runner *a, *b;
+	int i, ca, cb;
+
+	if (geteuid() != 0 || access("/sys/kernel/tracing/events", F_OK)) {
+		skip();
+		return;
+	}
+	pkg = open_pkg(json_path);
+	a = eunomia_runner__open(pkg, &ro);
+	b = eunomia_runner__open(pkg, &ro);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_not_equal(eunomia_runner__bpf_object(a), eunomia_runner__bpf_object(b));
+	assert_int_equal(eunomia_runner__load(a), 0);
+	assert_int_equal(eunomia_runner__load(b), 0);
+	assert_int_equal(eunomia_runner__attach(a), 1);
+	assert_int_equal(eunomia_runner__attach(b), 1);
+	for (i = 0; i < 100; i++)
+		syscall(SYS_getpid);
+	ca = bss_counter(a);
+	cb = bss_counter(b);
+	assert_true(ca >= 100);
+	assert_true(cb >= 100);
+	eunomia_runner__free(a);
+	for (i = 0; i < 100; i++)
+		syscall(SYS_getpid);
+	assert_true(bss_counter(b) >= cb + 100);
+	eunomia_runner__free(b);
+	eunomia_package__free(pkg);
+}
+
 static uint32_t link_id(struct bpf_link *link)
 {
 	struct bpf_link_info info;
@@ -442,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_run_duration_stop_detach),
 		cmocka_unit_test(test_stop_before_run),
 		cmocka_unit_test(test_detach_many_links_concurrently),
+		cmocka_unit_test(test_two_runners_in_one_process),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
