@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 
+#include "tests/unit/test_util.h"
 #include "loader/internal.h"
 #include "packer/package.h"
 
@@ -48,40 +49,11 @@ static void capture(void *ctx, enum eunomia_print_level level, const char *fmt, 
 	}
 }
 
-static const char *root(void)
-{
-	const char *r = getenv("EUNOMIA_ROOT");
-
-	return r && *r ? r : ".";
-}
-
-static void *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else if (buf) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 static int setup_all(void **state)
 {
 	char cmd[4 * PATH_MAX], path[PATH_MAX + 64];
 	struct utsname u;
-	size_t len;
+	size_t len = 0;
 	char *text;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_args.XXXXXX");
@@ -91,14 +63,14 @@ static int setup_all(void **state)
 	snprintf(cmd, sizeof(cmd),
 		 "clang -g -O2 -target bpf -DPROG_NAME=args_getpid -I/usr/include/%s-linux-gnu -c "
 		 "%s/tests/data/packages/minimal.bpf.c -o %s/minimal.bpf.o",
-		 u.machine, root(), tmpdir);
+		 u.machine, test_root(), tmpdir);
 	if (system(cmd) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/minimal.bpf.o", tmpdir);
-	elf = slurp(path, &len);
+	elf = test_slurp(path, &len);
 	elf_len = len;
-	snprintf(path, sizeof(path), "%s/tests/data/packages/minimal.skel.json", root());
-	text = slurp(path, &len);
+	snprintf(path, sizeof(path), "%s/tests/data/packages/minimal.skel.json", test_root());
+	text = test_slurp(path, &len);
 	if (!elf || !text)
 		return -1;
 	meta = cJSON_Parse(text);

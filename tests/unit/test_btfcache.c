@@ -27,6 +27,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "tests/unit/test_util.h"
 #include "common/strbuf.h"
 #include "loader/btfcache.h"
 #include "packer/package.h"
@@ -111,23 +112,6 @@ static struct obj missing_obj = {
 	       "char LICENSE[] SEC(\"license\") = \"GPL\";\n",
 };
 
-static int read_file(const char *path, void **data, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-
-	if (!f)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&sb, buf, n);
-	fclose(f);
-	*size = sb.len;
-	*data = sb_detach(&sb);
-	return 0;
-}
-
 static int build(struct obj *o)
 {
 	char src[600], out[600], cmd[2048];
@@ -147,7 +131,7 @@ static int build(struct obj *o)
 		 src, out);
 	if (system(cmd))
 		return -1;
-	if (read_file(out, &o->elf, &o->size))
+	if (!(o->elf = test_slurp(out, &o->size)))
 		return -1;
 	pkg_sha256_hex(o->elf, o->size, o->sha);
 	return 0;

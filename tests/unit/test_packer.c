@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
+#include "tests/unit/test_util.h"
 #include "loader/internal.h"
 #include "packer/package.h"
 
@@ -43,35 +44,6 @@ static void capture(void *ctx, enum eunomia_print_level level, const char *fmt, 
 		vsnprintf(msgs + n, sizeof(msgs) - n - 1, fmt, ap);
 		strcat(msgs, "\n");
 	}
-}
-
-static const char *root(void)
-{
-	const char *r = getenv("EUNOMIA_ROOT");
-
-	return r && *r ? r : ".";
-}
-
-static void *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else if (buf) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
 }
 
 static int write_file(const char *path, const void *data, size_t len)
@@ -99,15 +71,15 @@ static int setup_all(void **state)
 	snprintf(cmd, sizeof(cmd),
 		 "clang -g -O2 -target bpf -DPROG_NAME=args_getpid -I/usr/include/%s-linux-gnu -c "
 		 "%s/tests/data/packages/minimal.bpf.c -o %s/minimal.bpf.o",
-		 u.machine, root(), tmpdir);
+		 u.machine, test_root(), tmpdir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "# could not compile the fixture: %s\n", cmd);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/minimal.bpf.o", tmpdir);
-	elf = slurp(path, &elf_len);
-	snprintf(path, sizeof(path), "%s/tests/data/packages/minimal.skel.json", root());
-	text = slurp(path, &len);
+	elf = test_slurp(path, &elf_len);
+	snprintf(path, sizeof(path), "%s/tests/data/packages/minimal.skel.json", test_root());
+	text = test_slurp(path, &len);
 	if (!elf || !text)
 		return -1;
 	meta = cJSON_Parse(text);
@@ -544,7 +516,7 @@ static void test_package_tar(void **state)
 					 (void *)"xyz", 3};
 	snprintf(path, sizeof(path), "%s/minimal.tar", tmpdir);
 	assert_int_equal(pkg_tar_write(path, ents, 3), 0);
-	tar = slurp(path, &tlen);
+	tar = test_slurp(path, &tlen);
 	assert_non_null(tar);
 	assert_true(pkg_is_tar(tar, tlen));
 	assert_false(pkg_is_tar(text, len));
@@ -580,7 +552,7 @@ static void test_package_tar(void **state)
 	/* a tar without package.json */
 	assert_int_equal(pkg_tar_write(path, ents, 1), 0);
 	free(tar);
-	tar = slurp(path, &tlen);
+	tar = test_slurp(path, &tlen);
 	msgs[0] = '\0';
 	assert_null(eunomia_package__open_mem(tar, tlen, "nodoc.tar", &o));
 	assert_int_equal(errno, EUNOMIA_ERR_ARCHIVE);
@@ -589,7 +561,7 @@ static void test_package_tar(void **state)
 	/* a truncated tar */
 	free(tar);
 	assert_int_equal(pkg_tar_write(path, ents, 3), 0);
-	tar = slurp(path, &tlen);
+	tar = test_slurp(path, &tlen);
 	msgs[0] = '\0';
 	assert_null(eunomia_package__open_mem(tar, 700, "cut.tar", &o));
 	assert_true(errno == EUNOMIA_ERR_ARCHIVE || errno == EUNOMIA_ERR_PARSE);
@@ -694,7 +666,8 @@ static void test_malformed_fixtures(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		POPTS(o);
-		snprintf(path, sizeof(path), "%s/tests/data/packages/%s", root(), cases[i].file);
+		snprintf(path, sizeof(path), "%s/tests/data/packages/%s", test_root(),
+			 cases[i].file);
 		msgs[0] = '\0';
 		errno = 0;
 		assert_null(eunomia_package__open_file(path, &o));

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 
+#include "tests/unit/test_util.h"
 #include "loader/internal.h"
 #include "packer/package.h"
 
@@ -66,23 +67,6 @@ static void capture(void *ctx, enum eunomia_print_level level, const char *fmt, 
 	}
 }
 
-static int read_file(const char *path, void **data, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	size_t n;
-
-	if (!f)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_add(&sb, buf, n);
-	fclose(f);
-	*size = sb.len;
-	*data = sb_detach(&sb);
-	return 0;
-}
-
 static void write_os_release(const char *id, const char *ver)
 {
 	FILE *f = fopen(osr_path, "w");
@@ -117,7 +101,7 @@ static int make_pkg(const char *base, const char *src_text, const char *meta_tex
 	snprintf(cmd, sizeof(cmd),
 		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c %s -o %s", un.machine,
 		 src, obj);
-	if (system(cmd) != 0 || read_file(obj, &elf, &elf_size))
+	if (system(cmd) != 0 || !(elf = test_slurp(obj, &elf_size)))
 		return -1;
 	meta = cJSON_Parse(meta_text);
 	if (meta && !pkg_build(elf, elf_size, meta, &doc) && !pkg_write(doc, false, &doc_text)) {
@@ -162,7 +146,7 @@ static int group_setup(void **state)
 		 src, obj);
 	if (system(cmd) != 0)
 		return -1;
-	if (read_file(obj, &elf, &elf_size))
+	if (!(elf = test_slurp(obj, &elf_size)))
 		return -1;
 	meta = cJSON_Parse(meta_json);
 	if (!meta || pkg_build(elf, elf_size, meta, &doc) || pkg_write(doc, false, &doc_text))
@@ -177,7 +161,7 @@ static int group_setup(void **state)
 	fclose(f);
 
 	/* the kernel's own BTF stands in for a btfhub file of a "testos 42" machine */
-	if (read_file("/sys/kernel/btf/vmlinux", &btf, &btf_size))
+	if (!(btf = test_slurp("/sys/kernel/btf/vmlinux", &btf_size)))
 		return -1;
 	snprintf(btfrel, sizeof(btfrel), "btfhub-archive/testos/42/%s/%s.btf", un.machine,
 		 un.release);
