@@ -7,43 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Length of the well-formed UTF-8 sequence starting at s (at most n bytes available), or 0 when
- * the first byte does not start one (Unicode Table 3-7: no overlongs, no surrogates, <= U+10FFFF).
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
+#include "common/util.h"
 
 size_t json_escape_raw(char *dst, const void *data, size_t len)
 {
@@ -60,7 +24,7 @@ size_t json_escape_raw(char *dst, const void *data, size_t len)
 			i++;
 			continue;
 		}
-		if (c >= 0x80 && (l = utf8_seq_len(s + i, len - i))) {
+		if (c >= 0x80 && (l = eun_utf8_seq_len(s + i, len - i))) {
 			memcpy(d, s + i, l);
 			d += l;
 			i += l;
@@ -137,7 +101,7 @@ int json_escape_body(struct strbuf *sb, const void *data, size_t len)
 				run++;
 				continue;
 			}
-			l = utf8_seq_len(s + i + run, len - i - run);
+			l = eun_utf8_seq_len(s + i + run, len - i - run);
 			if (!l)
 				break;
 			run += l;

@@ -3,6 +3,7 @@
 #ifndef EUNOMIA_COMMON_UTIL_H
 #define EUNOMIA_COMMON_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -12,5 +13,20 @@ void eun_seterr(char *err, size_t errsz, const char *fmt, ...)
 
 /* mkdir -p: create dir and its missing parents with mode. 0 or -errno. */
 int eun_mkdir_p(const char *dir, mode_t mode);
+
+/* snprintf for paths: 0, or -ENAMETOOLONG when the result does not fit in buf[size]. */
+int eun_pathf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Length of the well-formed UTF-8 sequence starting at s (at most n bytes available), or 0 when
+ * the first byte does not start one (Unicode Table 3-7: no overlongs, no surrogates, <= U+10FFFF).
+ */
+size_t eun_utf8_seq_len(const unsigned char *s, size_t n);
+/* Whether s[0..n) is well-formed UTF-8 throughout. */
+bool eun_utf8_valid(const char *s, size_t n);
+
+struct strbuf;
+/* Append s[0..n), read as ISO-8859-1, to out as UTF-8. 0 or -ENOMEM. */
+int eun_latin1_to_utf8(const char *s, size_t n, struct strbuf *out);
 
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "common/util.h"
 #include "ecc/ecc.h"
 #include "ecc/frontend.h"
 
@@ -355,12 +356,23 @@ static bool seen_before(struct doc_ctx *ctx, unsigned int off)
 static int handle_raw(struct doc_ctx *ctx, const char *rawtext, unsigned int line, unsigned int off,
 		      cJSON *parent, const char *name)
 {
-	struct strbuf text = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT, utf8 = STRBUF_INIT;
 	cJSON *entry = NULL, *old;
 	int err = 0;
 
 	if (!rawtext || !*rawtext || seen_before(ctx, off))
 		return 0;
+	if (!eun_utf8_valid(rawtext, strlen(rawtext))) {
+		/* a package is JSON/YAML text: UTF-8. Sources in Latin-1 are the usual cause. */
+		fprintf(stderr,
+			"ecc: warning: %s:%u: doc comment is not valid UTF-8; read it as Latin-1 "
+			"(save the source as UTF-8 to silence this)\n",
+			ctx->src_path, line);
+		err = eun_latin1_to_utf8(rawtext, strlen(rawtext), &utf8);
+		if (err)
+			goto out;
+		rawtext = sb_str(&utf8);
+	}
 	err = strip_markers(rawtext, &text);
 	if (err)
 		goto out;
@@ -390,6 +402,7 @@ static int handle_raw(struct doc_ctx *ctx, const char *rawtext, unsigned int lin
 out:
 	cJSON_Delete(entry);
 	sb_free(&text);
+	sb_free(&utf8);
 	return err;
 }
 

@@ -239,7 +239,7 @@ int main(int argc, char **argv)
 	const char *btfhub = NULL;
 	const char **cflags = NULL;
 	size_t nr_cflags = 0;
-	char path[PATH_MAX], *out_dir = NULL;
+	char path[PATH_MAX], tar[PATH_MAX], *out_dir = NULL;
 	cJSON *pkg = NULL;
 	void *elf = NULL;
 	size_t elf_len = 0;
@@ -364,7 +364,6 @@ int main(int argc, char **argv)
 	if (write_doc(path, pkg, yaml, true))
 		goto out;
 	if (btfgen) {
-		char tar[PATH_MAX];
 		struct btfgen_opts bo = {
 			.bpf_obj = res.obj_path,
 			.package_path = path,
@@ -381,7 +380,8 @@ int main(int argc, char **argv)
 		char exe[PATH_MAX];
 
 		snprintf(exe, sizeof(exe), "%s/%s", out_dir, res.name);
-		if (ecc_standalone(path, exe))
+		/* with --btfgen the tool carries the min-BTF files too: embed the .tar */
+		if (ecc_standalone(btfgen ? tar : path, exe))
 			goto out;
 	}
 	ret = 0;

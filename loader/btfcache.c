@@ -26,6 +26,7 @@
 
 #include "common/strbuf.h"
 #include "common/subprocess.h"
+#include "common/util.h"
 #include "loader/btfcache.h"
 
 #define ID_MAX 1024
@@ -432,27 +433,6 @@ static int check_programs(const void *elf, size_t elf_sz)
 
 /* ---- store --------------------------------------------------------------------------- */
 
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(dir);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, dir, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int write_all(int fd, const void *data, size_t size)
 {
 	const char *p = data;
@@ -495,13 +475,14 @@ static int ensure_identity(const char *kdir, const char *id)
 	struct stat st;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/identity", kdir);
+	if (eun_pathf(path, sizeof(path), "%s/identity", kdir) ||
+	    eun_pathf(tmp, sizeof(tmp), "%s/.identity-XXXXXX", kdir))
+		return -ENAMETOOLONG;
 	err = read_small(path, have, sizeof(have), &st);
 	if (!err)
 		return trusted(&st) ? -EPERM : strcmp(have, id) ? -EEXIST : 0;
 	if (err != -ENOENT)
 		return err;
-	snprintf(tmp, sizeof(tmp), "%s/.identity-XXXXXX", kdir);
 	err = write_tmp(tmp, 0, id, strlen(id));
 	if (err)
 		return err;
@@ -533,7 +514,7 @@ int eun_btfcache__store_opts(const char *cache_dir, const void *elf, size_t elf_
 	n = snprintf(kdir, sizeof(kdir), "%s/%016llx", cache_dir, (unsigned long long)fnv1a64(id));
 	if (n < 0 || (size_t)n + 80 >= sizeof(kdir))
 		return -ENAMETOOLONG;
-	err = mkdir_p(kdir, geteuid() == 0 ? 0755 : 0700);
+	err = eun_mkdir_p(kdir, geteuid() == 0 ? 0755 : 0700);
 	if (err)
 		return err;
 	err = ensure_identity(kdir, id);
@@ -543,11 +524,13 @@ int eun_btfcache__store_opts(const char *cache_dir, const void *elf, size_t elf_
 	if (err)
 		goto out_none;
 
-	snprintf(obj, sizeof(obj), "%s/.obj-XXXXXX.o", kdir);
+	if (eun_pathf(obj, sizeof(obj), "%s/.obj-XXXXXX.o", kdir) ||
+	    eun_pathf(out, sizeof(out), "%s/.min-XXXXXX.btf", kdir) ||
+	    eun_pathf(final, sizeof(final), "%s/%s.btf", kdir, obj_sha256))
+		return -ENAMETOOLONG;
 	err = write_tmp(obj, 2, elf, elf_sz);
 	if (err)
 		return err;
-	snprintf(out, sizeof(out), "%s/.min-XXXXXX.btf", kdir);
 	err = write_tmp(out, 4, "", 0);
 	if (err)
 		goto out_obj;
@@ -576,7 +559,6 @@ int eun_btfcache__store_opts(const char *cache_dir, const void *elf, size_t elf_
 		goto out_btf;
 	}
 	btf__free(check);
-	snprintf(final, sizeof(final), "%s/%s.btf", kdir, obj_sha256);
 	if (rename(out, final))
 		err = -errno;
 	else
@@ -594,10 +576,9 @@ out_none:
 	sb_free(&cout);
 	sb_free(&cerr);
 	/* remember "not eligible" so that later runs do not try again */
-	if (err == -EOPNOTSUPP) {
-		snprintf(final, sizeof(final), "%s/.none-XXXXXX", kdir);
+	if (err == -EOPNOTSUPP && !eun_pathf(final, sizeof(final), "%s/.none-XXXXXX", kdir) &&
+	    !eun_pathf(out, sizeof(out), "%s/%s.none", kdir, obj_sha256)) {
 		if (write_tmp(final, 0, "", 0) == 0) {
-			snprintf(out, sizeof(out), "%s/%s.none", kdir, obj_sha256);
 			if (rename(final, out))
 				unlink(final);
 		}

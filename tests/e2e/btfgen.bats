@@ -131,6 +131,35 @@ teardown() {
 	assert_no_prog btfgen_exec
 }
 
+@test "btfgen: ecc -s --btfgen embeds the .tar: the standalone tool runs on a kernel without BTF" {
+	need_root
+	need_tracefs
+	need_btf
+	need_cmd unshare
+	local out=$BATS_TEST_TMPDIR/sa probe=$BATS_TEST_TMPDIR/h8btfgensa
+	mkdir -p "$out"
+	run "$ECC" "$DATA/execsnoop_core.bpf.c" "$DATA/execsnoop_core.h" -o "$out" -s \
+		--btfgen --btfhub-archive "$BATS_FILE_TMPDIR/btfhub"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -x "$out/execsnoop_core" ]
+	# the package embedded is the .tar (ustar magic at offset 257 of the embedded bytes)
+	local size off
+	size=$(stat -c %s "$out/execsnoop_core")
+	off=$(od -An -t u8 -j $((size - 32)) -N 8 "$out/execsnoop_core" | tr -d ' ')
+	[ "$(dd if="$out/execsnoop_core" bs=1 skip=$((off + 257)) count=5 2>/dev/null)" = ustar ]
+	cp /bin/true "$probe"
+	EUNOMIA_OS_RELEASE=$BATS_FILE_TMPDIR/os-release cmd_start unshare -m -- bash -c \
+		'mount -t tmpfs eunomia-nobtf /sys/kernel/btf && exec "$0" "$@"' \
+		"$out/execsnoop_core" -j -v --target_ppid "$BASHPID"
+	for _ in 1 2 3; do "$probe"; done
+	wait_for "$OUT" '"comm": ?"h8btfgensa"'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_has "$OUT" ppid "^$BASHPID\$"
+	grep -q "eunomiatest/1.0/$(uname -m)/$(uname -r).btf" "$ERR"
+	assert_no_prog btfgen_exec
+}
+
 @test "btfgen: a release missing from the archive gives a clear 'no BTF' error" {
 	need_root
 	need_tracefs

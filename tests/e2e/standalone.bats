@@ -20,27 +20,6 @@ need_exe() {
 	}
 }
 
-# tool_start EXE [ARGS...]: run a standalone tool in the background like ecli_start.
-tool_start() {
-	OUT=$BATS_TEST_TMPDIR/tool.out.$RANDOM
-	ERR=$BATS_TEST_TMPDIR/tool.err.$RANDOM
-	"$@" >"$OUT" 2>"$ERR" &
-	ECLI_PID=$!
-	local _
-	for _ in $(seq 1 200); do
-		grep -q 'Running' "$ERR" 2>/dev/null && return 0
-		if ! kill -0 "$ECLI_PID" 2>/dev/null; then
-			echo "tool exited early; stderr:" >&2
-			cat "$ERR" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-	echo "tool did not start in 20 s; stderr:" >&2
-	cat "$ERR" >&2
-	return 1
-}
-
 teardown() {
 	teardown_ecli
 }
@@ -76,7 +55,7 @@ teardown() {
 	cp /bin/true "$probe"
 	# run from another directory with a scrubbed PATH: nothing but the executable is needed
 	cd /
-	tool_start env PATH=/usr/bin:/bin "$TOOL" -j --target_ppid "$BASHPID"
+	cmd_start env PATH=/usr/bin:/bin "$TOOL" -j --target_ppid "$BASHPID"
 	for _ in 1 2 3; do "$probe"; done
 	wait_for "$OUT" '"comm": ?"h8standprobe"'
 	ecli_stop
@@ -93,7 +72,7 @@ teardown() {
 	need_exe
 	local probe=$BATS_TEST_TMPDIR/h8standplain
 	cp /bin/true "$probe"
-	tool_start "$TOOL" -- --target_ppid "$BASHPID"
+	cmd_start "$TOOL" -- --target_ppid "$BASHPID"
 	"$probe"
 	wait_for "$OUT" 'h8standplain'
 	ecli_stop

@@ -60,9 +60,16 @@ ecc_build() {
 # Sets ECLI_PID. Waits (up to 20 s) until ecli reports it is attached/polling (the
 # "Running" notice on stderr), or exits early (then returns 1 and prints its stderr).
 ecli_start() {
+	cmd_start "$ECLI" run "$@"
+}
+
+# cmd_start CMD [ARGS...]: like ecli_start for any command that runs a package (a standalone
+# tool, ecli behind a wrapper): started in the background, OUT/ERR/ECLI_PID set, waits for
+# "Running" on stderr; fails with its stderr when it exits first or takes over 20 s.
+cmd_start() {
 	OUT=$BATS_TEST_TMPDIR/ecli.out.$RANDOM
 	ERR=$BATS_TEST_TMPDIR/ecli.err.$RANDOM
-	"$ECLI" run "$@" >"$OUT" 2>"$ERR" &
+	"$@" >"$OUT" 2>"$ERR" &
 	ECLI_PID=$!
 	local _
 	for _ in $(seq 1 200); do
@@ -70,13 +77,13 @@ ecli_start() {
 			return 0
 		fi
 		if ! kill -0 "$ECLI_PID" 2>/dev/null; then
-			echo "ecli exited early; stderr:" >&2
+			echo "$1 exited early; stderr:" >&2
 			cat "$ERR" >&2
 			return 1
 		fi
 		sleep 0.1
 	done
-	echo "ecli did not start in 20 s; stderr:" >&2
+	echo "$1 did not start in 20 s; stderr:" >&2
 	cat "$ERR" >&2
 	return 1
 }
