@@ -530,7 +530,8 @@ static void explain_auto_failure(struct attach_ctx *c, int err)
 		if (err == -ENOENT)
 			hint = tracefs_mounted() ? "; no such tracepoint on this kernel (see "
 						   "/sys/kernel/tracing/events)"
-						 : "; is tracefs mounted at /sys/kernel/tracing?";
+						 : "; tracefs is not mounted: as root, run "
+						   "'mount -t tracefs tracefs /sys/kernel/tracing'";
 	} else if (!strncmp(sec, "fentry", 6) || !strncmp(sec, "fexit", 5) ||
 		   !strncmp(sec, "lsm", 3) || !strncmp(sec, "fmod_ret", 8)) {
 		hint = "; this kernel refuses BPF trampolines: use --disable NAME or a kprobe/tp "

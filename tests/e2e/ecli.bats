@@ -180,6 +180,54 @@ for l in lines:
 PY
 }
 
+# In a private mount namespace with tracefs (and debugfs, whose tracing/ is tracefs too)
+# unmounted: the machine's own mounts, and the tests running beside this one, are untouched.
+NOTRACEFS='umount -l /sys/kernel/debug 2>/dev/null; umount -l /sys/kernel/tracing 2>/dev/null
+test ! -e /sys/kernel/tracing/events || exit 99
+exec "$@"'
+
+# exec.bpf.c with its program renamed, so that the cleanup check sees only this file's copies
+tfs_build() {
+	local out=$BATS_FILE_TMPDIR/tfs
+	if [ ! -f "$out/package.json" ]; then
+		mkdir -p "$out"
+		"$ECC" "$E2E_DATA/exec.bpf.c" "$E2E_DATA/exec.h" -a -De2e_exec=ecli_tfs_exec \
+			-o "$out" >&2 || return 1
+	fi
+	echo "$out/package.json"
+}
+
+@test "tracefs not mounted: ecli (root) mounts it and tracepoint events flow" {
+	need_root
+	need_cmd unshare
+	pkg=$(tfs_build)
+	cmd_start unshare -m --propagation private bash -c "$NOTRACEFS" notracefs \
+		"$ECLI" run -v -j "$pkg" --target_ppid "$BASHPID"
+	/bin/true &
+	p=$!
+	wait "$p"
+	wait_json "$OUT" "e['pid'] == $p and e['comm'] == 'true'"
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	grep -q "mounted tracefs at /sys/kernel/tracing (tracepoints need it)" "$ERR"
+	assert_no_prog ecli_tfs_exec
+}
+
+@test "tracefs not mounted and not mountable: exit 1 saying how to mount it, nothing left" {
+	need_root
+	need_cmd unshare
+	need_cmd capsh
+	pkg=$(tfs_build)
+	# without CAP_SYS_ADMIN the mount is refused; CAP_BPF/CAP_PERFMON still load the program
+	run unshare -m --propagation private bash -c "$NOTRACEFS" notracefs \
+		capsh --drop=cap_sys_admin -- -c '"$0" run -v "$1"' "$ECLI" "$pkg"
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
+	[[ "$output" == *"mounting tracefs at /sys/kernel/tracing failed: Operation not permitted"* ]]
+	[[ "$output" == *"tracefs is not mounted: as root, run 'mount -t tracefs tracefs /sys/kernel/tracing'"* ]]
+	[[ "$output" == *"attach failed"* ]]
+	assert_no_prog ecli_tfs_exec
+}
+
 @test "stdout closed early (| head) is a normal end, exit 0" {
 	need_root
 	need_tracefs
