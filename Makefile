@@ -133,7 +133,7 @@ check:
 	scripts/check.sh
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^examples/.*vmlinux.h$$')
+	scripts/check.sh --format
 
 bench: all
 	O=$(O) bench/run.sh $(BENCH_ARGS)

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # make check: formatting, static analysis, shell lint. Exits non-zero on any finding.
+# scripts/check.sh --format (make format): rewrite the same files clang-format checks.
+# (examples/, templates/ and tests/data/ are BPF sources laid out for readers, not checked.)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 rc=0
 
 mapfile -t csrc < <(git ls-files '*.c' '*.h' | grep -v -e '^examples/' -e '^templates/' -e '^tests/data/')
+if [ "${1:-}" = --format ]; then
+	exec clang-format -i "${csrc[@]}"
+fi
 echo "check: clang-format (${#csrc[@]} files)"
 if ! clang-format --dry-run --Werror "${csrc[@]}" 2>/tmp/eunomia-format.log; then
 	head -50 /tmp/eunomia-format.log
