@@ -1,8 +1,10 @@
 # eunomia-bpf — top-level build.
 #   make            build everything (bin/ecc, bin/ecli, libeunomia.{a,so})
-#   make test       install deps if missing, mount bpffs/tracefs, run every test (TAP, via prove)
+#   make test       install deps if missing, mount bpffs/tracefs, run every test (TAP, via prove),
+#                   then again on an ASan+UBSan build
 #   make check      clang-format + cppcheck + shellcheck
-#   make SAN=address,undefined test   sanitizer build (in build-san/)
+#   make test TEST_SAN=0              the same without the second, ASan+UBSan pass
+#   make SAN=address,undefined test   only the sanitizer build (in build-san/)
 #   make bench      benchmark suite (bench/)
 #   make install PREFIX=/usr/local DESTDIR=...
 
@@ -66,10 +68,11 @@ ECC       := $(O)/bin/ecc
 ECLI      := $(O)/bin/ecli
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all test unit e2e check format bench install clean deps mounts fuzz valgrind-unit
-all: $(ECC) $(ECLI) $(LIBSHARED) $(LIBSTATIC) $(O)/eunomia.pc bin
+.PHONY: all bin test suite unit e2e check format bench install clean deps mounts fuzz valgrind-unit
+all: $(ECC) $(ECLI) $(LIBSHARED) $(LIBSTATIC) $(O)/eunomia.pc $(if $(SANFLAGS),,bin)
 
-# Convenience links so README commands can say bin/ecc and bin/ecli.
+# Convenience links so README commands can say bin/ecc and bin/ecli (to the plain build only:
+# the sanitizer pass of `make test` leaves them alone).
 bin: $(ECC) $(ECLI)
 	@mkdir -p bin && ln -sf ../$(ECC) bin/ecc && ln -sf ../$(ECLI) bin/ecli
 
@@ -117,14 +120,22 @@ e2e: all
 
 # The whole suite: the unit binaries under valgrind (not in a SAN build: the two don't mix;
 # the libclang-heavy front-end test is left to `make valgrind-unit`, it takes minutes there),
-# then one prove run over unit binaries (cmocka TAP) and bats files.
+# then one prove run over unit binaries (cmocka TAP) and bats files; then (TEST_SAN=1, the
+# default) the same prove run again on an ASan+UBSan build in $(O)-san. TEST_SAN=0 skips that.
+TEST_SAN ?= 1
 test: deps
+	$(MAKE) suite
+ifeq ($(SAN)$(TEST_SAN),1)
+	$(MAKE) SAN=address,undefined O=$(O)-san suite
+endif
+
+suite:
 	$(MAKE) all $(UNIT_BINS)
 	scripts/setup.sh mounts
 ifeq ($(SAN),)
 	VALGRIND_EXCLUDE=ecc_frontend scripts/valgrind-unit.sh $(O)
 endif
-	O=$(O) tests/run.sh
+	O=$(O) EUNOMIA_SANFLAGS="$(SANFLAGS)" tests/run.sh
 
 valgrind-unit: $(UNIT_BINS)
 	scripts/valgrind-unit.sh $(O)
@@ -155,6 +166,6 @@ install: all
 	cp -r templates $(DESTDIR)$(PREFIX)/share/eunomia/
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-* bin
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

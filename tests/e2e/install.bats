@@ -31,13 +31,23 @@ setup() {
 	export PKG_CONFIG_PATH=$DEST$PFX/lib/pkgconfig
 	ecc_build "$EUNOMIA_ROOT/tests/data/packages/minimal.bpf.c"
 	read -r -a flags <<<"$(pkg-config --cflags --libs eunomia)"
+	# a sanitizer build's library needs its runtime in the program too (make SAN=... test)
+	read -r -a san <<<"${EUNOMIA_SANFLAGS:-}"
+	flags+=("${san[@]}")
 	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/use_shared" "$EUNOMIA_ROOT/tests/data/install/use_api.c" "${flags[@]}"
 	run env LD_LIBRARY_PATH="$DEST$PFX/lib" "$BATS_TEST_TMPDIR/use_shared" "$PKG"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"obj minimal_bpf version "* ]]
 	read -r -a sflags <<<"$(pkg-config --static --cflags --libs eunomia)"
+	sflags+=("${san[@]}")
+	# the archive is named explicitly: drop -leunomia so that nothing can pick the .so
+	for i in "${!sflags[@]}"; do
+		[ "${sflags[$i]}" = -leunomia ] && unset "sflags[$i]"
+	done
 	cc -Wall -Werror -o "$BATS_TEST_TMPDIR/use_static" "$EUNOMIA_ROOT/tests/data/install/use_api.c" \
 		"$DEST$PFX/lib/libeunomia.a" "${sflags[@]}"
+	run readelf -d "$BATS_TEST_TMPDIR/use_static"
+	[[ "$output" != *libeunomia* ]] || { echo "$output"; false; }
 	run "$BATS_TEST_TMPDIR/use_static" "$PKG"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"obj minimal_bpf version "* ]]
