@@ -20,6 +20,7 @@ static struct run_config {
 	const char *ifname;
 	int ifindex;
 	const char *uprobe_binary;
+	const char *uprobe_func;
 	int pid;
 	const char *cgroup_path;
 	int freq;
@@ -52,6 +53,8 @@ static void run_help(FILE *f)
 		"  -i, --ifname NAME          interface for xdp and tc programs\n"
 		"      --ifindex N            interface index for xdp and tc programs\n"
 		"  -b, --uprobe-binary PATH   binary for uprobe/uretprobe/usdt programs\n"
+		"  -f, --uprobe-func FUNC     function for uprobe/uretprobe programs\n"
+		"                             (FUNC, FUNC+OFFSET or +OFFSET)\n"
 		"  -p, --target-pid PID       only trace PID (uprobe, usdt, perf_event)\n"
 		"      --cgroup PATH          cgroup2 directory for cgroup programs\n"
 		"                             (default /sys/fs/cgroup/unified)\n"
@@ -109,11 +112,11 @@ int ecli_run_package(struct eunomia_package *pkg, int argc, char **argv)
 {
 	EUNOMIA_OPTS(runner, ro, .print = print_cb, .verbose = cfg.verbose, .format = cfg.format,
 		     .out = stdout, .btf_path = cfg.btf, .ifname = cfg.ifname,
-		     .ifindex = cfg.ifindex, .uprobe_binary = cfg.uprobe_binary, .pid = cfg.pid,
-		     .cgroup_path = cfg.cgroup_path, .perf_freq = cfg.freq, .only_progs = cfg.only,
-		     .disable_progs = cfg.disable, .default_max_entries = cfg.max_entries,
-		     .strict = cfg.strict, .duration_ms = cfg.duration_ms,
-		     .no_btf_cache = cfg.no_btf_cache);
+		     .ifindex = cfg.ifindex, .uprobe_binary = cfg.uprobe_binary,
+		     .uprobe_func = cfg.uprobe_func, .pid = cfg.pid, .cgroup_path = cfg.cgroup_path,
+		     .perf_freq = cfg.freq, .only_progs = cfg.only, .disable_progs = cfg.disable,
+		     .default_max_entries = cfg.max_entries, .strict = cfg.strict,
+		     .duration_ms = cfg.duration_ms, .no_btf_cache = cfg.no_btf_cache);
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct eunomia_runner *r;
 	const char *name = eunomia_package__name(pkg);
@@ -205,6 +208,7 @@ int do_run(int argc, char **argv)
 		{"ifname", required_argument, NULL, 'i'},
 		{"ifindex", required_argument, NULL, 1001},
 		{"uprobe-binary", required_argument, NULL, 'b'},
+		{"uprobe-func", required_argument, NULL, 'f'},
 		{"target-pid", required_argument, NULL, 'p'},
 		{"cgroup", required_argument, NULL, 1002},
 		{"freq", required_argument, NULL, 'F'},
@@ -231,7 +235,7 @@ int do_run(int argc, char **argv)
 	cfg.verbose = ecli_verbose;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:jrvd:i:b:p:F:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:jrvd:i:b:f:p:F:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			cfg.format = EUNOMIA_FMT_JSON;
@@ -265,6 +269,9 @@ int do_run(int argc, char **argv)
 			break;
 		case 'b':
 			cfg.uprobe_binary = optarg;
+			break;
+		case 'f':
+			cfg.uprobe_func = optarg;
 			break;
 		case 'p':
 			if (parse_int("--target-pid", optarg, 1, INT_MAX, &v))

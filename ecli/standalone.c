@@ -59,13 +59,13 @@ static int pread_all(int fd, void *buf, size_t len, off_t off)
 static int ecli_option_kind(const char *arg)
 {
 	static const char *const with_value[] = {
-		"-d",	 "--duration",	    "-i",     "--ifname",     "--ifindex",
-		"-b",	 "--uprobe-binary", "-p",     "--target-pid", "--cgroup",
-		"-F",	 "--freq",	    "--only", "--disable",    "--max-entries",
-		"--btf", "--sha256",
+		"-d",		"--duration",	   "-i",    "--ifname",	     "--ifindex",
+		"-b",		"--uprobe-binary", "-f",    "--uprobe-func", "-p",
+		"--target-pid", "--cgroup",	   "-F",    "--freq",	     "--only",
+		"--disable",	"--max-entries",   "--btf", "--sha256",
 	};
-	static const char *const switches[] = {"-j", "--json",	  "-r",	     "--raw",
-					       "-v", "--verbose", "--strict"};
+	static const char *const switches[] = {"-j", "--json",	  "-r",	      "--raw",
+					       "-v", "--verbose", "--strict", "--no-btf-cache"};
 	size_t n = strcspn(arg, "=");
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++) {

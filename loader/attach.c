@@ -307,6 +307,8 @@ static int attach_uprobe(struct attach_ctx *c)
 			snprintf(func, sizeof(func), "%s", rest + 1);
 		}
 	}
+	if (r->opts.uprobe_func && *r->opts.uprobe_func)
+		snprintf(func, sizeof(func), "%s", r->opts.uprobe_func);
 	plus = strchr(func, '+');
 	if (plus) {
 		off = strtoul(plus + 1, NULL, 0);
@@ -321,8 +323,8 @@ static int attach_uprobe(struct attach_ctx *c)
 	}
 	if (!*func && !off) {
 		eun_warn(&r->log,
-			 "prog '%s' (%s): no function to probe: write the section as "
-			 "uprobe/BINARY:FUNCTION",
+			 "prog '%s' (%s): no function to probe: pass -f/--uprobe-func FUNCTION "
+			 "or write the section as uprobe/BINARY:FUNCTION",
 			 c->name, c->sec);
 		return -EINVAL;
 	}

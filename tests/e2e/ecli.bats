@@ -52,8 +52,9 @@ teardown() {
 @test "ecli run --help lists every option of the CLI contract" {
 	run "$ECLI" run --help
 	[ "$status" -eq 0 ]
-	for o in --json --raw --verbose --duration --ifname --ifindex --uprobe-binary \
-		--target-pid --cgroup --freq --only --disable --max-entries --strict --btf --sha256; do
+	for o in --json --raw --verbose --duration --ifname --ifindex --uprobe-binary --uprobe-func \
+		--target-pid --cgroup --freq --only --disable --max-entries --strict --btf \
+		--no-btf-cache --sha256; do
 		[[ "$output" == *"$o"* ]] || { echo "missing $o"; return 1; }
 	done
 }

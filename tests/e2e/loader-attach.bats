@@ -85,6 +85,37 @@ PY
 	[ "$ECLI_STATUS" -eq 0 ]
 }
 
+@test "uprobe + uretprobe: -f picks the function at run time, replacing the section's" {
+	pkg=$(e2e_build uprobe)
+	bin=$BATS_TEST_TMPDIR/uprobe_target
+	cc -O1 -g -o "$bin" "$E2E_DATA/uprobe_target.c"
+	ecli_start -j -b "$bin" -f eun_other_func "$pkg"
+	"$bin" 21 10 &
+	TARGET_PID=$!
+	target=$TARGET_PID
+	wait_for "$OUT" "\"pid\": ?$target,\"kind\": ?2"
+	wait "$TARGET_PID"
+	TARGET_PID=
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	# eun_other_func returns x + 1000; eun_target_func (the section's) x * 2 = 42: never seen
+	json_match "$OUT" "e['pid'] == $target and e['kind'] == 1 and e['value'] == 21"
+	json_match "$OUT" "e['pid'] == $target and e['kind'] == 2 and e['value'] == 1021"
+	json_none "$OUT" "e['kind'] == 2 and e['value'] == 42"
+	assert_no_prog e2e_up_enter e2e_up_return
+}
+
+@test "uprobe: -f with a function the binary lacks names it and exits 1, nothing left" {
+	pkg=$(e2e_build uprobe)
+	bin=$BATS_TEST_TMPDIR/uprobe_target
+	cc -O1 -g -o "$bin" "$E2E_DATA/uprobe_target.c"
+	run "$ECLI" run -d 1 -b "$bin" -f eun_no_such_func "$pkg"
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
+	[[ "$output" == *"prog 'e2e_up_enter': uprobe on $bin:eun_no_such_func failed"* ]]
+	[[ "$output" == *"does it define that function?"* ]]
+	assert_no_prog e2e_up_enter e2e_up_return
+}
+
 @test "uprobe without a binary: clear error naming -b, exit 1" {
 	pkg=$(e2e_build uprobe)
 	run "$ECLI" run -d 1 "$pkg"

@@ -47,6 +47,30 @@ teardown() {
 	[[ "$output" == *"Only show processes started by this parent pid"* ]]
 }
 
+@test "standalone: takes every option 'ecli run --help' lists as an ecli OPTION (meta-test)" {
+	need_exe
+	local line opt val n=0 re='^(-[a-zA-Z], )?(--[a-z0-9-]+)( [A-Z]+)?'
+	while read -r line; do
+		# "  -b, --uprobe-binary PATH   ..." / "      --strict   ..."
+		[[ "$line" =~ $re ]] || continue
+		opt=${BASH_REMATCH[2]}
+		[ "$opt" = --help ] && continue
+		n=$((n + 1))
+		if [ -n "${BASH_REMATCH[3]}" ]; then
+			val=1
+			# --sha256 refuses any other digest than the package's: its own test is below
+			[ "$opt" = --sha256 ] && continue
+			run "$TOOL" "$opt" "$val" --help
+		else
+			run "$TOOL" "$opt" --help
+		fi
+		# taken as an ecli OPTION, --help is the tool's: otherwise "$opt" is an unknown tool flag
+		[ "$status" -eq 0 ] || { echo "$opt: $output"; false; }
+		[[ "$output" == *"target_ppid"* ]] || { echo "$opt: $output"; false; }
+	done < <("$ECLI" run --help | sed -n '/^Options:/,/^$/p')
+	[ "$n" -ge 15 ]
+}
+
 @test "standalone: runs with ecli OPTIONS (-j) and tool flags, events decoded" {
 	need_root
 	need_tracefs

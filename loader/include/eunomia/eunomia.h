@@ -201,6 +201,10 @@ struct eunomia_runner_opts {
 	/* Its directory; NULL: $EUNOMIA_BTF_CACHE_DIR, else /var/cache/eunomia/btf for root,
 	 * else $XDG_CACHE_HOME/eunomia/btf. */
 	const char *btf_cache_dir;
+
+	/* uprobe/uretprobe programs: the function to probe, "NAME" or "NAME+OFFSET" (or a bare
+	 * "+OFFSET" into the binary); replaces the one in the section, which may name none. */
+	const char *uprobe_func;
 };
 
 /* Open the package's BPF object (not yet loaded). pkg must outlive the runner. */
