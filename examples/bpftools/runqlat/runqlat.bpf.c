@@ -4,20 +4,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "../common/hist.bpf.h"
 
 /*
  * No runqlat.h on purpose: ecc takes <name>.h beside the source as the header of export
  * types, and this tool exports no events -- it has a sampled histogram map.
  */
-#define TASK_COMM_LEN 16
-#define MAX_SLOTS     26
-#define TASK_RUNNING  0
-
-/* Run queue latency histogram: slots[i] counts waits of [2^i, 2^(i+1)) microseconds. */
-struct hist {
-	u32 slots[MAX_SLOTS];
-	char comm[TASK_COMM_LEN]; /* with --per_process: the process's name */
-};
+#define TASK_RUNNING 0
 
 /// @cmdarg {"default": false, "short": "P", "long": "per_process", "help": "a histogram per pid"}
 const volatile bool targ_per_process = false;
@@ -39,32 +32,6 @@ struct {
 	__type(key, u32);
 	__type(value, struct hist);
 } hists SEC(".maps");
-
-static __always_inline u64 log2_u32(u32 v)
-{
-	u32 shift, r;
-
-	r = (v > 0xFFFF) << 4;
-	v >>= r;
-	shift = (v > 0xFF) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xF) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r;
-}
-
-static __always_inline u64 log2_u64(u64 v)
-{
-	u32 hi = v >> 32;
-
-	return hi ? log2_u32(hi) + 32 : log2_u32(v);
-}
 
 static __always_inline int trace_enqueue(u32 tgid, u32 pid)
 {
@@ -95,7 +62,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct hist *histp, zero = {};
-	u64 *tsp, slot;
+	u64 *tsp;
 	u32 pid, hkey;
 	s64 delta;
 
@@ -123,10 +90,7 @@ int BPF_PROG(runqlat_switch, bool preempt, struct task_struct *prev, struct task
 			BPF_CORE_READ_STR_INTO(&histp->comm, next, group_leader, comm);
 	}
 	delta /= 1000U;
-	slot = log2_u64(delta);
-	if (slot >= MAX_SLOTS)
-		slot = MAX_SLOTS - 1;
-	__sync_fetch_and_add(&histp->slots[slot], 1);
+	__sync_fetch_and_add(&histp->slots[hist_slot(delta)], 1);
 	return 0;
 }
 
