@@ -367,6 +367,28 @@ static int add_maps(struct bpf_object *obj, const cJSON *ann_maps, cJSON *skel, 
 	return 0;
 }
 
+/*
+ * "int BPF_UPROBE(name)" where the installed bpf_tracing.h lacks that macro (libbpf < 1.2 has
+ * no BPF_UPROBE/BPF_URETPROBE) still compiles: as an old-style definition of a function called
+ * BPF_UPROBE, with "name" an int parameter. The program then has the macro's name.
+ */
+static void warn_macro_named(const char *name)
+{
+	size_t i;
+
+	if (strncmp(name, "BPF_", 4) || !name[4])
+		return;
+	for (i = 4; name[i]; i++)
+		if (!(name[i] >= 'A' && name[i] <= 'Z') && !(name[i] >= '0' && name[i] <= '9') &&
+		    name[i] != '_')
+			return;
+	fprintf(stderr,
+		"ecc: warning: program '%s' is named like a macro: this libbpf's headers do not "
+		"define %s, so 'int %s(prog_name, ...)' declared a function called %s; use a macro "
+		"they define (e.g. BPF_KPROBE/BPF_KRETPROBE for uprobes)\n",
+		name, name, name, name);
+}
+
 static int add_progs(struct bpf_object *obj, const cJSON *ann_progs, cJSON *skel, int *nr)
 {
 	cJSON *arr = cJSON_AddArrayToObject(skel, "progs");
@@ -384,6 +406,7 @@ static int add_progs(struct bpf_object *obj, const cJSON *ann_progs, cJSON *skel
 		/* libbpf reports .text as a program when it is the only code: plain functions. */
 		if (!strcmp(bpf_program__section_name(prog), ".text"))
 			continue;
+		warn_macro_named(name);
 		p = cJSON_CreateObject();
 
 		if (!p || !cJSON_AddItemToArray(arr, p))

@@ -132,6 +132,15 @@ PY
 	"$CHECK" "$OUT/package.json" --prog latin1_prog
 }
 
+@test "ecc: a program named after a macro the headers lack is warned about, by name" {
+	run "$ECC" "$DATA/macro_named.bpf.c" -o "$OUT"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"warning: program 'BPF_UPROBE_MISSING' is named like a macro"*"use a macro they define"* ]]
+	# the well-formed program draws no warning
+	[[ "$output" != *"program 'macro_named_ok'"* ]]
+	"$CHECK" "$OUT/package.json" --prog BPF_UPROBE_MISSING --prog macro_named_ok
+}
+
 @test "ecc: -a passes flags to clang (-DFOO, -mcpu=v3), -v shows the command" {
 	run "$ECC" "$DATA/cflags.bpf.c" -o "$OUT"
 	[ "$status" -eq 1 ]
