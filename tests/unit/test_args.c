@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -51,23 +50,16 @@ static void capture(void *ctx, enum eunomia_print_level level, const char *fmt, 
 
 static int setup_all(void **state)
 {
-	char cmd[4 * PATH_MAX], path[PATH_MAX + 64];
-	struct utsname u;
+	char src[PATH_MAX + 64], path[PATH_MAX + 64];
 	size_t len = 0;
 	char *text;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_args.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
-	uname(&u);
-	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -DPROG_NAME=args_getpid -I/usr/include/%s-linux-gnu -c "
-		 "%s/tests/data/packages/minimal.bpf.c -o %s/minimal.bpf.o",
-		 u.machine, test_root(), tmpdir);
-	if (system(cmd) != 0)
-		return -1;
+	snprintf(src, sizeof(src), "%s/tests/data/packages/minimal.bpf.c", test_root());
 	snprintf(path, sizeof(path), "%s/minimal.bpf.o", tmpdir);
-	elf = test_slurp(path, &len);
+	elf = test_compile_bpf(src, path, "-DPROG_NAME=args_getpid", &len);
 	elf_len = len;
 	snprintf(path, sizeof(path), "%s/tests/data/packages/minimal.skel.json", test_root());
 	text = test_slurp(path, &len);

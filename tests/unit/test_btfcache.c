@@ -114,24 +114,11 @@ static struct obj missing_obj = {
 
 static int build(struct obj *o)
 {
-	char src[600], out[600], cmd[2048];
-	struct utsname un;
-	FILE *f;
+	char src[600], out[600];
 
-	uname(&un);
 	snprintf(src, sizeof(src), "%s/%s.bpf.c", tmpdir, o->name);
 	snprintf(out, sizeof(out), "%s/%s.bpf.o", tmpdir, o->name);
-	f = fopen(src, "w");
-	if (!f)
-		return -1;
-	fputs(o->src, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c %s -o %s", un.machine,
-		 src, out);
-	if (system(cmd))
-		return -1;
-	if (!(o->elf = test_slurp(out, &o->size)))
+	if (test_write_text(src, o->src) || !(o->elf = test_compile_bpf(src, out, NULL, &o->size)))
 		return -1;
 	pkg_sha256_hex(o->elf, o->size, o->sha);
 	return 0;

@@ -19,7 +19,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,25 +58,16 @@ static int write_file(const char *path, const void *data, size_t len)
 
 static int setup_all(void **state)
 {
-	char cmd[4 * PATH_MAX], path[PATH_MAX + 64];
-	struct utsname u;
+	char src[PATH_MAX + 64], path[PATH_MAX + 64];
 	size_t len;
 	char *text;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_packer.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
-	uname(&u);
-	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -DPROG_NAME=args_getpid -I/usr/include/%s-linux-gnu -c "
-		 "%s/tests/data/packages/minimal.bpf.c -o %s/minimal.bpf.o",
-		 u.machine, test_root(), tmpdir);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "# could not compile the fixture: %s\n", cmd);
-		return -1;
-	}
+	snprintf(src, sizeof(src), "%s/tests/data/packages/minimal.bpf.c", test_root());
 	snprintf(path, sizeof(path), "%s/minimal.bpf.o", tmpdir);
-	elf = test_slurp(path, &elf_len);
+	elf = test_compile_bpf(src, path, "-DPROG_NAME=args_getpid", &elf_len);
 	snprintf(path, sizeof(path), "%s/tests/data/packages/minimal.skel.json", test_root());
 	text = test_slurp(path, &len);
 	if (!elf || !text)

@@ -81,9 +81,8 @@ static void write_os_release(const char *id, const char *ver)
 static int make_pkg(const char *base, const char *src_text, const char *meta_text, char *json,
 		    size_t size)
 {
-	char src[600], obj[600], cmd[2048];
+	char src[600], obj[600];
 	struct strbuf doc_text = STRBUF_INIT;
-	struct utsname un;
 	cJSON *meta, *doc = NULL;
 	void *elf;
 	size_t elf_size;
@@ -92,16 +91,7 @@ static int make_pkg(const char *base, const char *src_text, const char *meta_tex
 
 	snprintf(src, sizeof(src), "%s/%s.bpf.c", tmpdir, base);
 	snprintf(obj, sizeof(obj), "%s/%s.bpf.o", tmpdir, base);
-	f = fopen(src, "w");
-	if (!f)
-		return -1;
-	fputs(src_text, f);
-	fclose(f);
-	uname(&un);
-	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c %s -o %s", un.machine,
-		 src, obj);
-	if (system(cmd) != 0 || !(elf = test_slurp(obj, &elf_size)))
+	if (test_write_text(src, src_text) || !(elf = test_compile_bpf(src, obj, NULL, &elf_size)))
 		return -1;
 	meta = cJSON_Parse(meta_text);
 	if (meta && !pkg_build(elf, elf_size, meta, &doc) && !pkg_write(doc, false, &doc_text)) {
@@ -121,7 +111,7 @@ static int make_pkg(const char *base, const char *src_text, const char *meta_tex
 
 static int group_setup(void **state)
 {
-	char src[600], obj[600], cmd[2048], btfrel[512];
+	char src[600], obj[600], btfrel[512];
 	struct strbuf doc_text = STRBUF_INIT;
 	struct pkg_tar_entry ents[2];
 	struct utsname un;
@@ -135,19 +125,9 @@ static int group_setup(void **state)
 	snprintf(src, sizeof(src), "%s/unit.bpf.c", tmpdir);
 	snprintf(obj, sizeof(obj), "%s/unit.bpf.o", tmpdir);
 	snprintf(osr_path, sizeof(osr_path), "%s/os-release", tmpdir);
-	f = fopen(src, "w");
-	if (!f)
+	if (test_write_text(src, bpf_src) || !(elf = test_compile_bpf(src, obj, NULL, &elf_size)))
 		return -1;
-	fputs(bpf_src, f);
-	fclose(f);
 	uname(&un);
-	snprintf(cmd, sizeof(cmd),
-		 "clang -g -O2 -target bpf -I/usr/include/%s-linux-gnu -c %s -o %s", un.machine,
-		 src, obj);
-	if (system(cmd) != 0)
-		return -1;
-	if (!(elf = test_slurp(obj, &elf_size)))
-		return -1;
 	meta = cJSON_Parse(meta_json);
 	if (!meta || pkg_build(elf, elf_size, meta, &doc) || pkg_write(doc, false, &doc_text))
 		return -1;
@@ -176,8 +156,8 @@ static int group_setup(void **state)
 	if (make_pkg("many", many_src, many_meta, many_path, sizeof(many_path)))
 		return -1;
 	/* keep the minimal-BTF cache of these tests in their own directory */
-	snprintf(cmd, sizeof(cmd), "%s/btf-cache", tmpdir);
-	setenv("EUNOMIA_BTF_CACHE_DIR", cmd, 1);
+	snprintf(src, sizeof(src), "%s/btf-cache", tmpdir);
+	setenv("EUNOMIA_BTF_CACHE_DIR", src, 1);
 	unsetenv("EUNOMIA_NO_BTF_CACHE");
 	return 0;
 }
