@@ -358,17 +358,19 @@ static int handle_raw(struct doc_ctx *ctx, const char *rawtext, unsigned int lin
 {
 	struct strbuf text = STRBUF_INIT, utf8 = STRBUF_INIT;
 	cJSON *entry = NULL, *old;
+	size_t rawlen;
 	int err = 0;
 
 	if (!rawtext || !*rawtext || seen_before(ctx, off))
 		return 0;
-	if (!eun_utf8_valid(rawtext, strlen(rawtext))) {
+	rawlen = strlen(rawtext);
+	if (!eun_utf8_valid(rawtext, rawlen)) {
 		/* a package is JSON/YAML text: UTF-8. Sources in Latin-1 are the usual cause. */
 		fprintf(stderr,
 			"ecc: warning: %s:%u: doc comment is not valid UTF-8; read it as Latin-1 "
 			"(save the source as UTF-8 to silence this)\n",
 			ctx->src_path, line);
-		err = eun_latin1_to_utf8(rawtext, strlen(rawtext), &utf8);
+		err = eun_latin1_to_utf8(rawtext, rawlen, &utf8);
 		if (err)
 			goto out;
 		rawtext = sb_str(&utf8);

@@ -374,14 +374,9 @@ static int add_maps(struct bpf_object *obj, const cJSON *ann_maps, cJSON *skel, 
  */
 static void warn_macro_named(const char *name)
 {
-	size_t i;
-
-	if (strncmp(name, "BPF_", 4) || !name[4])
+	if (strncmp(name, "BPF_", 4) || !name[4] ||
+	    name[4 + strspn(name + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
 		return;
-	for (i = 4; name[i]; i++)
-		if (!(name[i] >= 'A' && name[i] <= 'Z') && !(name[i] >= '0' && name[i] <= '9') &&
-		    name[i] != '_')
-			return;
 	fprintf(stderr,
 		"ecc: warning: program '%s' is named like a macro: this libbpf's headers do not "
 		"define %s, so 'int %s(prog_name, ...)' declared a function called %s; use a macro "

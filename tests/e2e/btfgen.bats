@@ -47,12 +47,13 @@ need_tar() {
 	}
 }
 
-# ecli in a mount namespace where /sys/kernel/btf is an empty tmpfs (the kernel has no BTF).
+# make_nobtf_ecli [EXE]: NOBTF_ECLI runs EXE (default: ecli) in a mount namespace where
+# /sys/kernel/btf is an empty tmpfs (the kernel has no BTF).
 make_nobtf_ecli() {
 	NOBTF_ECLI=$BATS_TEST_TMPDIR/ecli-nobtf
 	cat >"$NOBTF_ECLI" <<EOF
 #!/usr/bin/env bash
-exec unshare -m -- bash -c 'mount -t tmpfs eunomia-nobtf /sys/kernel/btf && exec "\$0" "\$@"' "$ECLI" "\$@"
+exec unshare -m -- bash -c 'mount -t tmpfs eunomia-nobtf /sys/kernel/btf && exec "\$0" "\$@"' "${1:-$ECLI}" "\$@"
 EOF
 	chmod +x "$NOBTF_ECLI"
 }
@@ -148,9 +149,9 @@ teardown() {
 	off=$(od -An -t u8 -j $((size - 32)) -N 8 "$out/execsnoop_core" | tr -d ' ')
 	[ "$(dd if="$out/execsnoop_core" bs=1 skip=$((off + 257)) count=5 2>/dev/null)" = ustar ]
 	cp /bin/true "$probe"
-	EUNOMIA_OS_RELEASE=$BATS_FILE_TMPDIR/os-release cmd_start unshare -m -- bash -c \
-		'mount -t tmpfs eunomia-nobtf /sys/kernel/btf && exec "$0" "$@"' \
-		"$out/execsnoop_core" -j -v --target_ppid "$BASHPID"
+	make_nobtf_ecli "$out/execsnoop_core"
+	EUNOMIA_OS_RELEASE=$BATS_FILE_TMPDIR/os-release cmd_start "$NOBTF_ECLI" \
+		-j -v --target_ppid "$BASHPID"
 	for _ in 1 2 3; do "$probe"; done
 	wait_for "$OUT" '"comm": ?"h8btfgensa"'
 	ecli_stop
