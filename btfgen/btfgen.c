@@ -14,6 +14,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "btfgen/btfgen.h"
+#include "common/fileio.h"
 #include "common/strbuf.h"
 
 #define XZ_SUFFIX      ".btf.tar.xz"
@@ -159,20 +161,12 @@ static char *find_bpftool(void)
 	static const char *const fallbacks[] = {"/usr/sbin/bpftool", "/sbin/bpftool",
 						"/usr/local/sbin/bpftool"};
 	const char *env = getenv("BPFTOOL");
-	const char *path = getenv("PATH");
+	char found[PATH_MAX];
 
 	if (env && *env)
 		return strdup(env);
-	while (path && *path) {
-		const char *end = strchrnul(path, ':');
-		struct strbuf sb = STRBUF_INIT;
-
-		if (end > path && !sb_add(&sb, path, end - path) && !sb_adds(&sb, "/bpftool") &&
-		    is_executable_file(sb.buf))
-			return sb_detach(&sb);
-		sb_free(&sb);
-		path = *end ? end + 1 : end;
-	}
+	if (!eun_find_program("bpftool", found, sizeof(found)))
+		return strdup(found);
 	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++)
 		if (is_executable_file(fallbacks[i]))
 			return strdup(fallbacks[i]);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ecc --btfgen, ecc --standalone, ecc init: distribution helpers called by ecc/main.c. */
+/* ecc --btfgen, ecc --standalone: distribution helpers called by ecc/main.c. */
 #ifndef EUNOMIA_BTFGEN_BTFGEN_H
 #define EUNOMIA_BTFGEN_BTFGEN_H
 
@@ -18,8 +18,5 @@ int btfgen_pack(const struct btfgen_opts *opts);
 /* Write a standalone executable: the ecli binary (found beside ecc, or $EUNOMIA_ECLI) with the
  * package appended. 0 or -errno (message on stderr). */
 int ecc_standalone(const char *package_path, const char *out_exe);
-
-/* `ecc init NAME [DIR]`: create a starter project from templates/. 0 or -errno. */
-int ecc_init_project(int argc, char **argv);
 
 #endif

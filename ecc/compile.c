@@ -25,10 +25,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/util.h"
 #include "common/strbuf.h"
 #include "common/subprocess.h"
 #include "ecc/ecc.h"
+#include "ecc/log.h"
 
 /* index of "-I" <source dir> in the shared flags */
 #define INC_SRC_DIR 3
@@ -86,33 +88,10 @@ static const char *clang_path(const struct ecc_opts *opts)
 static void report_exec_error(const char *clang, int err)
 {
 	if (err == -ENOENT)
-		fprintf(stderr, "ecc: %s: not found (install clang, or pass -c /path/to/clang)\n",
+		ecc_warn("ecc: %s: not found (install clang, or pass -c /path/to/clang)\n",
 			clang);
 	else
-		fprintf(stderr, "ecc: cannot run %s: %s\n", clang, strerror(-err));
-}
-
-/* The file execvp would run for prog (PATH lookup), resolved to its real path. */
-static int find_program(const char *prog, char *real, size_t size)
-{
-	const char *p = getenv("PATH"), *colon;
-	char full[PATH_MAX];
-
-	if (size < PATH_MAX)
-		return -ENAMETOOLONG;
-	if (strchr(prog, '/'))
-		return realpath(prog, real) ? 0 : -errno;
-	for (p = p && *p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
-		colon = strchrnul(p, ':');
-		if (colon == p)
-			snprintf(full, sizeof(full), "./%s", prog);
-		else if (snprintf(full, sizeof(full), "%.*s/%s", (int)(colon - p), p, prog) >=
-			 (int)sizeof(full))
-			continue;
-		if (!access(full, X_OK) && realpath(full, real))
-			return 0;
-	}
-	return -ENOENT;
+		ecc_warn("ecc: cannot run %s: %s\n", clang, strerror(-err));
 }
 
 /*
@@ -124,14 +103,14 @@ static int sys_includes_stamp(const char *clang, struct strbuf *sb)
 	static const char *const envs[] = {"CPATH", "C_INCLUDE_PATH", "COMPILER_PATH"};
 	static const char *const dirs[] = {"/usr/include", "/usr/local", "/usr/local/include",
 					   "/usr/lib/gcc"};
-	char real[PATH_MAX];
+	char found[PATH_MAX], real[PATH_MAX];
 	struct stat st;
 	int err;
 
-	err = find_program(clang, real, sizeof(real));
+	err = eun_find_program(clang, found, sizeof(found));
 	if (err)
 		return err;
-	if (stat(real, &st) < 0)
+	if (!realpath(found, real) || stat(real, &st) < 0)
 		return -errno;
 	err = sb_addf(sb, "clang=%s %llu %lld %lld.%09ld", real, (unsigned long long)st.st_ino,
 		      (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
@@ -155,17 +134,13 @@ static int sys_includes_stamp(const char *clang, struct strbuf *sb)
 static int sys_includes_cached(const char *cache, const char *stamp, struct argv_list *dirs)
 {
 	struct strbuf text = STRBUF_INIT;
-	char buf[4096], *line, *save = NULL;
-	FILE *f = fopen(cache, "r");
-	size_t n;
+	char *line, *save = NULL;
 	int err = -ENOENT;
 
-	if (!f)
+	if (eun_read_file(cache, 0, 1 << 20, &text)) {
+		sb_free(&text);
 		return -ENOENT;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		if (sb_add(&text, buf, n))
-			break;
-	fclose(f);
+	}
 	line = strtok_r(text.buf ? text.buf : (char *)"", "\n", &save);
 	if (!line || strcmp(line, stamp))
 		goto out;
@@ -186,22 +161,13 @@ out:
 static void sys_includes_save(const char *cache, const char *stamp, const struct argv_list *dirs)
 {
 	struct strbuf text = STRBUF_INIT;
-	char tmp[PATH_MAX];
-	int fd, err;
+	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", cache) >= (int)sizeof(tmp))
-		return;
 	err = sb_addf(&text, "%s\n", stamp);
 	for (size_t i = 0; i < dirs->n && !err; i++)
 		err = sb_addf(&text, "%s\n", dirs->v[i]);
-	fd = err ? -1 : mkstemp(tmp);
-	if (fd >= 0) {
-		bool ok = write(fd, text.buf, text.len) == (ssize_t)text.len;
-
-		fchmod(fd, 0644);
-		if (close(fd) < 0 || !ok || rename(tmp, cache) < 0)
-			unlink(tmp);
-	}
+	if (!err) /* a cache: when it cannot be written, the next run asks clang again */
+		eun_write_file_atomic(cache, text.buf, text.len, 0644);
 	sb_free(&text);
 }
 
@@ -298,12 +264,12 @@ static int check_readable(const char *path)
 
 		if (fd >= 0)
 			close(fd);
-		fprintf(stderr, "ecc: %s: %s\n", path, strerror(-err));
+		ecc_warn("ecc: %s: %s\n", path, strerror(-err));
 		return err;
 	}
 	close(fd);
 	if (S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "ecc: %s: %s\n", path, strerror(EISDIR));
+		ecc_warn("ecc: %s: %s\n", path, strerror(EISDIR));
 		return -EISDIR;
 	}
 	return 0;
@@ -445,14 +411,14 @@ static int write_dummy(const char *out_dir, const char *name, const struct strbu
 	fd = mkstemps(tmp_path, 2);
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "ecc: cannot create a temporary file in %s: %s\n", out_dir,
+		ecc_warn("ecc: cannot create a temporary file in %s: %s\n", out_dir,
 			strerror(-err));
 		tmp_path[0] = '\0';
 		return err;
 	}
 	if (write(fd, text->buf, text->len) != (ssize_t)text->len) {
 		err = -EIO;
-		fprintf(stderr, "ecc: cannot write %s\n", tmp_path);
+		ecc_warn("ecc: cannot write %s\n", tmp_path);
 	}
 	close(fd);
 	return err;
@@ -675,23 +641,6 @@ static int guess_inferred(const struct tokens *tk, cJSON *out)
 	return err;
 }
 
-static int read_text(const char *path, struct strbuf *sb)
-{
-	char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		err = sb_add(sb, buf, n);
-	if (!err && ferror(f))
-		err = -EIO;
-	fclose(f);
-	return err;
-}
-
 /* The dummy text from a guess (see above); empty when the files cannot be read. */
 static int guess_dummy(const char *src, const char *header, bool explicit_header,
 		       struct strbuf *out)
@@ -707,13 +656,13 @@ static int guess_dummy(const char *src, const char *header, bool explicit_header
 		hstructs = cJSON_CreateArray();
 		if (!hstructs)
 			goto out;
-		if (read_text(header, &text) || tokenize(sb_str(&text), &tk) ||
+		if (eun_read_file(header, 0, 0, &text) || tokenize(sb_str(&text), &tk) ||
 		    guess_struct_defs(&tk, hstructs))
 			goto out_guess_failed;
 		tokens_free(&tk);
 		sb_reset(&text);
 	}
-	if (read_text(src, &text) || tokenize(sb_str(&text), &tk) || guess_inferred(&tk, inferred))
+	if (eun_read_file(src, 0, 0, &text) || tokenize(sb_str(&text), &tk) || guess_inferred(&tk, inferred))
 		goto out_guess_failed;
 	/* the guessed pairs carry no map: only the struct names matter for the dummy */
 	{
@@ -763,7 +712,7 @@ static int link_object(const char *in, const char *out)
 	linker = bpf_linker__new(out, NULL);
 	if (!linker) {
 		err = -errno;
-		fprintf(stderr, "ecc: %s: cannot create the object: %s\n", out, strerror(-err));
+		ecc_warn("ecc: %s: cannot create the object: %s\n", out, strerror(-err));
 		return err;
 	}
 	err = bpf_linker__add_file(linker, in, NULL);
@@ -771,7 +720,7 @@ static int link_object(const char *in, const char *out)
 		err = bpf_linker__finalize(linker);
 	bpf_linker__free(linker);
 	if (err) {
-		fprintf(stderr, "ecc: %s: libbpf cannot link the object: %s\n", in, strerror(-err));
+		ecc_warn("ecc: %s: libbpf cannot link the object: %s\n", in, strerror(-err));
 		unlink(out);
 	}
 	return err;
@@ -827,9 +776,8 @@ static int clang_argv(const char *clang, const char *pch, const struct argv_list
 
 /*
  * The libclang front end (annotations, export types, header structs) on a thread of its own
- * while clang compiles. Its messages are held back (our stderr goes to a memory file while it
- * runs; clang gets the real stderr) and shown only when the compile succeeded, so that clang's
- * errors are the ones a broken source reports.
+ * while clang compiles. Its messages go to its own logger (a buffer) and are shown only when the
+ * compile succeeded, so that clang's errors are the ones a broken source reports.
  */
 struct frontend_job {
 	const char *src, *header;
@@ -837,8 +785,6 @@ struct frontend_job {
 	cJSON *ann, *pairs, *hstructs;
 	int err;
 	pthread_t thread;
-	int saved_err, mem; /* the real stderr, the memory file */
-	struct subprocess_opts clang_so;
 	struct strbuf out; /* the front end's messages */
 };
 
@@ -850,66 +796,28 @@ static void frontend_run(struct frontend_job *j)
 
 static void *frontend_thread(void *arg)
 {
-	frontend_run(arg);
+	struct frontend_job *j = arg;
+	struct eun_logger lg = ecc_strbuf_logger(&j->out);
+
+	ecc_set_logger(&lg);
+	frontend_run(j);
+	ecc_set_logger(NULL);
 	return NULL;
 }
 
-/* Start the thread with stderr captured; false (nothing started) when that cannot be done. */
+/* Start the thread; false (nothing started) when that cannot be done. */
 static bool frontend_start(struct frontend_job *j)
 {
 	pthread_attr_t attr;
-	bool ok = false;
+	bool ok;
 
-	j->saved_err = j->mem = -1;
-	fflush(stderr);
-	j->mem = memfd_create("ecc-frontend", MFD_CLOEXEC);
-	if (j->mem < 0)
-		goto fail;
-	j->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (j->saved_err < 0)
-		goto fail;
 	if (pthread_attr_init(&attr))
-		goto fail;
+		return false;
 	/* parsing vmlinux.h recurses deeply; sanitizer builds need more stack still */
 	pthread_attr_setstacksize(&attr, 64 << 20);
-	if (dup2(j->mem, STDERR_FILENO) < 0) {
-		pthread_attr_destroy(&attr);
-		goto fail;
-	}
 	ok = !pthread_create(&j->thread, &attr, frontend_thread, j);
 	pthread_attr_destroy(&attr);
-	if (ok) {
-		j->clang_so.err_fd = j->saved_err;
-		return true;
-	}
-	dup2(j->saved_err, STDERR_FILENO);
-fail:
-	if (j->mem >= 0)
-		close(j->mem);
-	if (j->saved_err >= 0)
-		close(j->saved_err);
-	j->saved_err = j->mem = -1;
-	return false;
-}
-
-/* Join the thread, restore stderr and collect what the front end printed into j->out. */
-static void frontend_finish(struct frontend_job *j)
-{
-	char buf[8192];
-	ssize_t n;
-
-	pthread_join(j->thread, NULL);
-	fflush(stderr);
-	dup2(j->saved_err, STDERR_FILENO);
-	close(j->saved_err);
-	j->saved_err = -1;
-	if (lseek(j->mem, 0, SEEK_SET) == 0) {
-		while ((n = read(j->mem, buf, sizeof(buf))) > 0)
-			if (sb_add(&j->out, buf, n))
-				break;
-	}
-	close(j->mem);
-	j->mem = -1;
+	return ok;
 }
 
 static void frontend_free(struct frontend_job *j)
@@ -975,7 +883,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	if (dot)
 		*dot = '\0';
 	if (!*res->name) {
-		fprintf(stderr, "ecc: %s: cannot derive a program name from the file name\n",
+		ecc_warn("ecc: %s: cannot derive a program name from the file name\n",
 			opts->src);
 		err = -EINVAL;
 		goto out;
@@ -984,7 +892,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	out_dir = opts->out_dir && *opts->out_dir ? opts->out_dir : src_dir;
 	err = eun_mkdir_p(out_dir, 0755);
 	if (err) {
-		fprintf(stderr, "ecc: cannot create output directory %s: %s\n", out_dir,
+		ecc_warn("ecc: cannot create output directory %s: %s\n", out_dir,
 			strerror(-err));
 		goto out;
 	}
@@ -998,7 +906,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		if (access(auto_hdr, R_OK) == 0) {
 			header = auto_hdr;
 			if (opts->verbose)
-				fprintf(stderr, "ecc: using header %s\n", header);
+				ecc_info("ecc: using header %s\n", header);
 		}
 	}
 
@@ -1084,12 +992,12 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	err = clang_argv(clang, pch, &inc, tmp_src, opts->src, raw_obj, false, &cc);
 	if (err)
 		goto out;
-	fprintf(stderr, "ecc: compiling %s\n", opts->src);
+	ecc_warn("ecc: compiling %s\n", opts->src);
 	if (opts->verbose) {
 		struct strbuf line = STRBUF_INIT;
 
 		if (!subprocess_format_argv((const char *const *)cc.v, &line))
-			fprintf(stderr, "ecc: %s\n", sb_str(&line));
+			ecc_warn("ecc: %s\n", sb_str(&line));
 		sb_free(&line);
 	}
 	fe = (struct frontend_job){
@@ -1098,9 +1006,9 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		.args = (const char *const *)fe_args.v,
 	};
 	fe_started = frontend_start(&fe);
-	rc = subprocess_run((const char *const *)cc.v, fe_started ? &fe.clang_so : NULL);
+	rc = subprocess_run((const char *const *)cc.v, NULL);
 	if (fe_started)
-		frontend_finish(&fe);
+		pthread_join(fe.thread, NULL);
 	if (rc < 0) {
 		report_exec_error(clang, rc);
 		err = rc;
@@ -1108,7 +1016,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	}
 	if (rc != 0) {
 		/* clang's diagnostics are the story; the front end's are not shown */
-		fprintf(stderr, "ecc: %s: compilation failed (clang exit status %d)\n", opts->src,
+		ecc_warn("ecc: %s: compilation failed (clang exit status %d)\n", opts->src,
 			rc);
 		err = -ENOEXEC;
 		goto out;
@@ -1116,16 +1024,16 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	if (!fe_started)
 		frontend_run(&fe);
 	else if (fe.out.len)
-		fwrite(fe.out.buf, 1, fe.out.len, stderr);
+		ecc_warn("%s", fe.out.buf);
 	if (fe.err) {
 		err = fe.err;
 		if (err == -EINVAL)
-			fprintf(stderr,
+			ecc_warn(
 				"ecc: %s: invalid doc-comment annotations or source libclang cannot "
 				"read (see above)\n",
 				opts->src);
 		else
-			fprintf(stderr, "ecc: %s: cannot read annotations and export types: %s\n",
+			ecc_warn("ecc: %s: cannot read annotations and export types: %s\n",
 				opts->src, strerror(-err));
 		goto out;
 	}
@@ -1137,7 +1045,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 	if (exact.len != spec.len || (exact.len && memcmp(exact.buf, spec.buf, exact.len))) {
 		/* the guess was wrong: compile again with the exact dummy (warnings were shown) */
 		if (opts->verbose)
-			fprintf(stderr,
+			ecc_info(
 				"ecc: compiling again with the export types libclang found\n");
 		if (tmp_src[0])
 			unlink(tmp_src);
@@ -1158,7 +1066,7 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 			goto out;
 		}
 		if (rc != 0) {
-			fprintf(stderr, "ecc: %s: compilation failed (clang exit status %d)\n",
+			ecc_warn("ecc: %s: compilation failed (clang exit status %d)\n",
 				opts->src, rc);
 			err = -ENOEXEC;
 			goto out;
@@ -1170,14 +1078,14 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		goto out;
 	if (rename(linked_obj, res->obj_path) < 0) {
 		err = -errno;
-		fprintf(stderr, "ecc: cannot write %s: %s\n", res->obj_path, strerror(-err));
+		ecc_warn("ecc: cannot write %s: %s\n", res->obj_path, strerror(-err));
 		goto out;
 	}
 	linked_obj[0] = '\0';
 
 	err = ecc_object_meta(res->obj_path, obj_name, fe.ann, exports, &res->meta);
 	if (err == -ENOMSG)
-		fprintf(stderr, "ecc: %s: no BPF programs found (no SEC(\"...\") functions)\n",
+		ecc_warn("ecc: %s: no BPF programs found (no SEC(\"...\") functions)\n",
 			opts->src);
 	goto out;
 

@@ -25,6 +25,7 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "ecc/ecc.h"
+#include "ecc/log.h"
 #include "ecc/frontend.h"
 
 /* Tags whose value must be a JSON object. */
@@ -167,11 +168,11 @@ static const char *json_kind(const cJSON *v)
 static void bad_json(struct doc_ctx *ctx, unsigned int line, const char *tag, const char *what)
 {
 	if (ctx->strict) {
-		fprintf(stderr, "ecc: error: %s:%u: @%s: invalid JSON: %s; fix the annotation\n",
+		ecc_warn("ecc: error: %s:%u: @%s: invalid JSON: %s; fix the annotation\n",
 			ctx->src_path, line, tag, what);
 		ctx->nerrors++;
 	} else {
-		fprintf(stderr,
+		ecc_warn(
 			"ecc: warning: %s:%u: @%s: invalid JSON: %s; the annotation is ignored\n",
 			ctx->src_path, line, tag, what);
 	}
@@ -366,7 +367,7 @@ static int handle_raw(struct doc_ctx *ctx, const char *rawtext, unsigned int lin
 	rawlen = strlen(rawtext);
 	if (!eun_utf8_valid(rawtext, rawlen)) {
 		/* a package is JSON/YAML text: UTF-8. Sources in Latin-1 are the usual cause. */
-		fprintf(stderr,
+		ecc_warn(
 			"ecc: warning: %s:%u: doc comment is not valid UTF-8; read it as Latin-1 "
 			"(save the source as UTF-8 to silence this)\n",
 			ctx->src_path, line);

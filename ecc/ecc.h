@@ -119,6 +119,9 @@ struct ecc_result {
 int ecc_build(const struct ecc_opts *opts, struct ecc_result *res);
 void ecc_result_free(struct ecc_result *res);
 
+/* `ecc init NAME [DIR]`: create a starter project from templates/ (init.c). 0 or -errno. */
+int ecc_init_project(int argc, char **argv);
+
 /* The __TARGET_ARCH_<x> name for the host ("x86", "arm64", "riscv", ...). */
 const char *ecc_target_arch(void);
 

@@ -21,9 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/subprocess.h"
 
 #include "ecc/ecc.h"
+#include "ecc/log.h"
 #include "ecc/frontend.h"
 
 /*
@@ -87,7 +89,7 @@ int ecc_tu_open(const char *path, const char *const *clang_args, CXIndex *index,
 		free(retry_args);
 	}
 	if (rc != CXError_Success) {
-		fprintf(stderr, "ecc: libclang could not parse %s (error %d); check the -a flags\n",
+		ecc_warn("ecc: libclang could not parse %s (error %d); check the -a flags\n",
 			path, (int)rc);
 		clang_disposeIndex(*index);
 		*index = NULL;
@@ -191,22 +193,12 @@ static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
 /* stat of the program clang runs (PATH lookup like execvp). 0 or -ENOENT. */
 static int program_stat(const char *prog, struct stat *st)
 {
-	const char *p = getenv("PATH"), *colon;
 	char full[PATH_MAX];
+	int err = eun_find_program(prog, full, sizeof(full));
 
-	if (strchr(prog, '/'))
-		return stat(prog, st) ? -errno : 0;
-	for (p = p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *colon ? colon + 1 : colon) {
-		colon = strchrnul(p, ':');
-		if (colon == p) /* an empty entry is the current directory */
-			snprintf(full, sizeof(full), "./%s", prog);
-		else if (snprintf(full, sizeof(full), "%.*s/%s", (int)(colon - p), p, prog) >=
-			 (int)sizeof(full))
-			continue;
-		if (!access(full, X_OK) && !stat(full, st) && S_ISREG(st->st_mode))
-			return 0;
-	}
-	return -ENOENT;
+	if (err)
+		return err;
+	return stat(full, st) ? -errno : 0;
 }
 
 static uint64_t hash_stat(uint64_t h, const struct stat *st)
@@ -271,7 +263,7 @@ int ecc_compile_pch(const char *clang, const char *vmlinux_h, const char *const 
 		return -ENAMETOOLONG;
 	if (!access(path, R_OK)) {
 		if (verbose)
-			fprintf(stderr, "ecc: using cached %s\n", path);
+			ecc_info("ecc: using cached %s\n", path);
 		return 0;
 	}
 	remove_stale_pchs(dir, &st_h);
@@ -287,20 +279,20 @@ int ecc_compile_pch(const char *clang, const char *vmlinux_h, const char *const 
 	argv[nargs + 4] = "-o";
 	argv[nargs + 5] = tmp;
 	if (verbose && !subprocess_format_argv(argv, &line))
-		fprintf(stderr, "ecc: precompiling vmlinux.h: %s\n", sb_str(&line));
+		ecc_info("ecc: precompiling vmlinux.h: %s\n", sb_str(&line));
 	sp.err = &errtext;
 	rc = subprocess_run(argv, &sp);
 	if (rc != 0) {
 		err = rc < 0 ? rc : -ENOEXEC;
 		if (verbose)
-			fprintf(stderr, "ecc: cannot precompile %s (clang status %d): %s\n",
+			ecc_info("ecc: cannot precompile %s (clang status %d): %s\n",
 				vmlinux_h, rc, sb_str(&errtext));
 		unlink(tmp);
 	} else if (rename(tmp, path)) {
 		err = -errno;
 		unlink(tmp);
 	} else if (verbose) {
-		fprintf(stderr, "ecc: wrote %s\n", path);
+		ecc_info("ecc: wrote %s\n", path);
 	}
 	free(argv);
 	sb_free(&errtext);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "btfgen/btfgen.h"
+#include "common/fileio.h"
 #include "common/strbuf.h"
 #include "ecc/ecc.h"
 #include "packer/package.h"
@@ -89,35 +90,14 @@ static void human_size(size_t n, char *buf, size_t size)
 /* Write data to path via a temp file + rename; prints an error on failure. */
 static int write_file(const char *path, const void *data, size_t len)
 {
-	char tmp[PATH_MAX], hs[32];
-	FILE *f;
-	int fd, err = 0;
+	char hs[32];
+	int err = eun_write_file_atomic(path, data, len, 0644);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
-		fprintf(stderr, "ecc: %s: %s\n", path, strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		fprintf(stderr, "ecc: cannot write %s: %s\n", path, strerror(-err));
+	if (err == -ENAMETOOLONG) {
+		fprintf(stderr, "ecc: %s: %s\n", path, strerror(-err));
 		return err;
 	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-	} else {
-		if (len && fwrite(data, 1, len, f) != len)
-			err = -EIO;
-		if (fclose(f) && !err)
-			err = -errno;
-	}
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
 	if (err) {
-		unlink(tmp);
 		fprintf(stderr, "ecc: cannot write %s: %s\n", path, strerror(-err));
 		return err;
 	}
@@ -129,21 +109,8 @@ static int write_file(const char *path, const void *data, size_t len)
 static int read_whole(const char *path, void **data, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char buf[65536];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int err = 0;
+	int err = eun_read_file(path, 0, 0, &sb);
 
-	if (!f) {
-		err = -errno;
-		fprintf(stderr, "ecc: %s: %s\n", path, strerror(-err));
-		return err;
-	}
-	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		err = sb_add(&sb, buf, n);
-	if (!err && ferror(f))
-		err = -EIO;
-	fclose(f);
 	if (err) {
 		sb_free(&sb);
 		fprintf(stderr, "ecc: %s: %s\n", path, strerror(-err));

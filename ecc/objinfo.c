@@ -15,6 +15,7 @@
 
 #include "common/strbuf.h"
 #include "ecc/ecc.h"
+#include "ecc/log.h"
 
 #define DUMMY_PREFIX   "__eunomia_dummy_"
 #define MAX_TYPE_DEPTH 32
@@ -298,7 +299,7 @@ static int add_sample(cJSON *map_obj, const char *map_name, const cJSON *sample)
 	const cJSON *iv;
 
 	if (!cJSON_IsObject(sample)) {
-		fprintf(stderr,
+		ecc_warn(
 			"ecc: map '%s': @sample must be a JSON object like "
 			"{\"interval\": 1000, \"type\": \"log2_hist\"}\n",
 			map_name);
@@ -306,7 +307,7 @@ static int add_sample(cJSON *map_obj, const char *map_name, const cJSON *sample)
 	}
 	iv = cJSON_GetObjectItemCaseSensitive(sample, "interval");
 	if (!cJSON_IsNumber(iv) || iv->valuedouble <= 0) {
-		fprintf(stderr, "ecc: map '%s': @sample needs a positive \"interval\" in ms\n",
+		ecc_warn("ecc: map '%s': @sample needs a positive \"interval\" in ms\n",
 			map_name);
 		return -EINVAL;
 	}
@@ -377,7 +378,7 @@ static void warn_macro_named(const char *name)
 	if (strncmp(name, "BPF_", 4) || !name[4] ||
 	    name[4 + strspn(name + 4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")])
 		return;
-	fprintf(stderr,
+	ecc_warn(
 		"ecc: warning: program '%s' is named like a macro: this libbpf's headers do not "
 		"define %s, so 'int %s(prog_name, ...)' declared a function called %s; use a macro "
 		"they define (e.g. BPF_KPROBE/BPF_KRETPROBE for uprobes)\n",
@@ -429,7 +430,7 @@ static int add_export_type(const struct btf *btf, const char *sname, cJSON *arr)
 
 	id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
 	if (id <= 0) {
-		fprintf(stderr,
+		ecc_warn(
 			"ecc: warning: export type 'struct %s' is not in the object's BTF; "
 			"not exported\n",
 			sname);
@@ -532,13 +533,13 @@ int ecc_object_meta(const char *obj_path, const char *obj_name, const cJSON *ann
 	obj = bpf_object__open_file(obj_path, &oo);
 	if (!obj) {
 		err = -errno;
-		fprintf(stderr, "ecc: %s: libbpf cannot open the object: %s\n", obj_path,
+		ecc_warn("ecc: %s: libbpf cannot open the object: %s\n", obj_path,
 			strerror(-err));
 		return err;
 	}
 	btf = bpf_object__btf(obj);
 	if (!btf) {
-		fprintf(stderr, "ecc: %s: the object has no BTF (compile with -g)\n", obj_path);
+		ecc_warn("ecc: %s: the object has no BTF (compile with -g)\n", obj_path);
 		err = -ENODATA;
 		goto out;
 	}

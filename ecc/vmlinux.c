@@ -18,9 +18,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/util.h"
 #include "common/strbuf.h"
 #include "ecc/ecc.h"
+#include "ecc/log.h"
 
 #define SYS_BTF "/sys/kernel/btf/vmlinux"
 
@@ -88,55 +90,38 @@ int ecc_btf_dump_header(const struct btf *btf, const char *guard, FILE *out)
 	return err;
 }
 
-static int read_small(const char *path, char *buf, size_t size)
+/* Whether the stamp file at path holds exactly stamp. */
+static bool stamp_matches(const char *path, const char *stamp)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
+	struct strbuf old = STRBUF_INIT;
+	bool same = !eun_read_file(path, 0, 1 << 16, &old) && !strcmp(sb_str(&old), stamp);
+
+	sb_free(&old);
+	return same;
+}
+
+/* Write the C header of btf to path atomically. */
+static int write_header(const char *path, const struct btf *btf)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int err;
 
 	if (!f)
 		return -errno;
-	n = fread(buf, 1, size - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return 0;
-}
-
-/* Write data (or, with btf, the dumped header) to path atomically. */
-static int write_atomic(const char *path, const char *data, const struct btf *btf)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-	int err = 0, fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	if (btf)
-		err = ecc_btf_dump_header(btf, "__VMLINUX_H__", f);
-	else if (fputs(data, f) < 0)
-		err = -EIO;
-	fchmod(fd, 0644);
+	err = ecc_btf_dump_header(btf, "__VMLINUX_H__", f);
 	if (fclose(f) && !err)
 		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
+	if (!err)
+		err = eun_write_file_atomic(path, text, len, 0644);
+	free(text);
 	return err;
 }
 
 int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t size)
 {
-	char dir[PATH_MAX], stamp_path[PATH_MAX], stamp[PATH_MAX + 128], old[sizeof(stamp)];
+	char dir[PATH_MAX], stamp_path[PATH_MAX], stamp[PATH_MAX + 128];
 	char real[PATH_MAX];
 	const char *base = getenv("XDG_DATA_HOME");
 	struct utsname u;
@@ -150,7 +135,7 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 		btf_path = SYS_BTF;
 	if (stat(btf_path, &st) < 0) {
 		err = -errno;
-		fprintf(stderr,
+		ecc_warn(
 			"ecc: %s: %s (need kernel BTF to generate vmlinux.h; pass --btf FILE)\n",
 			btf_path, strerror(-err));
 		return err;
@@ -177,16 +162,16 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 	snprintf(stamp, sizeof(stamp), "btf=%s size=%lld mtime=%lld release=%s\n", real,
 		 (long long)st.st_size, (long long)st.st_mtime, u.release);
 
-	if (!read_small(stamp_path, old, sizeof(old)) && !strcmp(old, stamp) &&
+	if (stamp_matches(stamp_path, stamp) &&
 	    access(path, R_OK) == 0) {
 		if (verbose)
-			fprintf(stderr, "ecc: using cached %s\n", path);
+			ecc_info("ecc: using cached %s\n", path);
 		return 0;
 	}
 
 	err = eun_mkdir_p(dir, 0755);
 	if (err) {
-		fprintf(stderr, "ecc: cannot create %s: %s (set XDG_DATA_HOME to a writable dir)\n",
+		ecc_warn("ecc: cannot create %s: %s (set XDG_DATA_HOME to a writable dir)\n",
 			dir, strerror(-err));
 		return err;
 	}
@@ -197,27 +182,27 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 	 */
 	lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock_fd >= 0 && flock(lock_fd, LOCK_EX) == 0 &&
-	    !read_small(stamp_path, old, sizeof(old)) && !strcmp(old, stamp) &&
+	    stamp_matches(stamp_path, stamp) &&
 	    access(path, R_OK) == 0) {
 		if (verbose)
-			fprintf(stderr, "ecc: using cached %s\n", path);
+			ecc_info("ecc: using cached %s\n", path);
 		close(lock_fd);
 		return 0;
 	}
 	btf = btf__parse(btf_path, NULL);
 	if (!btf) {
 		err = -errno;
-		fprintf(stderr, "ecc: %s: cannot parse BTF: %s\n", btf_path, strerror(-err));
+		ecc_warn("ecc: %s: cannot parse BTF: %s\n", btf_path, strerror(-err));
 		goto out;
 	}
 	if (verbose)
-		fprintf(stderr, "ecc: generating %s from %s\n", path, btf_path);
-	err = write_atomic(path, NULL, btf);
+		ecc_info("ecc: generating %s from %s\n", path, btf_path);
+	err = write_header(path, btf);
 	btf__free(btf);
 	if (!err)
-		err = write_atomic(stamp_path, stamp, NULL);
+		err = eun_write_file_atomic(stamp_path, stamp, strlen(stamp), 0644);
 	if (err)
-		fprintf(stderr, "ecc: cannot write %s: %s\n", path, strerror(-err));
+		ecc_warn("ecc: cannot write %s: %s\n", path, strerror(-err));
 out:
 	if (lock_fd >= 0)
 		close(lock_fd); /* releases the lock */

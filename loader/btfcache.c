@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 #include <linux/btf.h>
 
+#include "common/fileio.h"
 #include "common/strbuf.h"
 #include "common/subprocess.h"
 #include "common/util.h"
@@ -116,37 +117,20 @@ static int trusted(const struct stat *st)
 	return 0;
 }
 
-/* Read the whole (small) file at path into buf (NUL-terminated). */
+/* Read the whole (small) file at path into buf (NUL-terminated); never through a symlink. */
 static int read_small(const char *path, char *buf, size_t size, struct stat *st)
 {
-	size_t off = 0;
-	int fd, err = 0;
+	struct strbuf sb = STRBUF_INIT;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, st)) {
-		err = -errno;
-		goto out;
-	}
-	while (off + 1 < size) {
-		ssize_t n = read(fd, buf + off, size - 1 - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off + 1 >= size)
-		err = -EFBIG;
-	buf[off] = '\0';
-out:
+	err = fstat(fd, st) ? -errno : eun_read_fd(fd, size - 1, &sb);
 	close(fd);
+	if (!err)
+		memcpy(buf, sb_str(&sb), sb.len + 1);
+	sb_free(&sb);
 	return err;
 }
 
@@ -433,23 +417,6 @@ static int check_programs(const void *elf, size_t elf_sz)
 
 /* ---- store --------------------------------------------------------------------------- */
 
-static int write_all(int fd, const void *data, size_t size)
-{
-	const char *p = data;
-
-	while (size) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write data to a new temporary file from template tmpl (modified), 0644. */
 static int write_tmp(char *tmpl, int suffixlen, const void *data, size_t size)
 {
@@ -458,7 +425,7 @@ static int write_tmp(char *tmpl, int suffixlen, const void *data, size_t size)
 	fd = mkstemps(tmpl, suffixlen);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, data, size);
+	err = eun_write_all(fd, data, size);
 	if (!err && fchmod(fd, 0644))
 		err = -errno;
 	if (close(fd) && !err)

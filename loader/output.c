@@ -16,7 +16,7 @@
  * flush per record cost 20-30% of the throughput at ~1M events/s with nothing gained for
  * readers: a round ends as soon as the buffers are drained.
  *
- * Per-event path (issue #6): each stream decodes with an eun_dec_plan built at set-up (no BTF
+ * Per-event path: each stream decodes with an eun_dec_plan built at set-up (no BTF
  * walk per event), straight into one reusable round buffer that goes out with a single fwrite
  * (also every EUN_OUT_CHUNK bytes); no allocation and no stdio call per event. The plain-mode
  * "HH:MM:SS" is computed once per second. An output callback (opts.output) still gets one call

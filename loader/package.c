@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
+#include "common/strbuf.h"
 #include "loader/internal.h"
 #include "packer/package.h"
 
@@ -246,50 +248,6 @@ fail:
 	return NULL;
 }
 
-/* Read all of fd, at most max bytes (more: -EFBIG). */
-static int read_all(int fd, size_t max, void **out, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap), *nb;
-	ssize_t r;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap > max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			free(buf);
-			return (int)r;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > max) {
-			free(buf);
-			return -EFBIG;
-		}
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 struct eunomia_package *eunomia_package__open_file(const char *path,
 						   const struct eunomia_package_opts *opts)
 {
@@ -297,8 +255,7 @@ struct eunomia_package *eunomia_package__open_file(const char *path,
 	struct eunomia_package *pkg;
 	struct eun_logger lg;
 	bool is_stdin;
-	void *data = NULL;
-	size_t len = 0;
+	struct strbuf data = STRBUF_INIT;
 	struct stat st;
 	int fd, ret;
 
@@ -331,7 +288,7 @@ struct eunomia_package *eunomia_package__open_file(const char *path,
 			return NULL;
 		}
 	}
-	ret = read_all(fd, o.max_size, &data, &len);
+	ret = eun_read_fd(fd, o.max_size, &data);
 	if (!is_stdin)
 		close(fd);
 	if (ret) {
@@ -343,12 +300,13 @@ struct eunomia_package *eunomia_package__open_file(const char *path,
 			eun_warn(&lg, "package '%s': cannot read: %s", is_stdin ? "<stdin>" : path,
 				 strerror(-ret));
 		}
+		sb_free(&data);
 		errno = -ret;
 		return NULL;
 	}
-	pkg = eunomia_package__open_mem(data, len, is_stdin ? "<stdin>" : path, &o);
+	pkg = eunomia_package__open_mem(sb_str(&data), data.len, is_stdin ? "<stdin>" : path, &o);
 	ret = errno;
-	free(data);
+	sb_free(&data);
 	errno = ret;
 	return pkg;
 }

@@ -14,7 +14,7 @@
 
 struct cJSON;
 
-/* Standard base64, '=' padded, no line breaks (OpenSSL's EVP encoder). */
+/* Standard base64 (RFC 4648), '=' padded, no line breaks. */
 int pkg_base64_encode(const void *data, size_t len, struct strbuf *out);
 /* Strict decode: rejects bad characters, bad padding, embedded whitespace. *out is malloc'ed. */
 int pkg_base64_decode(const char *text, size_t len, void **out, size_t *out_len, char *err,

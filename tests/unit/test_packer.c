@@ -141,7 +141,7 @@ static void test_base64_roundtrip_binary(void **state)
 		assert_memory_equal(dec, data, n);
 		free(dec);
 	}
-	/* more than one OpenSSL chunk (3 MiB in, 4 MiB of text), with padding at the end */
+	/* a large input (7 MiB in, ~9.3 MiB of text), with padding at the end */
 	{
 		size_t big = (7u << 20) + 1;
 		unsigned char *b = malloc(big);

@@ -21,8 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "btfgen/btfgen.h"
+#include "common/fileio.h"
 #include "common/strbuf.h"
+#include "ecc/ecc.h"
 
 #define TEMPLATE_NAME	   "starter"
 #define TEMPLATE_NAME_UP   "STARTER"
@@ -133,22 +134,9 @@ static int copy_file(const char *src, const char *dst, mode_t mode, const char *
 		     const char *upper)
 {
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
-	char buf[16 * 1024];
-	ssize_t n;
-	int fd, err = 0;
+	int fd, err;
 
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (in.len + (size_t)n > MAX_TEMPLATE_FILE || sb_add(&in, buf, (size_t)n)) {
-			err = -EFBIG;
-			break;
-		}
-	}
-	if (n < 0)
-		err = -errno;
-	close(fd);
+	err = eun_read_file(src, 0, MAX_TEMPLATE_FILE, &in);
 	if (!err)
 		err = substitute(in.buf ? in.buf : "", in.len, name, upper, &out);
 	if (!err) {
