@@ -11,7 +11,6 @@
 
 size_t json_escape_raw(char *dst, const void *data, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = data;
 	char *d = dst;
 	size_t i = 0, l;
@@ -58,8 +57,8 @@ size_t json_escape_raw(char *dst, const void *data, size_t len)
 			*d++ = 'u';
 			*d++ = '0';
 			*d++ = '0';
-			*d++ = hex[c >> 4];
-			*d++ = hex[c & 0xf];
+			*d++ = eun_hex_digits[c >> 4];
+			*d++ = eun_hex_digits[c & 0xf];
 			break;
 		}
 		i++;
@@ -72,7 +71,6 @@ size_t json_escape_raw(char *dst, const void *data, size_t len)
 
 int json_escape_body(struct strbuf *sb, const void *data, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = data;
 	size_t i = 0, run;
 	int err = 0;
@@ -135,8 +133,8 @@ int json_escape_body(struct strbuf *sb, const void *data, size_t len)
 			break;
 		default:
 			/* control byte, DEL, or a byte outside well-formed UTF-8 */
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
+			esc[4] = eun_hex_digits[c >> 4];
+			esc[5] = eun_hex_digits[c & 0xf];
 			err = sb_add(sb, esc, 6);
 			break;
 		}

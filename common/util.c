@@ -9,6 +9,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
+const char eun_hex_digits[17] = "0123456789abcdef";
+
+char *eun_hex_encode(char *dst, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		*dst++ = eun_hex_digits[p[i] >> 4];
+		*dst++ = eun_hex_digits[p[i] & 0xf];
+	}
+	*dst = '\0';
+	return dst;
+}
+
 void eun_seterr(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;

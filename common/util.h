@@ -25,6 +25,12 @@ size_t eun_utf8_seq_len(const unsigned char *s, size_t n);
 /* Whether s[0..n) is well-formed UTF-8 throughout. */
 bool eun_utf8_valid(const char *s, size_t n);
 
+/* "0123456789abcdef" */
+extern const char eun_hex_digits[17];
+/* Write data[0..len) as lower-case hex (2 * len digits) and a NUL to dst; returns the end of the
+ * digits (where the NUL is). */
+char *eun_hex_encode(char *dst, const void *data, size_t len);
+
 struct strbuf;
 /* Append s[0..n), read as ISO-8859-1, to out as UTF-8. 0 or -ENOMEM. */
 int eun_latin1_to_utf8(const char *s, size_t n, struct strbuf *out);

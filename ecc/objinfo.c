@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/btfutil.h"
 #include "common/strbuf.h"
 #include "ecc/ecc.h"
 #include "ecc/log.h"
@@ -20,17 +21,10 @@
 #define DUMMY_PREFIX   "__eunomia_dummy_"
 #define MAX_TYPE_DEPTH 32
 
+/* Through qualifiers and decl tags (typedefs name the type: they stay). */
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
 {
-	const struct btf_type *t = btf__type_by_id(btf, *id);
-	int depth = 0;
-
-	while (t && depth++ < MAX_TYPE_DEPTH &&
-	       (btf_is_mod(t) || btf_kind(t) == BTF_KIND_DECL_TAG)) {
-		*id = t->type;
-		t = btf__type_by_id(btf, *id);
-	}
-	return t;
+	return eun_btf_skip(btf, *id, EUN_BTF_SKIP_QUALS | EUN_BTF_SKIP_DECL_TAGS, id);
 }
 
 static int type_text(const struct btf *btf, __u32 id, struct strbuf *sb, int depth)

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include <cjson/cJSON.h>
 
+#include "common/btfutil.h"
 #include "loader/internal.h"
 
 enum arg_kind {
@@ -36,16 +37,7 @@ enum arg_kind {
 
 static const struct btf_type *resolve_type(const struct btf *btf, uint32_t id, uint32_t *out)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
-	int guard = 0;
-
-	while (t && (btf_is_typedef(t) || btf_is_mod(t)) && guard++ < 64) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	if (out)
-		*out = id;
-	return t;
+	return eun_btf_skip(btf, id, EUN_BTF_SKIP_QUALS | EUN_BTF_SKIP_TYPEDEFS, out);
 }
 
 static bool is_char_int(const struct btf_type *t)
@@ -169,8 +161,8 @@ static char *value_text(const struct eunomia_runner *r, const struct eun_arg *a)
 	const struct btf_type *t = btf__type_by_id(btf, a->type_id);
 	const uint8_t *p = arg_image(a);
 	struct strbuf sb = STRBUF_INIT;
+	const char *name;
 	uint64_t v;
-	int i, n;
 
 	if (!p || !t)
 		return strdup("?");
@@ -186,26 +178,10 @@ static char *value_text(const struct eunomia_runner *r, const struct eun_arg *a)
 		break;
 	case AK_ENUM:
 		v = load_le(p, a->size);
-		n = btf_vlen(t);
-		for (i = 0; i < n; i++) {
-			uint64_t ev;
-			const char *name;
-
-			if (btf_is_enum(t)) {
-				ev = (uint64_t)(int64_t)btf_enum(t)[i].val;
-				name = btf__name_by_offset(btf, btf_enum(t)[i].name_off);
-			} else {
-				ev = btf_enum64_value(&btf_enum64(t)[i]);
-				name = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
-			}
-			if (a->size < 8)
-				ev &= (1ULL << (a->size * 8)) - 1;
-			if (ev == v && name) {
-				sb_adds(&sb, name);
-				break;
-			}
-		}
-		if (i == n) {
+		name = eun_btf_enum_name(btf, t, v);
+		if (name) {
+			sb_adds(&sb, name);
+		} else {
 			if (enum_signed(t))
 				sb_addf(&sb, "%" PRId64, sign_extend(v, a->size));
 			else
@@ -273,43 +249,19 @@ static int parse_value(const struct eunomia_runner *r, const struct eun_arg *a, 
 		return -EUNOMIA_ERR_ARG;
 	case AK_ENUM: {
 		int i, n = btf_vlen(t);
+		uint64_t ev;
 
-		for (i = 0; i < n; i++) {
-			const char *name;
-			uint64_t ev;
-
-			if (btf_is_enum(t)) {
-				name = btf__name_by_offset(btf, btf_enum(t)[i].name_off);
-				ev = (uint64_t)(int64_t)btf_enum(t)[i].val;
-			} else {
-				name = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
-				ev = btf_enum64_value(&btf_enum64(t)[i]);
-			}
-			if (name && !strcmp(name, text)) {
-				store_le(out, a->size, ev);
-				return 0;
-			}
-		}
-		for (i = 0; i < n; i++) {
-			const char *name = btf__name_by_offset(
-				btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
-						    : btf_enum64(t)[i].name_off);
-
-			if (name && !strcasecmp(name, text)) {
-				store_le(out, a->size,
-					 btf_is_enum(t) ? (uint64_t)(int64_t)btf_enum(t)[i].val
-							: btf_enum64_value(&btf_enum64(t)[i]));
-				return 0;
-			}
+		if (!eun_btf_enum_value(btf, t, text, false, &ev) ||
+		    !eun_btf_enum_value(btf, t, text, true, &ev)) {
+			store_le(out, a->size, ev);
+			return 0;
 		}
 		if (!*text ||
 		    !(isdigit((unsigned char)text[0]) || text[0] == '-' || text[0] == '+')) {
 			struct strbuf names = STRBUF_INIT;
 
 			for (i = 0; i < n; i++) {
-				const char *name = btf__name_by_offset(
-					btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
-							    : btf_enum64(t)[i].name_off);
+				const char *name = eun_btf_enum_member(btf, t, i, NULL);
 
 				sb_addf(&names, "%s%s", i ? ", " : "", name ? name : "?");
 			}
@@ -524,14 +476,10 @@ static const struct btf_var_secinfo *find_var(const struct btf *btf, const struc
 
 static char *btf_type_text(const struct btf *btf, uint32_t id)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_type *t = eun_btf_skip(btf, id, EUN_BTF_SKIP_QUALS, &id);
 	const char *n;
 	char buf[256];
 
-	while (t && btf_is_mod(t)) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
 	if (!t)
 		return strdup("?");
 	n = btf__name_by_offset(btf, t->name_off);
@@ -999,9 +947,7 @@ int eunomia_runner__help(const struct eunomia_runner *r, FILE *f, const char *pr
 			sb_adds(&sb, " [");
 			for (j = 0; j < n; j++)
 				sb_addf(&sb, "%s%s", j ? ", " : "",
-					btf__name_by_offset(
-						btf, btf_is_enum(t) ? btf_enum(t)[j].name_off
-								    : btf_enum64(t)[j].name_off));
+					eun_btf_enum_member(btf, t, j, NULL));
 			sb_adds(&sb, "]");
 		}
 		sb_addc(&sb, '\n');

@@ -5,6 +5,7 @@
  * come from the kernel, types from an untrusted package).
  */
 #include "loader/decoder.h"
+#include "common/util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -264,10 +265,6 @@ static const struct dec_printer_ops plain_ops = {
 
 int eun_dec_hex(struct strbuf *sb, const void *data, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = data;
-	size_t i;
-	char *d;
 	int err;
 
 	if (size > ((size_t)-1) / 4)
@@ -275,43 +272,12 @@ int eun_dec_hex(struct strbuf *sb, const void *data, size_t size)
 	err = sb_grow(sb, size * 2);
 	if (err)
 		return err;
-	d = sb->buf + sb->len;
-	for (i = 0; i < size; i++) {
-		*d++ = hex[p[i] >> 4];
-		*d++ = hex[p[i] & 0xf];
-	}
-	*d = '\0';
+	eun_hex_encode(sb->buf + sb->len, data, size);
 	sb->len += size * 2;
 	return 0;
 }
 
 /* ---- BTF helpers ---- */
-
-uint32_t eun_btf_skip_mods(const struct btf *btf, uint32_t id)
-{
-	const struct btf_type *t;
-	int i;
-
-	for (i = 0; i < DEC_MAX_DEPTH; i++) {
-		if (!id)
-			return 0;
-		t = btf__type_by_id(btf, id);
-		if (!t)
-			return 0;
-		switch (btf_kind(t)) {
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_CONST:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_TYPE_TAG:
-			id = t->type;
-			break;
-		default:
-			return id;
-		}
-	}
-	return 0;
-}
 
 int eun_btf_int_info(const struct btf *btf, uint32_t id, size_t *size, int *is_signed)
 {
@@ -424,19 +390,8 @@ static int dump_bitfield(struct dec *d, uint32_t id, size_t off, unsigned int bi
 		return d->ops->missing(d);
 	if (t && btf_is_any_enum(t) && bit_sz <= 64) {
 		/* enum bitfield: look the value up like a full enum */
-		const char *name = NULL;
-		int i, n = btf_vlen(t);
+		const char *name = eun_btf_enum_name(d->btf, t, (uint64_t)v);
 
-		for (i = 0; i < n && !name; i++) {
-			uint64_t ev = btf_is_enum(t) ? (uint64_t)(int64_t)btf_enum(t)[i].val
-						     : btf_enum64_value(btf_enum64(t) + i);
-			if (btf_is_enum(t) && !is_signed)
-				ev = (uint32_t)btf_enum(t)[i].val;
-			if (ev == (uint64_t)v)
-				name = btf__name_by_offset(
-					d->btf, btf_is_enum(t) ? btf_enum(t)[i].name_off
-							       : btf_enum64(t)[i].name_off);
-		}
 		return d->ops->enumval(d, name, (int64_t)v, (uint64_t)v, is_signed);
 	}
 	return emit_int(d, v, bit_sz, is_signed, is_bool);
@@ -466,10 +421,9 @@ static int dump_int(struct dec *d, const struct btf_type *t, size_t off)
 static int dump_enum(struct dec *d, const struct btf_type *t, size_t off)
 {
 	bool is_signed = btf_kflag(t);
-	const char *name = NULL;
 	unsigned __int128 v;
 	uint64_t uv;
-	int i, n = btf_vlen(t), err;
+	int err;
 
 	if (t->size == 0 || t->size > 8 || !dec_fits(d, off, t->size))
 		return d->ops->missing(d);
@@ -477,25 +431,7 @@ static int dump_enum(struct dec *d, const struct btf_type *t, size_t off)
 	if (err)
 		return d->ops->missing(d);
 	uv = (uint64_t)v;
-	for (i = 0; i < n && !name; i++) {
-		uint64_t ev;
-		uint32_t noff;
-
-		if (btf_is_enum(t)) {
-			ev = is_signed ? (uint64_t)(int64_t)btf_enum(t)[i].val
-				       : (uint64_t)(uint32_t)btf_enum(t)[i].val;
-			noff = btf_enum(t)[i].name_off;
-		} else {
-			ev = btf_enum64_value(btf_enum64(t) + i);
-			noff = btf_enum64(t)[i].name_off;
-		}
-		/* compare in the enum's width */
-		if (t->size < 8)
-			ev &= (1ULL << (t->size * 8)) - 1;
-		if (ev == (t->size < 8 ? uv & ((1ULL << (t->size * 8)) - 1) : uv))
-			name = btf__name_by_offset(d->btf, noff);
-	}
-	return d->ops->enumval(d, name, (int64_t)uv, uv, is_signed);
+	return d->ops->enumval(d, eun_btf_enum_name(d->btf, t, uv), (int64_t)uv, uv, is_signed);
 }
 
 static int dump_float(struct dec *d, const struct btf_type *t, size_t off)
@@ -1195,12 +1131,11 @@ static size_t plan_value(char *dst, const struct plan_step *s, const unsigned ch
 			return plan_u64(dst, x);
 		/* plain: 0x%llx */
 		{
-			static const char hex[] = "0123456789abcdef";
 			char tmp[16];
 			int k = 16;
 
 			do {
-				tmp[--k] = hex[x & 0xf];
+				tmp[--k] = eun_hex_digits[x & 0xf];
 				x >>= 4;
 			} while (x);
 			dst[0] = '0';

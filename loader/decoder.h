@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "eunomia/eunomia.h"
+#include "common/btfutil.h"
 #include "common/jsonw.h"
 #include "common/strbuf.h"
 
@@ -83,9 +84,6 @@ void eun_dec_plan_free(struct eun_dec_plan *p);
 int eun_dec_plan_event(struct strbuf *sb, const struct eun_dec_plan *p, const void *data,
 		       size_t size, const char *timestr, const char *label);
 
-/* Strip typedef/const/volatile/restrict/type_tag; returns the id of the underlying type
- * (0 for void or a broken chain). */
-uint32_t eun_btf_skip_mods(const struct btf *btf, uint32_t id);
 /* True when id (after modifiers) is an integer type (not a bool), *size and *is_signed set. */
 int eun_btf_int_info(const struct btf *btf, uint32_t id, size_t *size, int *is_signed);
 

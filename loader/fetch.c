@@ -6,13 +6,13 @@
  * only used for types and constants.
  */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/dl.h"
 #include "loader/internal.h"
 #include "packer/package.h"
 
@@ -45,21 +45,15 @@ static CURLcode curl_init_status;
 
 static void curl_load(void)
 {
-	void *h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	curl_missing = LIBCURL_SONAME;
-	if (!h)
-		return;
-#define CU_SYM(m, f)                                   \
-	cu.m = (__typeof__(&f))dlsym(h, #f);           \
-	if (!cu.m) {                                   \
-		curl_missing = LIBCURL_SONAME ": " #f; \
-		return;                                \
-	}
-	CU_FUNCS(CU_SYM)
+#define CU_SYM(m, f) {#f, (void **)&cu.m},
+	static const struct eun_dl_sym syms[] = {CU_FUNCS(CU_SYM)};
 #undef CU_SYM
-	curl_missing = NULL;
-	curl_init_status = cu.global_init(CURL_GLOBAL_DEFAULT);
+	static char missing[128];
+
+	curl_missing = eun_dl_load(LIBCURL_SONAME, syms, sizeof(syms) / sizeof(syms[0]), missing,
+				   sizeof(missing));
+	if (!curl_missing)
+		curl_init_status = cu.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 struct fetch_buf {

@@ -284,19 +284,13 @@ int pkg_zlib_inflate(const void *data, size_t len, size_t expected, size_t max, 
 
 void pkg_sha256_hex(const void *data, size_t len, char hex[65])
 {
-	static const char digits[] = "0123456789abcdef";
 	uint8_t md[SHA256_DIGEST_SIZE];
 	struct sha256_ctx ctx;
-	size_t i;
 
 	sha256_init(&ctx);
 	sha256_update(&ctx, len, data);
 	sha256_digest(&ctx, sizeof(md), md);
-	for (i = 0; i < sizeof(md); i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	eun_hex_encode(hex, md, sizeof(md));
 }
 
 /* ---- documents --------------------------------------------------------------------------- */

@@ -8,7 +8,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/dl.h"
 #include "common/util.h"
 #include "eunomia/eunomia.h"
 
@@ -62,20 +62,13 @@ static const char *la_missing; /* NULL once loaded, else what failed */
 
 static void la_load(void)
 {
-	void *h = dlopen(LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	la_missing = LIBARCHIVE_SONAME;
-	if (!h)
-		return;
-#define LA_SYM(f)                                       \
-	la.f = (__typeof__(&f))dlsym(h, #f);            \
-	if (!la.f) {                                    \
-		la_missing = LIBARCHIVE_SONAME ": " #f; \
-		return;                                 \
-	}
-	LA_FUNCS(LA_SYM)
+#define LA_SYM(f) {#f, (void **)&la.f},
+	static const struct eun_dl_sym syms[] = {LA_FUNCS(LA_SYM)};
 #undef LA_SYM
-	la_missing = NULL;
+	static char missing[128];
+
+	la_missing = eun_dl_load(LIBARCHIVE_SONAME, syms, sizeof(syms) / sizeof(syms[0]), missing,
+				 sizeof(missing));
 }
 
 /* Load libarchive once; 0, or -EUNOMIA_ERR_ARCHIVE with a message. */
