@@ -29,52 +29,12 @@
 #include "common/util.h"
 #include "common/strbuf.h"
 #include "common/subprocess.h"
+#include "ecc/build.h"
 #include "ecc/ecc.h"
 #include "ecc/log.h"
 
 /* index of "-I" <source dir> in the shared flags */
 #define INC_SRC_DIR 3
-
-struct argv_list {
-	char **v; /* NULL-terminated, every entry owned */
-	size_t n, cap;
-};
-
-static int av_add(struct argv_list *a, const char *s)
-{
-	if (a->n + 2 > a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 32;
-		char **v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n] = strdup(s);
-	if (!a->v[a->n])
-		return -ENOMEM;
-	a->v[++a->n] = NULL;
-	return 0;
-}
-
-static int av_addv(struct argv_list *a, const char *const *v)
-{
-	int err = 0;
-
-	for (size_t i = 0; v && v[i] && !err; i++)
-		err = av_add(a, v[i]);
-	return err;
-}
-
-static void av_free(struct argv_list *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-	a->v = NULL;
-	a->n = a->cap = 0;
-}
 
 static const char *clang_path(const struct ecc_opts *opts)
 {
@@ -85,161 +45,12 @@ static const char *clang_path(const struct ecc_opts *opts)
 	return c && *c ? c : "clang";
 }
 
-static void report_exec_error(const char *clang, int err)
+void ecc_report_exec_error(const char *clang, int err)
 {
 	if (err == -ENOENT)
-		ecc_warn("ecc: %s: not found (install clang, or pass -c /path/to/clang)\n",
-			clang);
+		ecc_warn("ecc: %s: not found (install clang, or pass -c /path/to/clang)\n", clang);
 	else
 		ecc_warn("ecc: cannot run %s: %s\n", clang, strerror(-err));
-}
-
-/*
- * What clang's search list depends on: the clang binary, the environment variables it reads
- * and the directories whose entries it probes. One line; -errno when clang is not found.
- */
-static int sys_includes_stamp(const char *clang, struct strbuf *sb)
-{
-	static const char *const envs[] = {"CPATH", "C_INCLUDE_PATH", "COMPILER_PATH"};
-	static const char *const dirs[] = {"/usr/include", "/usr/local", "/usr/local/include",
-					   "/usr/lib/gcc"};
-	char found[PATH_MAX], real[PATH_MAX];
-	struct stat st;
-	int err;
-
-	err = eun_find_program(clang, found, sizeof(found));
-	if (err)
-		return err;
-	if (!realpath(found, real) || stat(real, &st) < 0)
-		return -errno;
-	err = sb_addf(sb, "clang=%s %llu %lld %lld.%09ld", real, (unsigned long long)st.st_ino,
-		      (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]) && !err; i++) {
-		const char *v = getenv(envs[i]);
-
-		err = sb_addf(sb, " %s=%s", envs[i], v ? v : "-");
-	}
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !err; i++) {
-		long long m = stat(dirs[i], &st) < 0 ? -1 : (long long)st.st_mtim.tv_sec;
-
-		err = sb_addf(sb, " %s@%lld", dirs[i], m);
-	}
-	if (!err && strchr(sb_str(sb), '\n'))
-		err = -EINVAL;
-	return err;
-}
-
-/* Read the cached list (stamp line, then one dir per line) when its stamp matches and every
- * dir still exists. 0 with dirs filled, else -ENOENT. */
-static int sys_includes_cached(const char *cache, const char *stamp, struct argv_list *dirs)
-{
-	struct strbuf text = STRBUF_INIT;
-	char *line, *save = NULL;
-	int err = -ENOENT;
-
-	if (eun_read_file(cache, 0, 1 << 20, &text)) {
-		sb_free(&text);
-		return -ENOENT;
-	}
-	line = strtok_r(text.buf ? text.buf : (char *)"", "\n", &save);
-	if (!line || strcmp(line, stamp))
-		goto out;
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		struct stat st;
-
-		if (stat(line, &st) < 0 || !S_ISDIR(st.st_mode) || av_add(dirs, line))
-			goto out;
-	}
-	err = dirs->n ? 0 : -ENOENT;
-out:
-	if (err)
-		av_free(dirs);
-	sb_free(&text);
-	return err;
-}
-
-static void sys_includes_save(const char *cache, const char *stamp, const struct argv_list *dirs)
-{
-	struct strbuf text = STRBUF_INIT;
-	int err;
-
-	err = sb_addf(&text, "%s\n", stamp);
-	for (size_t i = 0; i < dirs->n && !err; i++)
-		err = sb_addf(&text, "%s\n", dirs->v[i]);
-	if (!err) /* a cache: when it cannot be written, the next run asks clang again */
-		eun_write_file_atomic(cache, text.buf, text.len, 0644);
-	sb_free(&text);
-}
-
-/*
- * The host's system include dirs, as libbpf-tools' build does: ask clang (host target) for its
- * search list and add each with -idirafter, so <asm/types.h> resolves from
- * /usr/include/<multiarch> while vmlinux.h and libbpf come first. Asking costs a clang run, so
- * the list is kept in cache_dir (when not NULL) and reused while clang, its environment and
- * the directories it probes are unchanged.
- */
-static int sys_includes(const char *clang, const char *cache_dir, struct argv_list *out)
-{
-	const char *const argv[] = {
-		clang, "-v", "-E", "-x", "c", "/dev/null", "-o", "/dev/null", NULL,
-	};
-	struct strbuf err = STRBUF_INIT, stamp = STRBUF_INIT;
-	struct subprocess_opts so = {.err = &err};
-	struct argv_list dirs = {0};
-	char cache[PATH_MAX] = "";
-	bool in_list = false;
-	char *line, *save = NULL;
-	int ret;
-
-	if (cache_dir && !sys_includes_stamp(clang, &stamp) &&
-	    snprintf(cache, sizeof(cache), "%s/clang-include-dirs", cache_dir) <
-		    (int)sizeof(cache) &&
-	    !sys_includes_cached(cache, sb_str(&stamp), &dirs))
-		goto add;
-	ret = subprocess_run(argv, &so);
-	if (ret < 0) {
-		report_exec_error(clang, ret);
-		goto out;
-	}
-	for (line = strtok_r(err.buf ? err.buf : (char *)"", "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strstr(line, "#include <...> search starts here:")) {
-			in_list = true;
-			continue;
-		}
-		if (strstr(line, "End of search list."))
-			break;
-		if (!in_list || line[0] != ' ')
-			continue;
-		line += strspn(line, " ");
-		if (strstr(line, " (framework directory)"))
-			continue;
-		if ((ret = av_add(&dirs, line)))
-			goto out;
-	}
-	if (dirs.n && cache[0] && stamp.len)
-		sys_includes_save(cache, sb_str(&stamp), &dirs);
-	if (!dirs.n) {
-		/* Fall back to the Debian layout. */
-		char multi[PATH_MAX];
-		struct utsname u;
-
-		if (uname(&u) < 0)
-			snprintf(u.machine, sizeof(u.machine), "x86_64");
-		snprintf(multi, sizeof(multi), "/usr/include/%s-linux-gnu", u.machine);
-		if ((ret = av_add(&dirs, multi)) || (ret = av_add(&dirs, "/usr/include")))
-			goto out;
-	}
-add:
-	ret = 0;
-	for (size_t i = 0; i < dirs.n && !ret; i++)
-		if ((ret = av_add(out, "-idirafter")) == 0)
-			ret = av_add(out, dirs.v[i]);
-out:
-	av_free(&dirs);
-	sb_free(&stamp);
-	sb_free(&err);
-	return ret;
 }
 
 static char *path_dirname(const char *path)
@@ -273,431 +84,6 @@ static int check_readable(const char *path)
 		return -EISDIR;
 	}
 	return 0;
-}
-
-static bool name_in(const cJSON *arr, const char *name)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-	{
-		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
-
-		if (!s) {
-			const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "struct");
-
-			s = cJSON_IsString(st) ? st->valuestring : NULL;
-		}
-		if (s && !strcmp(s, name))
-			return true;
-	}
-	return false;
-}
-
-/* Valid C identifier? (struct names from other tools go into generated source text.) */
-static bool is_ident(const char *s)
-{
-	if (!s || !*s || (*s >= '0' && *s <= '9'))
-		return false;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
-}
-
-/*
- * Pick the export types (§4): with a header, the inferred pairs whose struct the header
- * defines; without one, the inferred pairs. When nothing is inferred from a header the user
- * named on the command line, every header struct is exported, as the public toolchain does;
- * a <name>.h that ecc merely found beside the source exports only what inference finds, so a
- * header holding map keys and values does not turn them into event types.
- */
-static int choose_exports(const cJSON *header_structs, const cJSON *inferred, bool all_if_none,
-			  cJSON **out)
-{
-	cJSON *arr = cJSON_CreateArray();
-	const cJSON *it;
-
-	if (!arr)
-		return -ENOMEM;
-	if (cJSON_GetArraySize(header_structs) == 0)
-		header_structs = NULL; /* a header without structs: as if none was given */
-	cJSON_ArrayForEach(it, inferred)
-	{
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
-
-		if (!cJSON_IsString(s) || !is_ident(s->valuestring))
-			continue;
-		if (header_structs && !name_in(header_structs, s->valuestring))
-			continue;
-		if (!cJSON_AddItemToArray(arr, cJSON_Duplicate(it, true)))
-			goto nomem;
-	}
-	if (all_if_none && header_structs && cJSON_GetArraySize(arr) == 0) {
-		cJSON_ArrayForEach(it, header_structs)
-		{
-			cJSON *pair;
-
-			if (!cJSON_IsString(it) || !is_ident(it->valuestring))
-				continue;
-			pair = cJSON_CreateObject();
-			if (!pair || !cJSON_AddItemToArray(arr, pair) ||
-			    !cJSON_AddStringToObject(pair, "struct", it->valuestring) ||
-			    !cJSON_AddNullToObject(pair, "map"))
-				goto nomem;
-		}
-	}
-	*out = arr;
-	return 0;
-nomem:
-	cJSON_Delete(arr);
-	return -ENOMEM;
-}
-
-/*
- * The text of a file with one unused global pointer per export/header struct, passed to clang
- * with -include, so that the structs reach the object's BTF (package-format.md §4). The pointer
- * declares the tag at file scope before the source runs; the source's (or header's) definition
- * completes that same type, so BTF carries the full struct. The source itself is compiled
- * unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
- * Empty when there is nothing to force.
- */
-static int dummy_text(const cJSON *header_structs, const cJSON *exports, struct strbuf *sb)
-{
-	cJSON *done = cJSON_CreateArray();
-	const cJSON *lists[2] = {header_structs, exports};
-	int err = 0;
-
-	if (!done)
-		return -ENOMEM;
-	for (int l = 0; l < 2 && !err; l++) {
-		const cJSON *it;
-
-		cJSON_ArrayForEach(it, lists[l])
-		{
-			const cJSON *s = cJSON_IsString(it)
-						 ? it
-						 : cJSON_GetObjectItemCaseSensitive(it, "struct");
-
-			if (!cJSON_IsString(s) || !is_ident(s->valuestring) ||
-			    name_in(done, s->valuestring))
-				continue;
-			if (!cJSON_AddItemToArray(done, cJSON_CreateString(s->valuestring))) {
-				err = -ENOMEM;
-				break;
-			}
-			err = sb_addf(
-				sb, "struct %s *__eunomia_dummy_%s_ptr __attribute__((unused));\n",
-				s->valuestring, s->valuestring);
-			if (err)
-				break;
-		}
-	}
-	cJSON_Delete(done);
-	return err;
-}
-
-/* Write text to a new temp header <out_dir>/.<name>.ecc-XXXXXX.h; its path into tmp_path. */
-static int write_dummy(const char *out_dir, const char *name, const struct strbuf *text,
-		       char *tmp_path, size_t size)
-{
-	int err = 0, fd;
-
-	if (snprintf(tmp_path, size, "%s/.%s.ecc-XXXXXX.h", out_dir, name) >= (int)size) {
-		tmp_path[0] = '\0';
-		return -ENAMETOOLONG;
-	}
-	fd = mkstemps(tmp_path, 2);
-	if (fd < 0) {
-		err = -errno;
-		ecc_warn("ecc: cannot create a temporary file in %s: %s\n", out_dir,
-			strerror(-err));
-		tmp_path[0] = '\0';
-		return err;
-	}
-	if (write(fd, text->buf, text->len) != (ssize_t)text->len) {
-		err = -EIO;
-		ecc_warn("ecc: cannot write %s\n", tmp_path);
-	}
-	close(fd);
-	return err;
-}
-
-/*
- * Guessing the dummy file before libclang has read the source.
- *
- * The exact export types come from libclang's AST (ecc_frontend_parse), which takes about as
- * long as the compile itself. To run both at once, the compile starts with a dummy file built
- * from a textual guess of what the front end will find: with a header, the `struct X {` written
- * in it; without, the struct type of the variable each bpf_ringbuf_reserve /
- * bpf_ringbuf_output / bpf_perf_event_output works on. When the front end has finished, the
- * dummy built from its exact answer is compared with the guess; only when they differ is the
- * source compiled again (so the object is always the one the exact answer gives).
- */
-struct tokens {
-	char **t;
-	size_t n, cap;
-};
-
-static void tokens_free(struct tokens *tk)
-{
-	for (size_t i = 0; i < tk->n; i++)
-		free(tk->t[i]);
-	free(tk->t);
-	memset(tk, 0, sizeof(*tk));
-}
-
-static int tokens_add(struct tokens *tk, const char *s, size_t len)
-{
-	if (tk->n == tk->cap) {
-		size_t cap = tk->cap ? tk->cap * 2 : 256;
-		char **t = realloc(tk->t, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		tk->t = t;
-		tk->cap = cap;
-	}
-	tk->t[tk->n] = strndup(s, len);
-	if (!tk->t[tk->n])
-		return -ENOMEM;
-	tk->n++;
-	return 0;
-}
-
-static bool ident_char(char c)
-{
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
-
-/* Split C text into identifiers/numbers and one-character punctuators; comments and
- * string/char literals are dropped. */
-static int tokenize(const char *p, struct tokens *tk)
-{
-	int err = 0;
-
-	while (*p && !err) {
-		if (p[0] == '/' && p[1] == '/') {
-			p += strcspn(p, "\n");
-		} else if (p[0] == '/' && p[1] == '*') {
-			const char *e = strstr(p + 2, "*/");
-
-			p = e ? e + 2 : p + strlen(p);
-		} else if (*p == '"' || *p == '\'') {
-			char q = *p++;
-
-			while (*p && *p != q && *p != '\n')
-				p += (*p == '\\' && p[1]) ? 2 : 1;
-			if (*p == q)
-				p++;
-		} else if (ident_char(*p)) {
-			size_t n = 0;
-
-			while (ident_char(p[n]))
-				n++;
-			err = tokens_add(tk, p, n);
-			p += n;
-		} else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\\') {
-			p++;
-		} else {
-			err = tokens_add(tk, p, 1);
-			p++;
-		}
-	}
-	return err;
-}
-
-static bool tok_is(const struct tokens *tk, size_t i, const char *s)
-{
-	return i < tk->n && !strcmp(tk->t[i], s);
-}
-
-static int add_unique(cJSON *arr, const char *name)
-{
-	if (!is_ident(name) || name_in(arr, name))
-		return 0;
-	return cJSON_AddItemToArray(arr, cJSON_CreateString(name)) ? 0 : -ENOMEM;
-}
-
-/* `struct X {` definitions, in order. */
-static int guess_struct_defs(const struct tokens *tk, cJSON *out)
-{
-	int err = 0;
-
-	for (size_t i = 0; i + 2 < tk->n && !err; i++)
-		if (tok_is(tk, i, "struct") && is_ident(tk->t[i + 1]) && tok_is(tk, i + 2, "{"))
-			err = add_unique(out, tk->t[i + 1]);
-	return err;
-}
-
-/* S for `typedef struct S T;` or `typedef struct S { ... } T;`, else NULL. */
-static const char *typedef_struct(const struct tokens *tk, const char *type)
-{
-	for (size_t i = 0; i + 3 < tk->n; i++) {
-		size_t j = i + 3;
-		int depth = 0;
-
-		if (!tok_is(tk, i, "typedef") || !tok_is(tk, i + 1, "struct") ||
-		    !is_ident(tk->t[i + 2]))
-			continue;
-		if (tok_is(tk, j, "{")) {
-			for (; j < tk->n; j++) {
-				if (tok_is(tk, j, "{"))
-					depth++;
-				else if (tok_is(tk, j, "}") && --depth == 0)
-					break;
-			}
-			j++;
-		}
-		if (tok_is(tk, j, type))
-			return tk->t[i + 2];
-	}
-	return NULL;
-}
-
-/* The struct of the latest declaration `struct S V`, `struct S *V` (or with a typedef of a
- * struct: `T V`, `T *V`) before token end. */
-static const char *decl_struct(const struct tokens *tk, size_t end, const char *var)
-{
-	for (size_t i = end; i-- > 2;) {
-		size_t s = i - 1;
-
-		if (strcmp(tk->t[i], var))
-			continue;
-		if (tok_is(tk, s, "*"))
-			s--;
-		if (s >= 1 && is_ident(tk->t[s]) && tok_is(tk, s - 1, "struct"))
-			return tk->t[s];
-		if (is_ident(tk->t[s]) && strcmp(tk->t[s], "return")) {
-			const char *st = typedef_struct(tk, tk->t[s]);
-
-			if (st)
-				return st;
-		}
-	}
-	return NULL;
-}
-
-/* Token index of argument argn (0-based) of the call whose '(' is at open, or 0. */
-static size_t call_arg(const struct tokens *tk, size_t open, int argn)
-{
-	int depth = 0;
-
-	for (size_t i = open + 1; i < tk->n; i++) {
-		if (argn == 0)
-			return i;
-		if (tok_is(tk, i, "(") || tok_is(tk, i, "[") || tok_is(tk, i, "{"))
-			depth++;
-		else if (tok_is(tk, i, ")") || tok_is(tk, i, "]") || tok_is(tk, i, "}")) {
-			if (depth-- == 0)
-				return 0;
-		} else if (depth == 0 && tok_is(tk, i, ","))
-			argn--;
-	}
-	return 0;
-}
-
-/* The struct names export inference would find, in source order (a guess). */
-static int guess_inferred(const struct tokens *tk, cJSON *out)
-{
-	int err = 0;
-
-	for (size_t i = 0; i + 1 < tk->n && !err; i++) {
-		const char *s = NULL;
-		int argn = -1;
-
-		if (!tok_is(tk, i + 1, "("))
-			continue;
-		if (tok_is(tk, i, "bpf_ringbuf_reserve")) {
-			/* [struct S *]V = [(struct S *)]bpf_ringbuf_reserve( */
-			size_t j = i;
-
-			if (j >= 5 && tok_is(tk, j - 1, ")") && tok_is(tk, j - 2, "*") &&
-			    tok_is(tk, j - 4, "struct") && tok_is(tk, j - 5, "(")) {
-				s = tk->t[j - 3];
-			} else if (j >= 2 && tok_is(tk, j - 1, "=") && is_ident(tk->t[j - 2])) {
-				s = decl_struct(tk, j - 1, tk->t[j - 2]);
-			}
-		} else if (tok_is(tk, i, "bpf_ringbuf_output")) {
-			argn = 1;
-		} else if (tok_is(tk, i, "bpf_perf_event_output")) {
-			argn = 3;
-		}
-		if (argn >= 0) {
-			/* DATA is V or &V, with V declared `struct S V` or `struct S *V` */
-			size_t a = call_arg(tk, i + 1, argn);
-
-			if (a && tok_is(tk, a, "&"))
-				a++;
-			if (a && a + 1 < tk->n && is_ident(tk->t[a]) &&
-			    (tok_is(tk, a + 1, ",") || tok_is(tk, a + 1, ")")))
-				s = decl_struct(tk, i, tk->t[a]);
-		}
-		if (s)
-			err = add_unique(out, s);
-	}
-	return err;
-}
-
-/* The dummy text from a guess (see above); empty when the files cannot be read. */
-static int guess_dummy(const char *src, const char *header, bool explicit_header,
-		       struct strbuf *out)
-{
-	struct strbuf text = STRBUF_INIT;
-	struct tokens tk = {0};
-	cJSON *hstructs = NULL, *inferred = cJSON_CreateArray(), *exports = NULL;
-	int err = -ENOMEM;
-
-	if (!inferred)
-		goto out;
-	if (header) {
-		hstructs = cJSON_CreateArray();
-		if (!hstructs)
-			goto out;
-		if (eun_read_file(header, 0, 0, &text) || tokenize(sb_str(&text), &tk) ||
-		    guess_struct_defs(&tk, hstructs))
-			goto out_guess_failed;
-		tokens_free(&tk);
-		sb_reset(&text);
-	}
-	if (eun_read_file(src, 0, 0, &text) || tokenize(sb_str(&text), &tk) || guess_inferred(&tk, inferred))
-		goto out_guess_failed;
-	/* the guessed pairs carry no map: only the struct names matter for the dummy */
-	{
-		cJSON *pairs = cJSON_CreateArray();
-		const cJSON *it;
-
-		if (!pairs)
-			goto out;
-		cJSON_ArrayForEach(it, inferred)
-		{
-			cJSON *pair = cJSON_CreateObject();
-
-			if (!pair || !cJSON_AddItemToArray(pairs, pair) ||
-			    !cJSON_AddStringToObject(pair, "struct", it->valuestring)) {
-				cJSON_Delete(pairs);
-				goto out;
-			}
-		}
-		cJSON_Delete(inferred);
-		inferred = pairs;
-	}
-	err = choose_exports(hstructs, inferred, explicit_header, &exports);
-	if (!err)
-		err = dummy_text(hstructs, exports, out);
-	goto out;
-out_guess_failed:
-	err = 0; /* no guess: compile without a dummy; the check afterwards fixes it up */
-	sb_reset(out);
-out:
-	tokens_free(&tk);
-	sb_free(&text);
-	cJSON_Delete(hstructs);
-	cJSON_Delete(inferred);
-	cJSON_Delete(exports);
-	return err;
 }
 
 /*
@@ -838,30 +224,272 @@ void ecc_result_free(struct ecc_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* What one ecc_build() works with, from its steps below. */
+struct build {
+	const struct ecc_opts *opts;
+	struct ecc_result *res;
+	const char *clang, *header, *out_dir;
+	char *src_dir, *vml_dir;
+	char vmlinux_h[PATH_MAX], auto_hdr[PATH_MAX], pch[PATH_MAX];
+	char obj_name[NAME_MAX + 8];
+	struct argv_list inc;	  /* flags shared by the compile and libclang */
+	struct argv_list fe_args; /* the front end's: [-include-pch PCH -g -O2] and inc */
+	struct argv_list cc;	  /* clang's argv */
+	struct strbuf guess;	  /* the dummy file from the guess */
+	struct frontend_job fe;
+	cJSON *exports;
+};
+
+/* Names and paths: res->name from the source's file name, the output dir, res->obj_path and
+ * the header (<name>.h beside the source when none was given). */
+static int build_names(struct build *b)
+{
+	const struct ecc_opts *opts = b->opts;
+	char *base, *dot;
+	int err;
+
+	b->src_dir = path_dirname(opts->src);
+	base = strdup(opts->src);
+	if (!b->src_dir || !base) {
+		free(base);
+		return -ENOMEM;
+	}
+	b->res->name = strdup(basename(base));
+	free(base);
+	if (!b->res->name)
+		return -ENOMEM;
+	dot = strchr(b->res->name, '.');
+	if (dot)
+		*dot = '\0';
+	if (!*b->res->name) {
+		ecc_warn("ecc: %s: cannot derive a program name from the file name\n", opts->src);
+		return -EINVAL;
+	}
+	snprintf(b->obj_name, sizeof(b->obj_name), "%s_bpf", b->res->name);
+	b->out_dir = opts->out_dir && *opts->out_dir ? opts->out_dir : b->src_dir;
+	err = eun_mkdir_p(b->out_dir, 0755);
+	if (err) {
+		ecc_warn("ecc: cannot create output directory %s: %s\n", b->out_dir,
+			 strerror(-err));
+		return err;
+	}
+	if (asprintf(&b->res->obj_path, "%s/%s.bpf.o", b->out_dir, b->res->name) < 0) {
+		b->res->obj_path = NULL;
+		return -ENOMEM;
+	}
+	if (!b->header) {
+		snprintf(b->auto_hdr, sizeof(b->auto_hdr), "%s/%s.h", b->src_dir, b->res->name);
+		if (access(b->auto_hdr, R_OK) == 0) {
+			b->header = b->auto_hdr;
+			if (opts->verbose)
+				ecc_info("ecc: using header %s\n", b->header);
+		}
+	}
+	/* clang writes raw_obj, the linker linked_obj, renamed over <name>.bpf.o at the end so
+	 * that concurrent builds into one directory never read a half-written object. */
+	if (snprintf(raw_obj, sizeof(raw_obj), "%s.tmp-%d.o", b->res->obj_path, (int)getpid()) >=
+		    (int)sizeof(raw_obj) ||
+	    snprintf(linked_obj, sizeof(linked_obj), "%s.tmp-%d-linked.o", b->res->obj_path,
+		     (int)getpid()) >= (int)sizeof(linked_obj)) {
+		raw_obj[0] = linked_obj[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* The flags shared by the compile and libclang's parses (doc comments, inference), "-I"
+ * src_dir at INC_SRC_DIR, and the front end's, with a PCH when one applies. */
+static int build_flags(struct build *b)
+{
+	const struct ecc_opts *opts = b->opts;
+	struct argv_list v = {0};
+	char define[64];
+	int err;
+
+	err = ecc_vmlinux_header(opts->btf_path, opts->verbose, b->vmlinux_h, sizeof(b->vmlinux_h));
+	if (err)
+		return err;
+	b->vml_dir = path_dirname(b->vmlinux_h);
+	if (!b->vml_dir)
+		return -ENOMEM;
+	snprintf(define, sizeof(define), "-D__TARGET_ARCH_%s", ecc_target_arch());
+	if ((err = av_add(&b->inc, "-target")) || (err = av_add(&b->inc, "bpf")) ||
+	    (err = av_add(&b->inc, define)) || (err = av_add(&b->inc, "-I")) ||
+	    (err = av_add(&b->inc, b->src_dir)) || (err = av_add(&b->inc, "-I")) ||
+	    (err = av_add(&b->inc, b->vml_dir)))
+		return err;
+	err = ecc_sys_includes(b->clang, b->vml_dir, &b->inc);
+	if (!err)
+		err = av_addv(&b->inc, opts->cflags);
+	if (err)
+		return err;
+	/* A precompiled vmlinux.h for the compile and the front end, when it means the same as
+	 * the source's own #include: most of clang's time goes into vmlinux.h. It is built
+	 * without the source's directory (which clang does not check), so one serves all. */
+	if ((err = av_add(&v, "-g")) || (err = av_add(&v, "-O2")))
+		goto out;
+	for (size_t i = 0; i < b->inc.n && !err; i++) {
+		if (i == INC_SRC_DIR) {
+			i++;
+			continue;
+		}
+		err = av_add(&v, b->inc.v[i]);
+	}
+	if (err)
+		goto out;
+	if (ecc_pch_applies(opts->src, b->vmlinux_h, opts->cflags) &&
+	    !ecc_compile_pch(b->clang, b->vmlinux_h, (const char *const *)v.v, opts->verbose,
+			     b->pch, sizeof(b->pch))) {
+		if ((err = av_add(&b->fe_args, "-include-pch")) ||
+		    (err = av_add(&b->fe_args, b->pch)) || (err = av_add(&b->fe_args, "-g")) ||
+		    (err = av_add(&b->fe_args, "-O2")))
+			goto out;
+	} else {
+		b->pch[0] = '\0';
+	}
+	err = av_addv(&b->fe_args, (const char *const *)b->inc.v);
+out:
+	av_free(&v);
+	return err;
+}
+
+/* Run clang's argv in b->cc; 0, or -errno / -ENOEXEC with the reason said. */
+static int run_clang(struct build *b, bool with_frontend, bool *fe_started)
+{
+	int rc;
+
+	if (with_frontend)
+		*fe_started = frontend_start(&b->fe);
+	rc = subprocess_run((const char *const *)b->cc.v, NULL);
+	if (with_frontend && *fe_started)
+		pthread_join(b->fe.thread, NULL);
+	if (rc < 0) {
+		ecc_report_exec_error(b->clang, rc);
+		return rc;
+	}
+	if (rc != 0) {
+		/* clang's diagnostics are the story; the front end's are not shown */
+		ecc_warn("ecc: %s: compilation failed (clang exit status %d)\n", b->opts->src, rc);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/* The first compile, with the guessed dummy, while libclang reads the source; then the
+ * front end's results (its messages shown once the compile succeeded). */
+static int build_compile(struct build *b)
+{
+	const struct ecc_opts *opts = b->opts;
+	bool fe_started = false;
+	int err;
+
+	err = ecc_guess_dummy(opts->src, b->header, opts->header != NULL, &b->guess);
+	if (!err && b->guess.len)
+		err = ecc_write_dummy(b->out_dir, b->res->name, &b->guess, tmp_src,
+				      sizeof(tmp_src));
+	if (!err)
+		err = clang_argv(b->clang, b->pch, &b->inc, tmp_src, opts->src, raw_obj, false,
+				 &b->cc);
+	if (err)
+		return err;
+	ecc_warn("ecc: compiling %s\n", opts->src);
+	if (opts->verbose) {
+		struct strbuf line = STRBUF_INIT;
+
+		if (!subprocess_format_argv((const char *const *)b->cc.v, &line))
+			ecc_info("ecc: %s\n", sb_str(&line));
+		sb_free(&line);
+	}
+	b->fe = (struct frontend_job){
+		.src = opts->src,
+		.header = b->header,
+		.args = (const char *const *)b->fe_args.v,
+	};
+	err = run_clang(b, true, &fe_started);
+	if (err)
+		return err;
+	if (!fe_started)
+		frontend_run(&b->fe);
+	else if (b->fe.out.len)
+		ecc_warn("%s", b->fe.out.buf);
+	err = b->fe.err;
+	if (err == -EINVAL)
+		ecc_warn("ecc: %s: invalid doc-comment annotations or source libclang cannot read "
+			 "(see above)\n",
+			 opts->src);
+	else if (err)
+		ecc_warn("ecc: %s: cannot read annotations and export types: %s\n", opts->src,
+			 strerror(-err));
+	return err;
+}
+
+/* The export types libclang found; when their dummy differs from the guess, compile again. */
+static int build_check_guess(struct build *b)
+{
+	const struct ecc_opts *opts = b->opts;
+	struct strbuf exact = STRBUF_INIT;
+	int err;
+
+	err = ecc_choose_exports(b->fe.hstructs, b->fe.pairs, opts->header != NULL, &b->exports);
+	if (!err)
+		err = ecc_dummy_text(b->fe.hstructs, b->exports, &exact);
+	if (err ||
+	    (exact.len == b->guess.len && !memcmp(sb_str(&exact), sb_str(&b->guess), exact.len)))
+		goto out;
+	/* the guess was wrong: compile again with the exact dummy (warnings were shown) */
+	if (opts->verbose)
+		ecc_info("ecc: compiling again with the export types libclang found\n");
+	if (tmp_src[0])
+		unlink(tmp_src);
+	tmp_src[0] = '\0';
+	if (exact.len) {
+		err = ecc_write_dummy(b->out_dir, b->res->name, &exact, tmp_src, sizeof(tmp_src));
+		if (err)
+			goto out;
+	}
+	av_free(&b->cc);
+	err = clang_argv(b->clang, b->pch, &b->inc, tmp_src, opts->src, raw_obj, true, &b->cc);
+	if (!err)
+		err = run_clang(b, false, NULL);
+out:
+	sb_free(&exact);
+	return err;
+}
+
+/* Link the object into place and read it into res->meta. */
+static int build_finish(struct build *b)
+{
+	int err = link_object(raw_obj, linked_obj);
+
+	if (err)
+		return err;
+	if (rename(linked_obj, b->res->obj_path) < 0) {
+		err = -errno;
+		ecc_warn("ecc: cannot write %s: %s\n", b->res->obj_path, strerror(-err));
+		return err;
+	}
+	linked_obj[0] = '\0';
+	err = ecc_object_meta(b->res->obj_path, b->obj_name, b->fe.ann, b->exports, &b->res->meta);
+	if (err == -ENOMSG)
+		ecc_warn("ecc: %s: no BPF programs found (no SEC(\"...\") functions)\n",
+			 b->opts->src);
+	return err;
+}
+
 int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 {
-	struct argv_list inc = {0}, cc = {0}, fe_args = {0};
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa = {.sa_handler = on_fatal_signal}, old_sa[3];
-	char vmlinux_h[PATH_MAX], auto_hdr[PATH_MAX], pch[PATH_MAX] = "";
-	char *src_dir = NULL, *vml_dir = NULL, *base, *dot;
-	const char *header = opts->header, *out_dir, *clang = clang_path(opts);
-	struct strbuf spec = STRBUF_INIT, exact = STRBUF_INIT;
-	struct frontend_job fe = {0};
-	bool fe_started = false;
-	cJSON *exports = NULL;
-	char obj_name[NAME_MAX + 8], define[64];
-	int err, rc;
+	struct build b = {.opts = opts, .res = res, .header = opts->header};
+	int err;
 
 	memset(res, 0, sizeof(*res));
 	err = check_readable(opts->src);
+	if (!err && opts->header)
+		err = check_readable(opts->header);
 	if (err)
 		return err;
-	if (header) {
-		err = check_readable(header);
-		if (err)
-			return err;
-	}
+	b.clang = clang_path(opts);
 	tmp_src[0] = raw_obj[0] = linked_obj[0] = '\0';
 	for (int i = 0; i < 3; i++) {
 		/* keep a signal ignored when our parent ignores it (nohup, background jobs) */
@@ -869,240 +497,26 @@ int ecc_build(const struct ecc_opts *opts, struct ecc_result *res)
 		if (old_sa[i].sa_handler != SIG_IGN)
 			sigaction(sigs[i], &sa, NULL);
 	}
-
-	err = -ENOMEM;
-	src_dir = path_dirname(opts->src);
-	base = strdup(opts->src);
-	if (!src_dir || !base)
-		goto out_free_base;
-	res->name = strdup(basename(base));
-	free(base);
-	if (!res->name)
-		goto out;
-	dot = strchr(res->name, '.');
-	if (dot)
-		*dot = '\0';
-	if (!*res->name) {
-		ecc_warn("ecc: %s: cannot derive a program name from the file name\n",
-			opts->src);
-		err = -EINVAL;
-		goto out;
-	}
-	snprintf(obj_name, sizeof(obj_name), "%s_bpf", res->name);
-	out_dir = opts->out_dir && *opts->out_dir ? opts->out_dir : src_dir;
-	err = eun_mkdir_p(out_dir, 0755);
-	if (err) {
-		ecc_warn("ecc: cannot create output directory %s: %s\n", out_dir,
-			strerror(-err));
-		goto out;
-	}
-	if (asprintf(&res->obj_path, "%s/%s.bpf.o", out_dir, res->name) < 0) {
-		res->obj_path = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	if (!header) {
-		snprintf(auto_hdr, sizeof(auto_hdr), "%s/%s.h", src_dir, res->name);
-		if (access(auto_hdr, R_OK) == 0) {
-			header = auto_hdr;
-			if (opts->verbose)
-				ecc_info("ecc: using header %s\n", header);
-		}
-	}
-
-	err = ecc_vmlinux_header(opts->btf_path, opts->verbose, vmlinux_h, sizeof(vmlinux_h));
-	if (err)
-		goto out;
-	vml_dir = path_dirname(vmlinux_h);
-	if (!vml_dir) {
-		err = -ENOMEM;
-		goto out;
-	}
-
-	/* Flags shared by the compile and libclang's parses (doc comments, inference); "-I"
-	 * src_dir at INC_SRC_DIR. */
-	snprintf(define, sizeof(define), "-D__TARGET_ARCH_%s", ecc_target_arch());
-	if ((err = av_add(&inc, "-target")) || (err = av_add(&inc, "bpf")) ||
-	    (err = av_add(&inc, define)) || (err = av_add(&inc, "-I")) ||
-	    (err = av_add(&inc, src_dir)) || (err = av_add(&inc, "-I")) ||
-	    (err = av_add(&inc, vml_dir)))
-		goto out;
-	err = sys_includes(clang, vml_dir, &inc);
-	if (err)
-		goto out;
-	err = av_addv(&inc, opts->cflags);
-	if (err)
-		goto out;
-	/* A precompiled vmlinux.h for the compile and the front end, when it means the same as
-	 * the source's own #include: most of clang's time goes into vmlinux.h. It is built
-	 * without the source's directory (which clang does not check), so one serves all. */
-	if ((err = av_add(&fe_args, "-g")) || (err = av_add(&fe_args, "-O2")))
-		goto out;
-	for (size_t i = 0; i < inc.n && !err; i++) {
-		if (i == INC_SRC_DIR) {
-			i++;
-			continue;
-		}
-		err = av_add(&fe_args, inc.v[i]);
-	}
-	if (err)
-		goto out;
-	if (ecc_pch_applies(opts->src, vmlinux_h, opts->cflags) &&
-	    !ecc_compile_pch(clang, vmlinux_h, (const char *const *)fe_args.v, opts->verbose, pch,
-			     sizeof(pch))) {
-		struct argv_list v = {0};
-
-		if ((err = av_add(&v, "-include-pch")) || (err = av_add(&v, pch))) {
-			av_free(&v);
-			goto out;
-		}
-		av_free(&fe_args);
-		fe_args = v;
-	} else {
-		pch[0] = '\0';
-		av_free(&fe_args);
-	}
-	/* the front end: [-include-pch PCH -g -O2] and the flags above */
-	if (pch[0] && ((err = av_add(&fe_args, "-g")) || (err = av_add(&fe_args, "-O2"))))
-		goto out;
-	err = av_addv(&fe_args, (const char *const *)inc.v);
-	if (err)
-		goto out;
-
-	/* clang writes raw_obj, the linker linked_obj, renamed over <name>.bpf.o at the end so
-	 * that concurrent builds into one directory never read a half-written object. */
-	if (snprintf(raw_obj, sizeof(raw_obj), "%s.tmp-%d.o", res->obj_path, (int)getpid()) >=
-		    (int)sizeof(raw_obj) ||
-	    snprintf(linked_obj, sizeof(linked_obj), "%s.tmp-%d-linked.o", res->obj_path,
-		     (int)getpid()) >= (int)sizeof(linked_obj)) {
-		raw_obj[0] = linked_obj[0] = '\0';
-		err = -ENAMETOOLONG;
-		goto out;
-	}
-
-	/* The compile runs with the guessed dummy while libclang reads the source. */
-	err = guess_dummy(opts->src, header, opts->header != NULL, &spec);
-	if (err)
-		goto out;
-	if (spec.len) {
-		err = write_dummy(out_dir, res->name, &spec, tmp_src, sizeof(tmp_src));
-		if (err)
-			goto out;
-	}
-	err = clang_argv(clang, pch, &inc, tmp_src, opts->src, raw_obj, false, &cc);
-	if (err)
-		goto out;
-	ecc_warn("ecc: compiling %s\n", opts->src);
-	if (opts->verbose) {
-		struct strbuf line = STRBUF_INIT;
-
-		if (!subprocess_format_argv((const char *const *)cc.v, &line))
-			ecc_warn("ecc: %s\n", sb_str(&line));
-		sb_free(&line);
-	}
-	fe = (struct frontend_job){
-		.src = opts->src,
-		.header = header,
-		.args = (const char *const *)fe_args.v,
-	};
-	fe_started = frontend_start(&fe);
-	rc = subprocess_run((const char *const *)cc.v, NULL);
-	if (fe_started)
-		pthread_join(fe.thread, NULL);
-	if (rc < 0) {
-		report_exec_error(clang, rc);
-		err = rc;
-		goto out;
-	}
-	if (rc != 0) {
-		/* clang's diagnostics are the story; the front end's are not shown */
-		ecc_warn("ecc: %s: compilation failed (clang exit status %d)\n", opts->src,
-			rc);
-		err = -ENOEXEC;
-		goto out;
-	}
-	if (!fe_started)
-		frontend_run(&fe);
-	else if (fe.out.len)
-		ecc_warn("%s", fe.out.buf);
-	if (fe.err) {
-		err = fe.err;
-		if (err == -EINVAL)
-			ecc_warn(
-				"ecc: %s: invalid doc-comment annotations or source libclang cannot "
-				"read (see above)\n",
-				opts->src);
-		else
-			ecc_warn("ecc: %s: cannot read annotations and export types: %s\n",
-				opts->src, strerror(-err));
-		goto out;
-	}
-	err = choose_exports(fe.hstructs, fe.pairs, opts->header != NULL, &exports);
+	err = build_names(&b);
 	if (!err)
-		err = dummy_text(fe.hstructs, exports, &exact);
-	if (err)
-		goto out;
-	if (exact.len != spec.len || (exact.len && memcmp(exact.buf, spec.buf, exact.len))) {
-		/* the guess was wrong: compile again with the exact dummy (warnings were shown) */
-		if (opts->verbose)
-			ecc_info(
-				"ecc: compiling again with the export types libclang found\n");
-		if (tmp_src[0])
-			unlink(tmp_src);
-		tmp_src[0] = '\0';
-		if (exact.len) {
-			err = write_dummy(out_dir, res->name, &exact, tmp_src, sizeof(tmp_src));
-			if (err)
-				goto out;
-		}
-		av_free(&cc);
-		err = clang_argv(clang, pch, &inc, tmp_src, opts->src, raw_obj, true, &cc);
-		if (err)
-			goto out;
-		rc = subprocess_run((const char *const *)cc.v, NULL);
-		if (rc < 0) {
-			report_exec_error(clang, rc);
-			err = rc;
-			goto out;
-		}
-		if (rc != 0) {
-			ecc_warn("ecc: %s: compilation failed (clang exit status %d)\n",
-				opts->src, rc);
-			err = -ENOEXEC;
-			goto out;
-		}
-	}
+		err = build_flags(&b);
+	if (!err)
+		err = build_compile(&b);
+	if (!err)
+		err = build_check_guess(&b);
+	if (!err)
+		err = build_finish(&b);
 
-	err = link_object(raw_obj, linked_obj);
-	if (err)
-		goto out;
-	if (rename(linked_obj, res->obj_path) < 0) {
-		err = -errno;
-		ecc_warn("ecc: cannot write %s: %s\n", res->obj_path, strerror(-err));
-		goto out;
-	}
-	linked_obj[0] = '\0';
-
-	err = ecc_object_meta(res->obj_path, obj_name, fe.ann, exports, &res->meta);
-	if (err == -ENOMSG)
-		ecc_warn("ecc: %s: no BPF programs found (no SEC(\"...\") functions)\n",
-			opts->src);
-	goto out;
-
-out_free_base:
-	free(base);
-out:
 	remove_temps();
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &old_sa[i], NULL);
-	av_free(&inc);
-	av_free(&cc);
-	av_free(&fe_args);
-	free(src_dir);
-	free(vml_dir);
-	frontend_free(&fe);
-	cJSON_Delete(exports);
-	sb_free(&spec);
-	sb_free(&exact);
+	av_free(&b.inc);
+	av_free(&b.cc);
+	av_free(&b.fe_args);
+	free(b.src_dir);
+	free(b.vml_dir);
+	frontend_free(&b.fe);
+	cJSON_Delete(b.exports);
+	sb_free(&b.guess);
 	return err;
 }
