@@ -28,6 +28,7 @@
 #include "btfgen/btfgen.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"
+#include "ecc/log.h"
 
 #define XZ_SUFFIX      ".btf.tar.xz"
 #define BTF_SUFFIX     ".btf"
@@ -111,8 +112,7 @@ static int walk(const char *root, const char *rel, int depth, struct item_list *
 	n = scandir(dir.buf, &ents, NULL, alphasort);
 	if (n < 0) {
 		err = -errno;
-		fprintf(stderr, "btfgen: cannot read directory '%s': %s\n", dir.buf,
-			strerror(errno));
+		ecc_warn("btfgen: cannot read directory '%s': %s\n", dir.buf, strerror(errno));
 		sb_free(&dir);
 		return err;
 	}
@@ -304,20 +304,12 @@ out:
 
 static void show_worker_log(const char *tmpdir, size_t i)
 {
-	char buf[4096];
-	struct strbuf p = STRBUF_INIT;
-	FILE *f;
-	size_t n;
+	struct strbuf p = STRBUF_INIT, text = STRBUF_INIT;
 
-	if (sb_addf(&p, "%s/log-%zu.txt", tmpdir, i))
-		return;
-	f = fopen(p.buf, "r");
+	if (!sb_addf(&p, "%s/log-%zu.txt", tmpdir, i) && !eun_read_file(p.buf, 0, 1 << 20, &text))
+		ecc_warn("%s", sb_str(&text));
 	sb_free(&p);
-	if (!f)
-		return;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stderr);
-	fclose(f);
+	sb_free(&text);
 }
 
 /* Run the workers, at most `jobs` at a time. Returns 0 or the first failure. */
@@ -336,13 +328,12 @@ static int run_workers(const struct btfgen_opts *opts, const char *bpftool, cons
 			pid = start_worker(opts, bpftool, tmpdir, next, &l->v[next]);
 			if (pid < 0) {
 				err = -errno;
-				fprintf(stderr, "btfgen: cannot start a worker: %s\n",
-					strerror(errno));
+				ecc_warn("btfgen: cannot start a worker: %s\n", strerror(errno));
 				break;
 			}
 			if (opts->verbose)
-				fprintf(stderr, "btfgen: %s gen min_core_btf %s/%s ... %s\n",
-					bpftool, opts->archive_dir, l->v[next].rel, opts->bpf_obj);
+				ecc_info("btfgen: %s gen min_core_btf %s/%s ... %s\n", bpftool,
+					 opts->archive_dir, l->v[next].rel, opts->bpf_obj);
 			l->v[next++].pid = pid;
 			running++;
 		}
@@ -363,12 +354,12 @@ static int run_workers(const struct btfgen_opts *opts, const char *bpftool, cons
 		running--;
 		done++;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-			fprintf(stderr, "btfgen: [%zu/%zu] %s\n", done, l->nr, l->v[i].out_rel);
+			ecc_warn("btfgen: [%zu/%zu] %s\n", done, l->nr, l->v[i].out_rel);
 			continue;
 		}
-		fprintf(stderr, "btfgen: bpftool gen min_core_btf failed for '%s' (%s %d):\n",
-			l->v[i].rel, WIFEXITED(status) ? "exit status" : "signal",
-			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		ecc_warn("btfgen: bpftool gen min_core_btf failed for '%s' (%s %d):\n", l->v[i].rel,
+			 WIFEXITED(status) ? "exit status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		show_worker_log(tmpdir, i);
 		if (!err)
 			err = -EIO;
@@ -387,7 +378,7 @@ static int tar_add_file(struct archive *a, const char *name, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st)) {
 		err = -errno;
-		fprintf(stderr, "btfgen: cannot read '%s': %s\n", path, strerror(errno));
+		ecc_warn("btfgen: cannot read '%s': %s\n", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return err;
@@ -403,12 +394,12 @@ static int tar_add_file(struct archive *a, const char *name, const char *path)
 	archive_entry_set_perm(ent, 0644);
 	archive_entry_set_mtime(ent, st.st_mtime, 0);
 	if (archive_write_header(a, ent) != ARCHIVE_OK) {
-		fprintf(stderr, "btfgen: tar: %s\n", archive_error_string(a));
+		ecc_warn("btfgen: tar: %s\n", archive_error_string(a));
 		err = -EIO;
 	}
 	while (!err && (n = read(fd, buf, sizeof(buf))) > 0)
 		if (archive_write_data(a, buf, (size_t)n) != n) {
-			fprintf(stderr, "btfgen: tar: %s\n", archive_error_string(a));
+			ecc_warn("btfgen: tar: %s\n", archive_error_string(a));
 			err = -EIO;
 		}
 	archive_entry_free(ent);
@@ -431,8 +422,8 @@ static int write_tar(const struct btfgen_opts *opts, const char *tmpdir, const s
 	}
 	archive_write_set_format_pax_restricted(a);
 	if (archive_write_open_filename(a, tmp.buf) != ARCHIVE_OK) {
-		fprintf(stderr, "btfgen: cannot create '%s': %s\n", opts->out_tar,
-			archive_error_string(a));
+		ecc_warn("btfgen: cannot create '%s': %s\n", opts->out_tar,
+			 archive_error_string(a));
 		err = -EIO;
 		goto out;
 	}
@@ -447,13 +438,12 @@ static int write_tar(const struct btfgen_opts *opts, const char *tmpdir, const s
 	if (!err)
 		err = tar_add_file(a, "package.json", opts->package_path);
 	if (archive_write_close(a) != ARCHIVE_OK && !err) {
-		fprintf(stderr, "btfgen: cannot write '%s': %s\n", opts->out_tar,
-			archive_error_string(a));
+		ecc_warn("btfgen: cannot write '%s': %s\n", opts->out_tar, archive_error_string(a));
 		err = -EIO;
 	}
 	if (!err && rename(tmp.buf, opts->out_tar)) {
 		err = -errno;
-		fprintf(stderr, "btfgen: cannot create '%s': %s\n", opts->out_tar, strerror(errno));
+		ecc_warn("btfgen: cannot create '%s': %s\n", opts->out_tar, strerror(errno));
 	}
 out:
 	if (err)
@@ -496,7 +486,7 @@ int btfgen_pack(const struct btfgen_opts *opts)
 	if (!opts || !opts->bpf_obj || !opts->package_path || !opts->archive_dir || !opts->out_tar)
 		return -EINVAL;
 	if (stat(opts->archive_dir, &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr,
+		ecc_warn(
 			"btfgen: '%s' is not a directory; --btfhub-archive needs a btfhub-style tree "
 			"(<id>/<version>/<arch>/<release>.btf[.tar.xz])\n",
 			opts->archive_dir);
@@ -504,24 +494,23 @@ int btfgen_pack(const struct btfgen_opts *opts)
 	}
 	if (access(opts->bpf_obj, R_OK)) {
 		err = -errno;
-		fprintf(stderr, "btfgen: cannot read BPF object '%s': %s\n", opts->bpf_obj,
-			strerror(errno));
+		ecc_warn("btfgen: cannot read BPF object '%s': %s\n", opts->bpf_obj,
+			 strerror(errno));
 		return err;
 	}
 	bpftool = find_bpftool();
 	if (!bpftool) {
-		fprintf(stderr, "btfgen: bpftool not found in PATH or /usr/sbin; install it "
-				"(apt-get install bpftool) or set BPFTOOL=/path/to/bpftool\n");
+		ecc_warn("btfgen: bpftool not found in PATH or /usr/sbin; install it "
+			 "(apt-get install bpftool) or set BPFTOOL=/path/to/bpftool\n");
 		return -ENOENT;
 	}
 	err = walk(opts->archive_dir, "", 0, &items);
 	if (err)
 		goto out;
 	if (!items.nr) {
-		fprintf(stderr,
-			"btfgen: no .btf or .btf.tar.xz files under '%s' (expected "
-			"<id>/<version>/<arch>/<release>.btf, as in btfhub-archive)\n",
-			opts->archive_dir);
+		ecc_warn("btfgen: no .btf or .btf.tar.xz files under '%s' (expected "
+			 "<id>/<version>/<arch>/<release>.btf, as in btfhub-archive)\n",
+			 opts->archive_dir);
 		err = -ENOENT;
 		goto out;
 	}
@@ -532,19 +521,19 @@ int btfgen_pack(const struct btfgen_opts *opts)
 		 tmpbase && *tmpbase ? tmpbase : "/tmp");
 	if (!mkdtemp(tmpdir)) {
 		err = -errno;
-		fprintf(stderr, "btfgen: cannot create a temporary directory '%s': %s\n", tmpdir,
-			strerror(errno));
+		ecc_warn("btfgen: cannot create a temporary directory '%s': %s\n", tmpdir,
+			 strerror(errno));
 		goto out;
 	}
-	fprintf(stderr, "btfgen: trimming %zu kernel BTF file%s with %s (%d job%s)\n", items.nr,
-		items.nr == 1 ? "" : "s", bpftool, jobs, jobs == 1 ? "" : "s");
+	ecc_warn("btfgen: trimming %zu kernel BTF file%s with %s (%d job%s)\n", items.nr,
+		 items.nr == 1 ? "" : "s", bpftool, jobs, jobs == 1 ? "" : "s");
 	err = run_workers(opts, bpftool, tmpdir, &items, jobs);
 	if (!err)
 		err = write_tar(opts, tmpdir, &items);
 	remove_tmpdir(tmpdir, items.nr);
 	if (!err)
-		fprintf(stderr, "btfgen: wrote %s (%zu BTF file%s + package.json)\n", opts->out_tar,
-			items.nr, items.nr == 1 ? "" : "s");
+		ecc_warn("btfgen: wrote %s (%zu BTF file%s + package.json)\n", opts->out_tar,
+			 items.nr, items.nr == 1 ? "" : "s");
 out:
 	items_free(&items);
 	free(bpftool);

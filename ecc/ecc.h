@@ -2,12 +2,15 @@
 /*
  * ecc internals. Modules:
  *   main.c      flags, orchestration, output files           (ecc driver)
- *   compile.c   clang argv, arch include dirs, run clang      (ecc driver)
+ *   compile.c   ecc_build: clang and the front end, in steps  (ecc driver)
  *   vmlinux.c   vmlinux.h from BTF via libbpf btf_dump, cache (ecc driver)
  *   objinfo.c   read the object with libbpf -> meta.bpf_skel, export_types, type text
  *   doc.c       libclang: doc comments -> annotations         (ecc frontend)
  *   infer.c     libclang: export-type inference, header structs (ecc frontend)
  *   frontend.c  one libclang parse for all three of them         (ecc frontend)
+ *   sysinc.c, exports.c, guess.c, argv.c: pieces of ecc_build (build.h)
+ *   init.c      `ecc init`: a starter project from templates/
+ *   log.c       where the messages of all of the above go (log.h): nothing here prints itself
  */
 #ifndef EUNOMIA_ECC_ECC_H
 #define EUNOMIA_ECC_ECC_H
@@ -31,7 +34,7 @@ struct btf;
  * }
  * A tag's value is parsed as JSON when valid, else kept as a string (trimmed). A tag that needs
  * JSON (cmdarg, sample, xdpopts, tchook, tcopts) with malformed JSON is a warning naming file
- * and line on stderr ("foo.bpf.c:12: @cmdarg: invalid JSON: ..."); when strict_json is true
+ * and line on the log ("foo.bpf.c:12: @cmdarg: invalid JSON: ..."); when strict_json is true
  * it is an error (-EINVAL). clang_args: include dirs and defines to parse with (NULL-terminated).
  */
 int ecc_doc_parse(const char *src_path, const char *const *clang_args, bool strict_json,
@@ -57,7 +60,7 @@ int ecc_header_structs(const char *header_path, const char *const *clang_args,
  * from the same parse when the source includes header_path, else the header is parsed on its
  * own. header_path may be NULL (then *header_structs is left NULL; header_structs may be NULL
  * too). Results as from the three functions; all NULL on error (-errno; -EINVAL: libclang
- * failed or, with strict_json, a bad annotation, both reported on stderr). Creates its own
+ * failed or, with strict_json, a bad annotation, both logged). Creates its own
  * libclang index: safe on a thread of its own while the main thread runs clang, as long as no
  * other thread uses cJSON's parser meanwhile (cJSON_GetErrorPtr() is global). clang_args may
  * hold "-include-pch FILE" (ecc_compile_pch()): used for the source (dropped if libclang
@@ -75,7 +78,7 @@ int ecc_frontend_parse(const char *src_path, const char *header_path, const char
  * vmlinux_h or the clang binary. Pass "-include-pch PATH" to clang before the other flags, and
  * to ecc_frontend_parse() with the same flags (-O2 included: clang checks __OPTIMIZE__; a PCH
  * libclang cannot use is ignored there). 0 with its path, or -errno (compile without it;
- * the reason is printed only when verbose).
+ * the reason is logged only when verbose).
  */
 int ecc_compile_pch(const char *clang, const char *vmlinux_h, const char *const *compile_args,
 		    bool verbose, char *path, size_t size);
@@ -112,7 +115,7 @@ struct ecc_result {
 
 /*
  * Compile opts->src into <out>/<name>.bpf.o and build its meta (annotations, export types).
- * Errors are printed on stderr ("ecc: ...", clang's diagnostics verbatim); returns 0 or -errno
+ * Errors are logged ("ecc: ..."; clang writes its own diagnostics to stderr); returns 0 or -errno
  * (-ENOENT: a file is missing, -ENOEXEC: clang failed or no BPF programs, -EINVAL: bad
  * annotation). The caller frees res with ecc_result_free() (also after a failure).
  */
@@ -129,7 +132,7 @@ const char *ecc_target_arch(void);
  * Path of a vmlinux.h generated from btf_path (NULL: $ECC_VMLINUX_BTF, else
  * /sys/kernel/btf/vmlinux) with libbpf's btf_dump, cached under
  * $XDG_DATA_HOME/eunomia/vmlinux/<arch>/ (default ~/.local/share) and regenerated when the BTF
- * changes. 0 or -errno (message on stderr).
+ * changes. 0 or -errno (message logged).
  */
 int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t size);
 
@@ -140,7 +143,7 @@ int ecc_btf_dump_header(const struct btf *btf, const char *guard, FILE *out);
  * Read a compiled object with libbpf (opened with obj_name) into a meta object (§2-§4).
  * exports: cJSON array of {"struct": S, "map": M or null}; each distinct S becomes an export
  * type; when more than one, maps get "export_config" and enable_multiple_export_types is set.
- * annotations: ecc_doc_parse() output or NULL. Messages on stderr; 0 or -errno.
+ * annotations: ecc_doc_parse() output or NULL. Messages logged; 0 or -errno.
  */
 int ecc_object_meta(const char *obj_path, const char *obj_name, const struct cJSON *annotations,
 		    const struct cJSON *exports, struct cJSON **meta);

@@ -14,7 +14,7 @@ struct cJSON;
 
 /*
  * Parse path with libclang into a new index and translation unit (function bodies included).
- * 0, -errno when path is unreadable, -EINVAL (message on stderr) when libclang fails.
+ * 0, -errno when path is unreadable, -EINVAL (message logged) when libclang fails.
  * Release with ecc_tu_close().
  */
 int ecc_tu_open(const char *path, const char *const *clang_args, CXIndex *index,

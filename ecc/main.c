@@ -197,166 +197,171 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct cli {
+	struct ecc_opts opts;
+	bool yaml, no_package, header_only, standalone, btfgen;
+	const char *btfhub;
+	const char **cflags; /* opts.cflags */
+};
+
+/* Parse argv into cli: -1 to go on, else the exit status (--help, --version, usage errors). */
+static int parse_args(int argc, char **argv, struct cli *cli)
 {
-	struct ecc_opts opts = {0};
-	struct ecc_result res = {0};
-	bool yaml = false, no_package = false, header_only = false, standalone = false;
-	bool btfgen = false;
-	const char *btfhub = NULL;
-	const char **cflags = NULL;
 	size_t nr_cflags = 0;
-	char path[PATH_MAX], tar[PATH_MAX], *out_dir = NULL;
-	cJSON *pkg = NULL;
-	void *elf = NULL;
-	size_t elf_len = 0;
-	int c, err, ret = 1;
+	int c;
 
-	if (argc >= 2 && !strcmp(argv[1], "init")) {
-		int r = ecc_init_project(argc - 1, argv + 1);
-
-		return r == -EINVAL ? 2 : r ? 1 : 0;
-	}
-
-	cflags = calloc(argc + 1, sizeof(*cflags));
-	if (!cflags) {
+	cli->cflags = calloc(argc + 1, sizeof(*cli->cflags));
+	if (!cli->cflags) {
 		fprintf(stderr, "ecc: out of memory\n");
 		return 1;
 	}
 	while ((c = getopt_long(argc, argv, "o:ya:c:vnsVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			opts.out_dir = optarg;
+			cli->opts.out_dir = optarg;
 			break;
 		case 'y':
-			yaml = true;
+			cli->yaml = true;
 			break;
 		case 'a':
-			cflags[nr_cflags++] = optarg;
+			cli->cflags[nr_cflags++] = optarg;
 			break;
 		case 'c':
-			opts.clang = optarg;
+			cli->opts.clang = optarg;
 			break;
 		case 'v':
 			verbose = true;
 			break;
 		case 'n':
-			no_package = true;
+			cli->no_package = true;
 			break;
 		case OPT_HEADER_ONLY:
-			header_only = true;
+			cli->header_only = true;
 			break;
 		case 's':
-			standalone = true;
+			cli->standalone = true;
 			break;
 		case OPT_BTFGEN:
-			btfgen = true;
+			cli->btfgen = true;
 			break;
 		case OPT_BTFHUB:
-			btfhub = optarg;
+			cli->btfhub = optarg;
 			break;
 		case OPT_BTF:
-			opts.btf_path = optarg;
+			cli->opts.btf_path = optarg;
 			break;
 		case 'V':
 			printf("ecc %s (libbpf %s)\n", EUNOMIA_VERSION, libbpf_version_string());
-			free(cflags);
 			return 0;
 		case 'h':
 			usage(stdout);
-			free(cflags);
 			return 0;
 		default:
-			free(cflags);
 			fprintf(stderr, "Try 'ecc --help' for more information.\n");
 			return 2;
 		}
 	}
-	ret = 2;
-	if (optind >= argc) {
-		usage_error("missing SRC.bpf.c");
-		goto out;
-	}
-	if (argc - optind > 2) {
-		usage_error("too many arguments: '%s' (expected SRC.bpf.c [HEADER.h])",
-			    argv[optind + 2]);
-		goto out;
-	}
-	if (btfgen && !btfhub) {
-		usage_error("--btfgen needs --btfhub-archive DIR");
-		goto out;
-	}
-	if ((no_package || header_only) && (standalone || btfgen)) {
-		usage_error("-n/--header-only cannot be combined with --standalone or --btfgen");
-		goto out;
-	}
-	ret = 1;
-	opts.src = argv[optind];
-	opts.header = argc - optind == 2 ? argv[optind + 1] : NULL;
-	opts.cflags = cflags;
-	opts.verbose = verbose;
-	libbpf_set_print(libbpf_print);
+	if (optind >= argc)
+		return usage_error("missing SRC.bpf.c");
+	if (argc - optind > 2)
+		return usage_error("too many arguments: '%s' (expected SRC.bpf.c [HEADER.h])",
+				   argv[optind + 2]);
+	if (cli->btfgen && !cli->btfhub)
+		return usage_error("--btfgen needs --btfhub-archive DIR");
+	if ((cli->no_package || cli->header_only) && (cli->standalone || cli->btfgen))
+		return usage_error(
+			"-n/--header-only cannot be combined with --standalone or --btfgen");
+	cli->opts.src = argv[optind];
+	cli->opts.header = argc - optind == 2 ? argv[optind + 1] : NULL;
+	cli->opts.cflags = cli->cflags;
+	cli->opts.verbose = verbose;
+	return -1;
+}
 
-	if (ecc_build(&opts, &res))
-		goto out;
-	{
-		char *tmp = strdup(res.obj_path);
+/* package.json (or .yaml) in out_dir, then the --btfgen tar and the --standalone tool. */
+static int write_package(const struct cli *cli, const struct ecc_result *res, const char *out_dir)
+{
+	char path[PATH_MAX], tar[PATH_MAX], exe[PATH_MAX];
+	cJSON *pkg = NULL;
+	void *elf = NULL;
+	size_t elf_len = 0;
+	int err;
 
-		out_dir = tmp ? strdup(dirname(tmp)) : NULL;
-		free(tmp);
-		if (!out_dir)
-			goto out;
-	}
-
-	snprintf(path, sizeof(path), "%s/%s.skel.%s", out_dir, res.name, yaml ? "yaml" : "json");
-	if (write_doc(path, res.meta, yaml, false))
-		goto out;
-	if (header_only) {
-		unlink(res.obj_path);
-		ret = 0;
-		goto out;
-	}
-	if (no_package) {
-		ret = 0;
-		goto out;
-	}
-	if (read_whole(res.obj_path, &elf, &elf_len))
-		goto out;
-	err = pkg_build(elf, elf_len, res.meta, &pkg);
+	err = read_whole(res->obj_path, &elf, &elf_len);
+	if (err)
+		return err;
+	err = pkg_build(elf, elf_len, res->meta, &pkg);
+	free(elf);
 	if (err) {
 		fprintf(stderr, "ecc: cannot build the package: %s\n", strerror(-err));
-		goto out;
+		return err;
 	}
-	snprintf(path, sizeof(path), "%s/package.%s", out_dir, yaml ? "yaml" : "json");
-	if (write_doc(path, pkg, yaml, true))
-		goto out;
-	if (btfgen) {
+	snprintf(path, sizeof(path), "%s/package.%s", out_dir, cli->yaml ? "yaml" : "json");
+	err = write_doc(path, pkg, cli->yaml, true);
+	cJSON_Delete(pkg);
+	if (err)
+		return err;
+	if (cli->btfgen) {
 		struct btfgen_opts bo = {
-			.bpf_obj = res.obj_path,
+			.bpf_obj = res->obj_path,
 			.package_path = path,
-			.archive_dir = btfhub,
+			.archive_dir = cli->btfhub,
 			.out_tar = tar,
 			.verbose = verbose,
 		};
 
-		snprintf(tar, sizeof(tar), "%s/%s.tar", out_dir, res.name);
-		if (btfgen_pack(&bo))
-			goto out;
+		snprintf(tar, sizeof(tar), "%s/%s.tar", out_dir, res->name);
+		err = btfgen_pack(&bo);
+		if (err)
+			return err;
 	}
-	if (standalone) {
-		char exe[PATH_MAX];
-
-		snprintf(exe, sizeof(exe), "%s/%s", out_dir, res.name);
+	if (cli->standalone) {
+		snprintf(exe, sizeof(exe), "%s/%s", out_dir, res->name);
 		/* with --btfgen the tool carries the min-BTF files too: embed the .tar */
-		if (ecc_standalone(btfgen ? tar : path, exe))
-			goto out;
+		err = ecc_standalone(cli->btfgen ? tar : path, exe);
 	}
-	ret = 0;
-out:
-	cJSON_Delete(pkg);
-	free(elf);
+	return err;
+}
+
+/* The skeleton file, then (unless -n or --header-only) the package. */
+static int write_outputs(const struct cli *cli, const struct ecc_result *res)
+{
+	char path[PATH_MAX], *tmp = strdup(res->obj_path), *out_dir;
+	int err = -ENOMEM;
+
+	out_dir = tmp ? strdup(dirname(tmp)) : NULL;
+	free(tmp);
+	if (!out_dir)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s.skel.%s", out_dir, res->name,
+		 cli->yaml ? "yaml" : "json");
+	err = write_doc(path, res->meta, cli->yaml, false);
+	if (!err && cli->header_only)
+		unlink(res->obj_path);
+	else if (!err && !cli->no_package)
+		err = write_package(cli, res, out_dir);
 	free(out_dir);
-	free(cflags);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	struct ecc_result res = {0};
+	int ret;
+
+	if (argc >= 2 && !strcmp(argv[1], "init")) {
+		int r = ecc_init_project(argc - 1, argv + 1);
+
+		return r == -EINVAL ? 2 : r ? 1 : 0;
+	}
+	ret = parse_args(argc, argv, &cli);
+	if (ret < 0) {
+		libbpf_set_print(libbpf_print);
+		ret = ecc_build(&cli.opts, &res) || write_outputs(&cli, &res) ? 1 : 0;
+	}
+	free(cli.cflags);
 	ecc_result_free(&res);
 	return ret;
 }
