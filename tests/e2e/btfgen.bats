@@ -262,7 +262,9 @@ teardown() {
 	printf '%s\n' '#include <linux/bpf.h>' '#include <bpf/bpf_helpers.h>' \
 		'SEC("tp/sched/sched_process_exec") int nop(void *ctx) { return 0; }' \
 		'char LICENSE[] SEC("license") = "GPL";' >"$BATS_TEST_TMPDIR/nop.bpf.c"
-	clang -g -O2 -target bpf -c "$BATS_TEST_TMPDIR/nop.bpf.c" -o "$BATS_TEST_TMPDIR/nop.o"
+	# <asm/types.h> lives in the multiarch dir, which -target bpf does not search
+	clang -g -O2 -target bpf -idirafter "/usr/include/$m-linux-gnu" \
+		-c "$BATS_TEST_TMPDIR/nop.bpf.c" -o "$BATS_TEST_TMPDIR/nop.o"
 	bpftool gen min_core_btf /sys/kernel/btf/vmlinux \
 		"$x/btfhub-archive/eunomiatest/1.0/$m/$rel.btf" "$BATS_TEST_TMPDIR/nop.o"
 	(cd "$x" && tar cf ../empty.tar btfhub-archive package.json)
