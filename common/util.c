@@ -9,6 +9,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
+bool eun_is_ident_char(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+bool eun_is_ident(const char *s)
+{
+	if (!s || !*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!eun_is_ident_char(*s))
+			return false;
+	return true;
+}
+
 const char eun_hex_digits[17] = "0123456789abcdef";
 
 char *eun_hex_encode(char *dst, const void *data, size_t len)

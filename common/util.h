@@ -25,6 +25,12 @@ size_t eun_utf8_seq_len(const unsigned char *s, size_t n);
 /* Whether s[0..n) is well-formed UTF-8 throughout. */
 bool eun_utf8_valid(const char *s, size_t n);
 
+/* A C identifier character: [A-Za-z0-9_]. */
+bool eun_is_ident_char(char c);
+/* Whether s is a C identifier ([A-Za-z_][A-Za-z0-9_]*; names from other tools that go into
+ * generated source or paths are checked with it). */
+bool eun_is_ident(const char *s);
+
 /* "0123456789abcdef" */
 extern const char eun_hex_digits[17];
 /* Write data[0..len) as lower-case hex (2 * len digits) and a NUL to dst; returns the end of the

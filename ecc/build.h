@@ -35,8 +35,6 @@ void ecc_report_exec_error(const char *clang, int err);
  */
 int ecc_sys_includes(const char *clang, const char *cache_dir, struct argv_list *out);
 
-/* Whether s is a C identifier (struct names from other tools go into generated source). */
-bool ecc_is_ident(const char *s);
 /* Whether arr (strings, or objects with a "struct" string) holds name. */
 bool ecc_name_in(const struct cJSON *arr, const char *name);
 

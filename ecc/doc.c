@@ -169,12 +169,11 @@ static void bad_json(struct doc_ctx *ctx, unsigned int line, const char *tag, co
 {
 	if (ctx->strict) {
 		ecc_warn("ecc: error: %s:%u: @%s: invalid JSON: %s; fix the annotation\n",
-			ctx->src_path, line, tag, what);
+			 ctx->src_path, line, tag, what);
 		ctx->nerrors++;
 	} else {
-		ecc_warn(
-			"ecc: warning: %s:%u: @%s: invalid JSON: %s; the annotation is ignored\n",
-			ctx->src_path, line, tag, what);
+		ecc_warn("ecc: warning: %s:%u: @%s: invalid JSON: %s; the annotation is ignored\n",
+			 ctx->src_path, line, tag, what);
 	}
 }
 
@@ -367,10 +366,9 @@ static int handle_raw(struct doc_ctx *ctx, const char *rawtext, unsigned int lin
 	rawlen = strlen(rawtext);
 	if (!eun_utf8_valid(rawtext, rawlen)) {
 		/* a package is JSON/YAML text: UTF-8. Sources in Latin-1 are the usual cause. */
-		ecc_warn(
-			"ecc: warning: %s:%u: doc comment is not valid UTF-8; read it as Latin-1 "
-			"(save the source as UTF-8 to silence this)\n",
-			ctx->src_path, line);
+		ecc_warn("ecc: warning: %s:%u: doc comment is not valid UTF-8; read it as Latin-1 "
+			 "(save the source as UTF-8 to silence this)\n",
+			 ctx->src_path, line);
 		err = eun_latin1_to_utf8(rawtext, rawlen, &utf8);
 		if (err)
 			goto out;
@@ -670,18 +668,13 @@ int ecc_doc_from_tu(CXTranslationUnit tu, const char *src_path, bool strict_json
 	return 0;
 }
 
+static int doc_reader(CXTranslationUnit tu, const char *path, void *strict, struct cJSON **out)
+{
+	return ecc_doc_from_tu(tu, path, *(bool *)strict, out);
+}
+
 int ecc_doc_parse(const char *src_path, const char *const *clang_args, bool strict_json,
 		  struct cJSON **annotations)
 {
-	CXIndex index;
-	CXTranslationUnit tu;
-	int err;
-
-	*annotations = NULL;
-	err = ecc_tu_open(src_path, clang_args, &index, &tu);
-	if (err)
-		return err;
-	err = ecc_doc_from_tu(tu, src_path, strict_json, annotations);
-	ecc_tu_close(index, tu);
-	return err;
+	return ecc_tu_read(src_path, clang_args, doc_reader, &strict_json, annotations);
 }

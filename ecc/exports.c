@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/strbuf.h"
+#include "common/util.h"
 #include "ecc/build.h"
 #include "ecc/log.h"
 
@@ -18,8 +19,7 @@ bool ecc_name_in(const cJSON *arr, const char *name)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
 
 		if (!s) {
@@ -31,18 +31,6 @@ bool ecc_name_in(const cJSON *arr, const char *name)
 			return true;
 	}
 	return false;
-}
-
-/* Valid C identifier? (struct names from other tools go into generated source text.) */
-bool ecc_is_ident(const char *s)
-{
-	if (!s || !*s || (*s >= '0' && *s <= '9'))
-		return false;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
 }
 
 /*
@@ -62,11 +50,10 @@ int ecc_choose_exports(const cJSON *header_structs, const cJSON *inferred, bool 
 		return -ENOMEM;
 	if (cJSON_GetArraySize(header_structs) == 0)
 		header_structs = NULL; /* a header without structs: as if none was given */
-	cJSON_ArrayForEach(it, inferred)
-	{
+	cJSON_ArrayForEach(it, inferred) {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
 
-		if (!cJSON_IsString(s) || !ecc_is_ident(s->valuestring))
+		if (!cJSON_IsString(s) || !eun_is_ident(s->valuestring))
 			continue;
 		if (header_structs && !ecc_name_in(header_structs, s->valuestring))
 			continue;
@@ -74,11 +61,10 @@ int ecc_choose_exports(const cJSON *header_structs, const cJSON *inferred, bool 
 			goto nomem;
 	}
 	if (all_if_none && header_structs && cJSON_GetArraySize(arr) == 0) {
-		cJSON_ArrayForEach(it, header_structs)
-		{
+		cJSON_ArrayForEach(it, header_structs) {
 			cJSON *pair;
 
-			if (!cJSON_IsString(it) || !ecc_is_ident(it->valuestring))
+			if (!cJSON_IsString(it) || !eun_is_ident(it->valuestring))
 				continue;
 			pair = cJSON_CreateObject();
 			if (!pair || !cJSON_AddItemToArray(arr, pair) ||
@@ -113,13 +99,12 @@ int ecc_dummy_text(const cJSON *header_structs, const cJSON *exports, struct str
 	for (int l = 0; l < 2 && !err; l++) {
 		const cJSON *it;
 
-		cJSON_ArrayForEach(it, lists[l])
-		{
+		cJSON_ArrayForEach(it, lists[l]) {
 			const cJSON *s = cJSON_IsString(it)
 						 ? it
 						 : cJSON_GetObjectItemCaseSensitive(it, "struct");
 
-			if (!cJSON_IsString(s) || !ecc_is_ident(s->valuestring) ||
+			if (!cJSON_IsString(s) || !eun_is_ident(s->valuestring) ||
 			    ecc_name_in(done, s->valuestring))
 				continue;
 			if (!cJSON_AddItemToArray(done, cJSON_CreateString(s->valuestring))) {

@@ -89,8 +89,8 @@ int ecc_tu_open(const char *path, const char *const *clang_args, CXIndex *index,
 		free(retry_args);
 	}
 	if (rc != CXError_Success) {
-		ecc_warn("ecc: libclang could not parse %s (error %d); check the -a flags\n",
-			path, (int)rc);
+		ecc_warn("ecc: libclang could not parse %s (error %d); check the -a flags\n", path,
+			 (int)rc);
 		clang_disposeIndex(*index);
 		*index = NULL;
 		*tu = NULL;
@@ -105,6 +105,22 @@ void ecc_tu_close(CXIndex index, CXTranslationUnit tu)
 		clang_disposeTranslationUnit(tu);
 	if (index)
 		clang_disposeIndex(index);
+}
+
+int ecc_tu_read(const char *path, const char *const *clang_args, ecc_tu_reader read, void *arg,
+		struct cJSON **out)
+{
+	CXIndex index;
+	CXTranslationUnit tu;
+	int err;
+
+	*out = NULL;
+	err = ecc_tu_open(path, clang_args, &index, &tu);
+	if (err)
+		return err;
+	err = read(tu, path, arg, out);
+	ecc_tu_close(index, tu);
+	return err;
 }
 
 /* The header as a file of the TU, or NULL when the source does not include it. */
@@ -285,8 +301,8 @@ int ecc_compile_pch(const char *clang, const char *vmlinux_h, const char *const 
 	if (rc != 0) {
 		err = rc < 0 ? rc : -ENOEXEC;
 		if (verbose)
-			ecc_info("ecc: cannot precompile %s (clang status %d): %s\n",
-				vmlinux_h, rc, sb_str(&errtext));
+			ecc_info("ecc: cannot precompile %s (clang status %d): %s\n", vmlinux_h, rc,
+				 sb_str(&errtext));
 		unlink(tmp);
 	} else if (rename(tmp, path)) {
 		err = -errno;

@@ -21,6 +21,12 @@ int ecc_tu_open(const char *path, const char *const *clang_args, CXIndex *index,
 		CXTranslationUnit *tu);
 void ecc_tu_close(CXIndex index, CXTranslationUnit tu);
 
+/* A reader of a parsed file: fills *out (a new cJSON value) from tu. 0 or -errno. */
+typedef int (*ecc_tu_reader)(CXTranslationUnit tu, const char *path, void *arg, struct cJSON **out);
+/* Parse path (ecc_tu_open()), run read on it, release it. *out is NULL on error. */
+int ecc_tu_read(const char *path, const char *const *clang_args, ecc_tu_reader read, void *arg,
+		struct cJSON **out);
+
 /* ecc_doc_parse() on a parsed source; src_path is the path the TU was parsed from. */
 int ecc_doc_from_tu(CXTranslationUnit tu, const char *src_path, bool strict_json,
 		    struct cJSON **annotations);

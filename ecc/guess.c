@@ -17,13 +17,8 @@
 
 #include "common/fileio.h"
 #include "common/strbuf.h"
+#include "common/util.h"
 #include "ecc/build.h"
-
-static bool ident_char(char c)
-{
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
-}
 
 /* Split C text into identifiers/numbers and one-character punctuators; comments and
  * string/char literals are dropped. */
@@ -45,10 +40,10 @@ static int tokenize(const char *p, struct argv_list *tk)
 				p += (*p == '\\' && p[1]) ? 2 : 1;
 			if (*p == q)
 				p++;
-		} else if (ident_char(*p)) {
+		} else if (eun_is_ident_char(*p)) {
 			size_t n = 0;
 
-			while (ident_char(p[n]))
+			while (eun_is_ident_char(p[n]))
 				n++;
 			err = av_addn(tk, p, n);
 			p += n;
@@ -69,7 +64,7 @@ static bool tok_is(const struct argv_list *tk, size_t i, const char *s)
 
 static int add_unique(cJSON *arr, const char *name)
 {
-	if (!ecc_is_ident(name) || ecc_name_in(arr, name))
+	if (!eun_is_ident(name) || ecc_name_in(arr, name))
 		return 0;
 	return cJSON_AddItemToArray(arr, cJSON_CreateString(name)) ? 0 : -ENOMEM;
 }
@@ -80,7 +75,7 @@ static int guess_struct_defs(const struct argv_list *tk, cJSON *out)
 	int err = 0;
 
 	for (size_t i = 0; i + 2 < tk->n && !err; i++)
-		if (tok_is(tk, i, "struct") && ecc_is_ident(tk->v[i + 1]) && tok_is(tk, i + 2, "{"))
+		if (tok_is(tk, i, "struct") && eun_is_ident(tk->v[i + 1]) && tok_is(tk, i + 2, "{"))
 			err = add_unique(out, tk->v[i + 1]);
 	return err;
 }
@@ -93,7 +88,7 @@ static const char *typedef_struct(const struct argv_list *tk, const char *type)
 		int depth = 0;
 
 		if (!tok_is(tk, i, "typedef") || !tok_is(tk, i + 1, "struct") ||
-		    !ecc_is_ident(tk->v[i + 2]))
+		    !eun_is_ident(tk->v[i + 2]))
 			continue;
 		if (tok_is(tk, j, "{")) {
 			for (; j < tk->n; j++) {
@@ -121,9 +116,9 @@ static const char *decl_struct(const struct argv_list *tk, size_t end, const cha
 			continue;
 		if (tok_is(tk, s, "*"))
 			s--;
-		if (s >= 1 && ecc_is_ident(tk->v[s]) && tok_is(tk, s - 1, "struct"))
+		if (s >= 1 && eun_is_ident(tk->v[s]) && tok_is(tk, s - 1, "struct"))
 			return tk->v[s];
-		if (ecc_is_ident(tk->v[s]) && strcmp(tk->v[s], "return")) {
+		if (eun_is_ident(tk->v[s]) && strcmp(tk->v[s], "return")) {
 			const char *st = typedef_struct(tk, tk->v[s]);
 
 			if (st)
@@ -170,7 +165,7 @@ static int guess_inferred(const struct argv_list *tk, cJSON *out)
 			if (j >= 5 && tok_is(tk, j - 1, ")") && tok_is(tk, j - 2, "*") &&
 			    tok_is(tk, j - 4, "struct") && tok_is(tk, j - 5, "(")) {
 				s = tk->v[j - 3];
-			} else if (j >= 2 && tok_is(tk, j - 1, "=") && ecc_is_ident(tk->v[j - 2])) {
+			} else if (j >= 2 && tok_is(tk, j - 1, "=") && eun_is_ident(tk->v[j - 2])) {
 				s = decl_struct(tk, j - 1, tk->v[j - 2]);
 			}
 		} else if (tok_is(tk, i, "bpf_ringbuf_output")) {
@@ -184,7 +179,7 @@ static int guess_inferred(const struct argv_list *tk, cJSON *out)
 
 			if (a && tok_is(tk, a, "&"))
 				a++;
-			if (a && a + 1 < tk->n && ecc_is_ident(tk->v[a]) &&
+			if (a && a + 1 < tk->n && eun_is_ident(tk->v[a]) &&
 			    (tok_is(tk, a + 1, ",") || tok_is(tk, a + 1, ")")))
 				s = decl_struct(tk, i, tk->v[a]);
 		}
@@ -224,8 +219,7 @@ int ecc_guess_dummy(const char *src, const char *header, bool explicit_header, s
 
 		if (!pairs)
 			goto out;
-		cJSON_ArrayForEach(it, inferred)
-		{
+		cJSON_ArrayForEach(it, inferred) {
 			cJSON *pair = cJSON_CreateObject();
 
 			if (!pair || !cJSON_AddItemToArray(pairs, pair) ||

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "ecc/ecc.h"
 #include "ecc/frontend.h"
 
@@ -125,16 +126,6 @@ static char *map_of_arg(CXCursor arg)
 	return fm.name;
 }
 
-static bool is_identifier(const char *s)
-{
-	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return false;
-	return true;
-}
-
 /*
  * The struct a pointer type points to, by name: "struct event *" and "event_t *" (a typedef
  * of struct event) give "event"; a pointer to a typedef'd anonymous struct gives the typedef
@@ -157,13 +148,13 @@ static char *pointee_struct(CXType t)
 	if (clang_getCursorKind(decl) != CXCursor_StructDecl)
 		return NULL;
 	s = clang_getCursorSpelling(decl);
-	if (clang_getCString(s) && is_identifier(clang_getCString(s)))
+	if (clang_getCString(s) && eun_is_ident(clang_getCString(s)))
 		name = strdup(clang_getCString(s));
 	clang_disposeString(s);
 	if (name)
 		return name;
 	s = clang_getTypeSpelling(clang_getCursorType(decl));
-	if (clang_getCString(s) && is_identifier(clang_getCString(s)))
+	if (clang_getCString(s) && eun_is_ident(clang_getCString(s)))
 		name = strdup(clang_getCString(s));
 	clang_disposeString(s);
 	return name;
@@ -176,8 +167,7 @@ static void add_pair(struct infer_ctx *ctx, char *sname, char *map)
 
 	if (!sname || !map)
 		goto out;
-	cJSON_ArrayForEach(it, ctx->out)
-	{
+	cJSON_ArrayForEach(it, ctx->out) {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "map");
 
@@ -278,36 +268,37 @@ static enum CXChildVisitResult visit_functions(CXCursor c, CXCursor parent, CXCl
 	return ctx->err ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
-int ecc_infer_from_tu(CXTranslationUnit tu, struct cJSON **pairs)
+/* Visit the TU's cursors with visit and ctx (file: see infer_ctx); its array into *out. */
+static int visit_tu(CXTranslationUnit tu, CXCursorVisitor visit, CXFile file, struct cJSON **out)
 {
-	struct infer_ctx ctx = {.out = cJSON_CreateArray()};
+	struct infer_ctx ctx = {.out = cJSON_CreateArray(), .file = file};
 
-	*pairs = NULL;
+	*out = NULL;
 	if (!ctx.out)
 		return -ENOMEM;
-	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_functions, &ctx);
+	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &ctx);
 	if (ctx.err) {
 		cJSON_Delete(ctx.out);
 		return ctx.err;
 	}
-	*pairs = ctx.out;
+	*out = ctx.out;
 	return 0;
+}
+
+int ecc_infer_from_tu(CXTranslationUnit tu, struct cJSON **pairs)
+{
+	return visit_tu(tu, visit_functions, NULL, pairs);
+}
+
+static int infer_reader(CXTranslationUnit tu, const char *path, void *arg, struct cJSON **out)
+{
+	return ecc_infer_from_tu(tu, out);
 }
 
 int ecc_infer_export_types(const char *src_path, const char *const *clang_args,
 			   struct cJSON **pairs)
 {
-	CXIndex index;
-	CXTranslationUnit tu;
-	int err;
-
-	*pairs = NULL;
-	err = ecc_tu_open(src_path, clang_args, &index, &tu);
-	if (err)
-		return err;
-	err = ecc_infer_from_tu(tu, pairs);
-	ecc_tu_close(index, tu);
-	return err;
+	return ecc_tu_read(src_path, clang_args, infer_reader, NULL, pairs);
 }
 
 /*
@@ -345,9 +336,10 @@ static enum CXChildVisitResult visit_structs(CXCursor c, CXCursor parent, CXClie
 	if (k == CXCursor_StructDecl && clang_isCursorDefinition(c)) {
 		s = clang_getCursorSpelling(c);
 		name = clang_getCString(s);
-		if (name && is_identifier(name)) {
-			cJSON_ArrayForEach(it, ctx->out) if (!strcmp(it->valuestring, name)) dup =
-				true;
+		if (name && eun_is_ident(name)) {
+			cJSON_ArrayForEach(it, ctx->out)
+				if (!strcmp(it->valuestring, name))
+					dup = true;
 			if (!dup && !cJSON_AddItemToArray(ctx->out, cJSON_CreateString(name)))
 				ctx->err = -ENOMEM;
 		}
@@ -361,31 +353,15 @@ static enum CXChildVisitResult visit_structs(CXCursor c, CXCursor parent, CXClie
 
 int ecc_structs_from_tu(CXTranslationUnit tu, CXFile file, struct cJSON **names)
 {
-	struct infer_ctx ctx = {.out = cJSON_CreateArray(), .file = file};
+	return visit_tu(tu, visit_structs, file, names);
+}
 
-	*names = NULL;
-	if (!ctx.out)
-		return -ENOMEM;
-	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_structs, &ctx);
-	if (ctx.err) {
-		cJSON_Delete(ctx.out);
-		return ctx.err;
-	}
-	*names = ctx.out;
-	return 0;
+static int structs_reader(CXTranslationUnit tu, const char *path, void *arg, struct cJSON **out)
+{
+	return ecc_structs_from_tu(tu, NULL, out);
 }
 
 int ecc_header_structs(const char *header_path, const char *const *clang_args, struct cJSON **names)
 {
-	CXIndex index;
-	CXTranslationUnit tu;
-	int err;
-
-	*names = NULL;
-	err = ecc_tu_open(header_path, clang_args, &index, &tu);
-	if (err)
-		return err;
-	err = ecc_structs_from_tu(tu, NULL, names);
-	ecc_tu_close(index, tu);
-	return err;
+	return ecc_tu_read(header_path, clang_args, structs_reader, NULL, names);
 }

@@ -293,16 +293,14 @@ static int add_sample(cJSON *map_obj, const char *map_name, const cJSON *sample)
 	const cJSON *iv;
 
 	if (!cJSON_IsObject(sample)) {
-		ecc_warn(
-			"ecc: map '%s': @sample must be a JSON object like "
-			"{\"interval\": 1000, \"type\": \"log2_hist\"}\n",
-			map_name);
+		ecc_warn("ecc: map '%s': @sample must be a JSON object like "
+			 "{\"interval\": 1000, \"type\": \"log2_hist\"}\n",
+			 map_name);
 		return -EINVAL;
 	}
 	iv = cJSON_GetObjectItemCaseSensitive(sample, "interval");
 	if (!cJSON_IsNumber(iv) || iv->valuedouble <= 0) {
-		ecc_warn("ecc: map '%s': @sample needs a positive \"interval\" in ms\n",
-			map_name);
+		ecc_warn("ecc: map '%s': @sample needs a positive \"interval\" in ms\n", map_name);
 		return -EINVAL;
 	}
 	s = cJSON_Duplicate(sample, true);
@@ -424,10 +422,9 @@ static int add_export_type(const struct btf *btf, const char *sname, cJSON *arr)
 
 	id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
 	if (id <= 0) {
-		ecc_warn(
-			"ecc: warning: export type 'struct %s' is not in the object's BTF; "
-			"not exported\n",
-			sname);
+		ecc_warn("ecc: warning: export type 'struct %s' is not in the object's BTF; "
+			 "not exported\n",
+			 sname);
 		return 0;
 	}
 	t = btf__type_by_id(btf, id);
@@ -527,8 +524,7 @@ int ecc_object_meta(const char *obj_path, const char *obj_name, const cJSON *ann
 	obj = bpf_object__open_file(obj_path, &oo);
 	if (!obj) {
 		err = -errno;
-		ecc_warn("ecc: %s: libbpf cannot open the object: %s\n", obj_path,
-			strerror(-err));
+		ecc_warn("ecc: %s: libbpf cannot open the object: %s\n", obj_path, strerror(-err));
 		return err;
 	}
 	btf = bpf_object__btf(obj);

@@ -135,9 +135,8 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 		btf_path = SYS_BTF;
 	if (stat(btf_path, &st) < 0) {
 		err = -errno;
-		ecc_warn(
-			"ecc: %s: %s (need kernel BTF to generate vmlinux.h; pass --btf FILE)\n",
-			btf_path, strerror(-err));
+		ecc_warn("ecc: %s: %s (need kernel BTF to generate vmlinux.h; pass --btf FILE)\n",
+			 btf_path, strerror(-err));
 		return err;
 	}
 	if (!realpath(btf_path, real))
@@ -162,8 +161,7 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 	snprintf(stamp, sizeof(stamp), "btf=%s size=%lld mtime=%lld release=%s\n", real,
 		 (long long)st.st_size, (long long)st.st_mtime, u.release);
 
-	if (stamp_matches(stamp_path, stamp) &&
-	    access(path, R_OK) == 0) {
+	if (stamp_matches(stamp_path, stamp) && access(path, R_OK) == 0) {
 		if (verbose)
 			ecc_info("ecc: using cached %s\n", path);
 		return 0;
@@ -171,8 +169,8 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 
 	err = eun_mkdir_p(dir, 0755);
 	if (err) {
-		ecc_warn("ecc: cannot create %s: %s (set XDG_DATA_HOME to a writable dir)\n",
-			dir, strerror(-err));
+		ecc_warn("ecc: cannot create %s: %s (set XDG_DATA_HOME to a writable dir)\n", dir,
+			 strerror(-err));
 		return err;
 	}
 	/*
@@ -181,8 +179,7 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 	 * Without the lock the cache still works; only the duplicate work comes back.
 	 */
 	lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (lock_fd >= 0 && flock(lock_fd, LOCK_EX) == 0 &&
-	    stamp_matches(stamp_path, stamp) &&
+	if (lock_fd >= 0 && flock(lock_fd, LOCK_EX) == 0 && stamp_matches(stamp_path, stamp) &&
 	    access(path, R_OK) == 0) {
 		if (verbose)
 			ecc_info("ecc: using cached %s\n", path);
