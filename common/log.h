@@ -19,9 +19,4 @@ void eun_vlog(const struct eun_logger *lg, enum eunomia_print_level level, const
 #define eun_info(lg, ...)  eun_log(lg, EUNOMIA_INFO, __VA_ARGS__)
 #define eun_debug(lg, ...) eun_log(lg, EUNOMIA_DEBUG, __VA_ARGS__)
 
-/* A ready-made print callback writing "<prefix>: message\n" to stderr, for CLIs and tests.
- * ctx: pointer to an int holding the maximum level to show. */
-void eun_stderr_print(void *ctx, enum eunomia_print_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
 #endif
