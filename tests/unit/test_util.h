@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/utsname.h>
 
+#include "common/fileio.h"
 #include "common/strbuf.h"
 
 /* The source tree (tests/run.sh exports EUNOMIA_ROOT), else the current directory. */
@@ -23,18 +24,8 @@ static inline const char *test_root(void)
 static inline void *test_slurp(const char *path, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	FILE *f = fopen(path, "rb");
-	char buf[65536];
-	size_t n;
-	int err = 0;
+	int err = eun_read_file(path, 0, 0, &sb);
 
-	if (!f)
-		return NULL;
-	while (!err && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		err = sb_add(&sb, buf, n);
-	if (!err && ferror(f))
-		err = -EIO;
-	fclose(f);
 	if (err) {
 		sb_free(&sb);
 		errno = -err;
