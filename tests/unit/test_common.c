@@ -28,8 +28,8 @@
 #include "common/util.h"
 
 struct tmp {
-	char dir[PATH_MAX];
-	char path[PATH_MAX];
+	char dir[1024];
+	char path[2048];
 };
 
 static int tmp_setup(void **state)
@@ -51,7 +51,7 @@ static int tmp_setup(void **state)
 static int tmp_teardown(void **state)
 {
 	struct tmp *t = *state;
-	char p[PATH_MAX];
+	char p[sizeof(t->dir) + 300];
 	struct dirent *e;
 	DIR *d = opendir(t->dir);
 
