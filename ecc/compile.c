@@ -353,15 +353,17 @@ out:
 	return err;
 }
 
-/* Run clang's argv in b->cc; 0, or -errno / -ENOEXEC with the reason said. */
-static int run_clang(struct build *b, bool with_frontend, bool *fe_started)
+/* Run clang's argv in b->cc, with fe_started not NULL the front end beside it (whether its
+ * thread started into *fe_started); 0, or -errno / -ENOEXEC with the reason said. */
+static int run_clang(struct build *b, bool *fe_started)
 {
+	bool started = fe_started && frontend_start(&b->fe);
 	int rc;
 
-	if (with_frontend)
-		*fe_started = frontend_start(&b->fe);
+	if (fe_started)
+		*fe_started = started;
 	rc = subprocess_run((const char *const *)b->cc.v, NULL);
-	if (with_frontend && *fe_started)
+	if (started)
 		pthread_join(b->fe.thread, NULL);
 	if (rc < 0) {
 		ecc_report_exec_error(b->clang, rc);
@@ -405,7 +407,7 @@ static int build_compile(struct build *b)
 		.header = b->header,
 		.args = (const char *const *)b->fe_args.v,
 	};
-	err = run_clang(b, true, &fe_started);
+	err = run_clang(b, &fe_started);
 	if (err)
 		return err;
 	if (!fe_started)
@@ -450,7 +452,7 @@ static int build_check_guess(struct build *b)
 	av_free(&b->cc);
 	err = clang_argv(b->clang, b->pch, &b->inc, tmp_src, opts->src, raw_obj, true, &b->cc);
 	if (!err)
-		err = run_clang(b, false, NULL);
+		err = run_clang(b, NULL);
 out:
 	sb_free(&exact);
 	return err;
