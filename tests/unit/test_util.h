@@ -24,8 +24,10 @@ static inline const char *test_root(void)
 static inline void *test_slurp(const char *path, size_t *len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int err = eun_read_file(path, 0, 0, &sb);
+	int err;
 
+	*len = 0;
+	err = eun_read_file(path, 0, 0, &sb);
 	if (err) {
 		sb_free(&sb);
 		errno = -err;
