@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The compile step: clang's argv (target arch, the host's system include dirs, libbpf and
- * vmlinux.h), the header/export-type handling of package-format.md §4, then the object reader.
+ * The build driver, ecc_build(): names and paths, clang's flags (target arch, the host's
+ * system include dirs from sysinc.c, libbpf and vmlinux.h), the compile beside the libclang
+ * front end, the export types (exports.c, guessed beforehand by guess.c), the link and the
+ * object reader (objinfo.c). Messages go through ecc's logger (log.h).
  *
  * Where the time goes, and what is done about it: clang spends most of a compile on vmlinux.h,
  * so a precompiled vmlinux.h (ecc_compile_pch) serves both the compile and libclang when it
@@ -20,12 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
-#include "common/fileio.h"
 #include "common/util.h"
 #include "common/strbuf.h"
 #include "common/subprocess.h"
