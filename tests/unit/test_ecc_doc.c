@@ -16,7 +16,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/strbuf.h"
 #include "ecc/ecc.h"
+#include "ecc/log.h"
 #include "tests/unit/ecc_test_env.h"
 
 static const char *fixture(const char *name)
@@ -38,31 +40,19 @@ static int group_teardown(void **state)
 	return ecc_env_teardown();
 }
 
-/* Run ecc_doc_parse on a fixture with stderr captured into *errtext (caller frees). */
+/* Run ecc_doc_parse on a fixture with its messages captured into *errtext (caller frees):
+ * ecc logs through the thread's logger, so no file descriptor needs redirecting. */
 static int parse_capture_path(const char *path, bool strict, cJSON **out, char **errtext)
 {
-	char tmpl[] = "/tmp/test_ecc_doc.err.XXXXXX";
-	int fd, saved, err;
-	struct stat st;
-	char *buf;
+	struct strbuf msgs = STRBUF_INIT;
+	struct eun_logger lg = ecc_strbuf_logger(&msgs);
+	int err;
 
-	fd = mkstemp(tmpl);
-	assert_true(fd >= 0);
-	unlink(tmpl);
-	fflush(stderr);
-	saved = dup(2);
-	assert_true(saved >= 0);
-	assert_int_equal(dup2(fd, 2), 2);
+	ecc_set_logger(&lg);
 	err = ecc_doc_parse(path, clang_args, strict, out);
-	fflush(stderr);
-	assert_int_equal(dup2(saved, 2), 2);
-	close(saved);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = calloc(1, (size_t)st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
-	close(fd);
-	*errtext = buf;
+	ecc_set_logger(NULL);
+	*errtext = sb_detach(&msgs);
+	assert_non_null(*errtext);
 	return err;
 }
 
@@ -230,7 +220,8 @@ static void test_whole_document(void **state)
 	const cJSON *it;
 	int n = 0;
 
-	cJSON_ArrayForEach(it, a) n++;
+	cJSON_ArrayForEach(it, a)
+		n++;
 	assert_int_equal(n, 4);
 	assert_int_equal(cJSON_GetArraySize(get(a, "vars", NULL, NULL)), 7);
 	assert_int_equal(cJSON_GetArraySize(get(a, "maps", NULL, NULL)), 2);
