@@ -29,6 +29,7 @@
 #include "common/fileio.h"
 #include "common/strbuf.h"
 #include "ecc/log.h"
+#include "packer/package.h"
 
 #define XZ_SUFFIX      ".btf.tar.xz"
 #define BTF_SUFFIX     ".btf"
@@ -367,88 +368,57 @@ static int run_workers(const struct btfgen_opts *opts, const char *bpftool, cons
 	return err;
 }
 
-static int tar_add_file(struct archive *a, const char *name, const char *path)
+/* Read the file at path into a new tar entry called name (a strbuf's text, so freed with
+ * pkg_tar_entries_free()). */
+static int tar_entry(struct pkg_tar_entry *e, const char *name, const char *path)
 {
-	struct archive_entry *ent;
-	char buf[64 * 1024];
-	struct stat st;
-	ssize_t n;
-	int fd, err = 0;
+	struct strbuf sb = STRBUF_INIT;
+	int err = eun_read_file(path, 0, 0, &sb);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		err = -errno;
-		ecc_warn("btfgen: cannot read '%s': %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (err) {
+		ecc_warn("btfgen: cannot read '%s': %s\n", path, strerror(-err));
+		sb_free(&sb);
 		return err;
 	}
-	ent = archive_entry_new();
-	if (!ent) {
-		close(fd);
-		return -ENOMEM;
-	}
-	archive_entry_set_pathname(ent, name);
-	archive_entry_set_size(ent, st.st_size);
-	archive_entry_set_filetype(ent, AE_IFREG);
-	archive_entry_set_perm(ent, 0644);
-	archive_entry_set_mtime(ent, st.st_mtime, 0);
-	if (archive_write_header(a, ent) != ARCHIVE_OK) {
-		ecc_warn("btfgen: tar: %s\n", archive_error_string(a));
-		err = -EIO;
-	}
-	while (!err && (n = read(fd, buf, sizeof(buf))) > 0)
-		if (archive_write_data(a, buf, (size_t)n) != n) {
-			ecc_warn("btfgen: tar: %s\n", archive_error_string(a));
-			err = -EIO;
-		}
-	archive_entry_free(ent);
-	close(fd);
-	return err;
+	e->size = sb.len;
+	e->data = sb_detach(&sb);
+	e->path = strdup(name);
+	return e->data && e->path ? 0 : -ENOMEM;
 }
 
+/* <out_tar>: btfhub-archive/<each trimmed BTF> and package.json, through packer's tar writer;
+ * written next to the target and renamed, so a failure never leaves half a tar. */
 static int write_tar(const struct btfgen_opts *opts, const char *tmpdir, const struct item_list *l)
 {
 	struct strbuf name = STRBUF_INIT, path = STRBUF_INIT, tmp = STRBUF_INIT;
-	struct archive *a = archive_write_new();
-	int err = 0;
+	struct pkg_tar_entry *ents = calloc(l->nr + 1, sizeof(*ents));
+	size_t n = 0;
+	int err = ents && !sb_addf(&tmp, "%s.tmp.%d", opts->out_tar, (int)getpid()) ? 0 : -ENOMEM;
 
-	if (!a)
-		return -ENOMEM;
-	/* Write next to the target and rename, so a failure never leaves half a tar. */
-	if (sb_addf(&tmp, "%s.tmp.%d", opts->out_tar, (int)getpid())) {
-		archive_write_free(a);
-		return -ENOMEM;
-	}
-	archive_write_set_format_pax_restricted(a);
-	if (archive_write_open_filename(a, tmp.buf) != ARCHIVE_OK) {
-		ecc_warn("btfgen: cannot create '%s': %s\n", opts->out_tar,
-			 archive_error_string(a));
-		err = -EIO;
-		goto out;
-	}
-	for (size_t i = 0; !err && i < l->nr; i++) {
+	for (; !err && n < l->nr; n++) {
 		sb_reset(&name);
-		tmp_path(&path, tmpdir, "out", i);
-		if (sb_addf(&name, "btfhub-archive/%s", l->v[i].out_rel) || !path.buf)
+		tmp_path(&path, tmpdir, "out", n);
+		if (sb_addf(&name, "btfhub-archive/%s", l->v[n].out_rel) || !path.buf)
 			err = -ENOMEM;
 		else
-			err = tar_add_file(a, name.buf, path.buf);
+			err = tar_entry(&ents[n], name.buf, path.buf);
 	}
 	if (!err)
-		err = tar_add_file(a, "package.json", opts->package_path);
-	if (archive_write_close(a) != ARCHIVE_OK && !err) {
-		ecc_warn("btfgen: cannot write '%s': %s\n", opts->out_tar, archive_error_string(a));
-		err = -EIO;
+		err = tar_entry(&ents[n++], "package.json", opts->package_path);
+	if (!err) {
+		err = pkg_tar_write(tmp.buf, ents, n);
+		if (err)
+			ecc_warn("btfgen: cannot write '%s': %s\n", opts->out_tar,
+				 err == -EUNOMIA_ERR_ARCHIVE ? "libarchive failed"
+							     : strerror(-err));
 	}
 	if (!err && rename(tmp.buf, opts->out_tar)) {
 		err = -errno;
 		ecc_warn("btfgen: cannot create '%s': %s\n", opts->out_tar, strerror(errno));
 	}
-out:
-	if (err)
+	if (err && tmp.buf)
 		unlink(tmp.buf);
-	archive_write_free(a);
+	pkg_tar_entries_free(ents, n);
 	sb_free(&name);
 	sb_free(&path);
 	sb_free(&tmp);
