@@ -26,6 +26,7 @@
 
 #include "btfgen/btfgen.h"
 #include "common/strbuf.h"
+#include "packer/format.h"
 
 #define XZ_SUFFIX      ".btf.tar.xz"
 #define BTF_SUFFIX     ".btf"
@@ -445,13 +446,13 @@ static int write_tar(const struct btfgen_opts *opts, const char *tmpdir, const s
 	for (size_t i = 0; !err && i < l->nr; i++) {
 		sb_reset(&name);
 		tmp_path(&path, tmpdir, "out", i);
-		if (sb_addf(&name, "btfhub-archive/%s", l->v[i].out_rel) || !path.buf)
+		if (sb_addf(&name, EUN_TAR_BTF_ARCHIVE "%s", l->v[i].out_rel) || !path.buf)
 			err = -ENOMEM;
 		else
 			err = tar_add_file(a, name.buf, path.buf);
 	}
 	if (!err)
-		err = tar_add_file(a, "package.json", opts->package_path);
+		err = tar_add_file(a, EUN_TAR_PACKAGE, opts->package_path);
 	if (archive_write_close(a) != ARCHIVE_OK && !err) {
 		fprintf(stderr, "btfgen: cannot write '%s': %s\n", opts->out_tar,
 			archive_error_string(a));

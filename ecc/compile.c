@@ -29,6 +29,7 @@
 #include "common/strbuf.h"
 #include "common/subprocess.h"
 #include "ecc/ecc.h"
+#include "packer/format.h"
 
 /* index of "-I" <source dir> in the shared flags */
 #define INC_SRC_DIR 3
@@ -421,9 +422,7 @@ static int dummy_text(const cJSON *header_structs, const cJSON *exports, struct 
 				err = -ENOMEM;
 				break;
 			}
-			err = sb_addf(
-				sb, "struct %s *__eunomia_dummy_%s_ptr __attribute__((unused));\n",
-				s->valuestring, s->valuestring);
+			err = sb_addf(sb, EUN_DUMMY_DECL_FMT, s->valuestring, s->valuestring);
 			if (err)
 				break;
 		}

@@ -15,9 +15,10 @@
 
 #include "loader/internal.h"
 #include "packer/package.h"
+#include "packer/format.h"
 
-#define DEFAULT_MAX_SIZE ((size_t)256 << 20)
-#define ARCHIVE_PREFIX	 "btfhub-archive/"
+#define DEFAULT_MAX_SIZE EUN_PKG_MAX_SIZE
+#define ARCHIVE_PREFIX	 EUN_TAR_BTF_ARCHIVE
 
 /* Copy caller options (any size) into a zeroed full-size struct. */
 static void copy_opts(struct eunomia_package_opts *dst, const struct eunomia_package_opts *src)

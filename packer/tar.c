@@ -18,7 +18,8 @@
 #include <time.h>
 
 #include "common/util.h"
-#include "eunomia/eunomia.h"
+#include "common/error.h"
+#include "packer/format.h"
 
 #define TAR_MAX_ENTRIES 65536
 
@@ -188,7 +189,7 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 	*entries = NULL;
 	*nr = 0;
 	if (!max)
-		max = (size_t)256 << 20;
+		max = EUN_PKG_MAX_SIZE;
 	ret = la_ready(err, errsz);
 	if (ret)
 		return ret;

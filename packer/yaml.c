@@ -18,7 +18,7 @@
 #include <yaml.h>
 
 #include "common/util.h"
-#include "eunomia/eunomia.h"
+#include "common/error.h"
 
 #define YAML_MAX_DEPTH 256
 

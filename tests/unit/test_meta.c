@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "eunomia/eunomia.h"
-#include "loader/meta.h"
+#include "packer/meta.h"
 #include "packer/package.h"
 
 /* A meta as the public ecc writes it, with every optional part present. */
