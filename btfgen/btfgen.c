@@ -2,7 +2,7 @@
 /*
  * ecc --btfgen: trim every kernel BTF of a btfhub-style tree to what one BPF object needs
  * (`bpftool gen min_core_btf`), in parallel, and pack the trimmed tree with the package into a
- * .tar container (package-format.md §7):
+ * .tar container (docs/package-format.md §6.2):
  *
  *	btfhub-archive/<id>/<version>/<arch>/<release>.btf	(one per input BTF)
  *	package.json

@@ -2,7 +2,8 @@
 /*
  * ecc -s/--standalone: write one executable that runs a package with no other files.
  *
- * Layout (read back by ecli/standalone.c, which keeps its own copy of these constants):
+ * Layout (read back by ecli/standalone.c; constants in packer/format.h,
+ * docs/package-format.md §6.3):
  *
  *	[ the ecli ELF executable, unchanged ]
  *	[ the package bytes: package.json, package.yaml or a btfgen .tar ]

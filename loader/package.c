@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Package lifecycle: open a package from memory, a file or standard input, validate it in the
- * order of package-format.md §1, and keep a .tar container's btfhub-archive/ tree in memory.
+ * order of docs/package-format.md §2, and keep a .tar container's btfhub-archive/ tree in memory.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>

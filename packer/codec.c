@@ -2,7 +2,7 @@
 /*
  * Package codec: base64 and sha256 (GNU Nettle: small, no configuration file, no global
  * initialisation, unlike libcrypto), zlib, and the package document
- * {bpf_object, bpf_object_size, meta} (package-format.md §1).
+ * {bpf_object, bpf_object_size, meta} (docs/package-format.md §2).
  */
 #include "packer/package.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The package metadata parser (loader/meta.c): package-format.md §2–§4. */
+/* The package metadata parser (packer/meta.c): docs/package-format.md §3–§4. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
