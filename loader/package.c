@@ -105,7 +105,7 @@ static int take_tar(struct eunomia_package *pkg, const char *name, struct pkg_ta
 		}
 		/* package.json (or package.yaml) at the top level, or the only *.json */
 		if (!*docent && strchr(p, '/') == NULL &&
-		    (!strcmp(base, "package.json") || !strcmp(base, "package.yaml")))
+		    (!strcmp(base, EUN_TAR_PACKAGE) || !strcmp(base, EUN_TAR_PACKAGE_YAML)))
 			*docent = &ents[i];
 	}
 	if (!*docent) {

@@ -35,7 +35,8 @@
 #define EUN_META_SAMPLE_UNIT	   "(unit)"
 
 /* Member of a .tar container holding the package document, and the BTF archive directory. */
-#define EUN_TAR_PACKAGE	    "package.json"
-#define EUN_TAR_BTF_ARCHIVE "btfhub-archive/"
+#define EUN_TAR_PACKAGE	     "package.json"
+#define EUN_TAR_PACKAGE_YAML "package.yaml" /* also accepted */
+#define EUN_TAR_BTF_ARCHIVE  "btfhub-archive/"
 
 #endif

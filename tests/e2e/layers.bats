@@ -69,7 +69,8 @@ int main(void)
 	if ((int)EUNOMIA_ERR_START < (int)__LIBBPF_ERRNO__END || EUNOMIA_ERR_START <= 4095 ||
 	    EUNOMIA_ERR_START != 6000)
 		return 1;
-	printf("%s\n%s\n", eunomia_strerror(-EUNOMIA_ERR_FIELD), eunomia_strerror(-EUNOMIA_ERR_STATE));
+	printf("%s\n%s\n%s\n", eunomia_strerror(-EUNOMIA_ERR_FIELD),
+	       eunomia_strerror(-EUNOMIA_ERR_STATE), eunomia_strerror(-LIBBPF_ERRNO__FORMAT));
 	return strstr(eunomia_strerror(EUNOMIA_ERR_END), "Unknown") ? 0 : 2;
 }
 C
@@ -79,4 +80,6 @@ C
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "${lines[0]}" = "package field missing or of the wrong type" ]
 	[ "${lines[1]}" = "call made in the wrong state" ]
+	# libbpf's own codes keep libbpf's wording (they were ours before the move to 6000)
+	[ "${lines[2]}" = "BPF object format invalid" ]
 }
