@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The compile step: clang's argv (target arch, the host's system include dirs, libbpf and
- * vmlinux.h), the header/export-type handling of docs/package-format.md §4.1, then the object reader.
+ * vmlinux.h), the header/export-type handling of docs/package-format.md §4.1, then the object
+ * reader.
  *
  * Where the time goes, and what is done about it: clang spends most of a compile on vmlinux.h,
  * so a precompiled vmlinux.h (ecc_compile_pch) serves both the compile and libclang when it
@@ -392,10 +393,10 @@ nomem:
 
 /*
  * The text of a file with one unused global pointer per export/header struct, passed to clang
- * with -include, so that the structs reach the object's BTF (docs/package-format.md §4.1). The pointer
- * declares the tag at file scope before the source runs; the source's (or header's) definition
- * completes that same type, so BTF carries the full struct. The source itself is compiled
- * unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
+ * with -include, so that the structs reach the object's BTF (docs/package-format.md §4.1). The
+ * pointer declares the tag at file scope before the source runs; the source's (or header's)
+ * definition completes that same type, so BTF carries the full struct. The source itself is
+ * compiled unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
  * Empty when there is nothing to force.
  */
 static int dummy_text(const cJSON *header_structs, const cJSON *exports, struct strbuf *sb)

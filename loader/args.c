@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tool arguments (docs/package-format.md §8.1): every variable of every data section in the meta is a
- * flag, typed by the object's BTF (typedefs and qualifiers resolved) and written into the
+ * Tool arguments (docs/package-format.md §8.1): every variable of every data section in the meta is
+ * a flag, typed by the object's BTF (typedefs and qualifiers resolved) and written into the
  * internal map's initial value before load. A variable the user does not set keeps its
  * compiled value, except that a @cmdarg default and a meta "value" are applied at open.
  */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * .tar containers (package.json + btfhub-archive/ tree, docs/package-format.md §6.2) via libarchive.
- * libarchive (and the ~20 libraries it pulls in: libxml2, ICU, lzma, ...) is loaded with dlopen
- * on the first tar read or write, so that ecli does not pay for it at every start-up.
+ * .tar containers (package.json + btfhub-archive/ tree, docs/package-format.md §6.2) via
+ * libarchive. libarchive (and the ~20 libraries it pulls in: libxml2, ICU, lzma, ...) is loaded
+ * with dlopen on the first tar read or write, so that ecli does not pay for it at every start-up.
  */
 #include "packer/package.h"
 
