@@ -140,24 +140,35 @@ static void test_examples(void **state)
 		fail_msg("only %d examples found under %s", nr, dir);
 }
 
-/* A meta in the public toolchain's layout (keys in its order, plus keys we do not know). */
+/*
+ * A meta in the public toolchain's layout with every field this module knows set to a value
+ * other than its default, plus keys it does not know at every level.
+ */
 static const char public_meta[] =
 	"{\"bpf_skel\": {\"data_sections\": [{\"name\": \".rodata\", \"variables\": [{\"name\": "
 	"\"min_us\", \"type\": \"unsigned long long\", \"description\": \"min latency\", "
 	"\"cmdarg\": {\"default\": 10, \"short\": \"m\", \"long\": \"min\", \"help\": \"minimum\", "
-	"\"hidden\": false}, \"future\": 1}]}, {\"name\": \".bss\", \"variables\": []}], "
-	"\"doc\": {\"brief\": \"b\", \"details\": \"d\", \"version\": \"1\", \"author\": \"x\"}, "
-	"\"maps\": [{\"ident\": \"rb\", \"name\": \"rb\", \"export_config\": \"event\"}, "
-	"{\"ident\": \"hists\", \"name\": \"hists\", \"sample\": {\"interval\": 1000, \"type\": "
-	"\"log2_hist\", \"unit\": \"usecs\", \"clear_map\": true}}, {\"ident\": \"rodata\", "
-	"\"mmaped\": true, \"name\": \"runqlat_.rodata\"}], \"obj_name\": \"runqlat_bpf\", "
+	"\"hidden\": false}, \"value\": 20, \"future\": 1}, {\"name\": \"targ_comm\", \"type\": "
+	"\"char[16]\", \"value\": \"bash\"}], \"sec_future\": \"s\"}, {\"name\": \".bss\", "
+	"\"variables\": []}], "
+	"\"doc\": {\"description\": \"text\", \"brief\": \"b\", \"details\": \"d\", \"version\": "
+	"\"1\", \"author\": \"x\"}, "
+	"\"maps\": [{\"ident\": \"rb\", \"name\": \"rb\", \"rb_future\": [], \"export_config\": "
+	"{\"type\": \"event\"}}, {\"ident\": \"hists\", \"name\": \"hists\", \"sample\": "
+	"{\"interval\": 1000, \"type\": \"log2_hist\", \"unit\": \"usecs\", \"clear_map\": true, "
+	"\"s_future\": 2}}, {\"ident\": \"lin\", \"name\": \"lin\", \"sample\": {\"interval\": 5, "
+	"\"type\": \"linear_hist\", \"unit\": \"(unit)\", \"clear_map\": false}}, {\"ident\": "
+	"\"rodata\", \"mmaped\": true, \"name\": \"runqlat_.rodata\"}], \"obj_name\": "
+	"\"runqlat_bpf\", "
 	"\"progs\": [{\"attach\": \"tp_btf/sched_wakeup\", \"link\": true, \"name\": "
-	"\"handle_sched_wakeup\"}, {\"attach\": \"xdp\", \"link\": true, \"name\": \"x\", "
-	"\"ifindex\": 0, \"flags\": 2}, {\"attach\": \"tc\", \"link\": true, \"name\": \"t\", "
-	"\"tchook\": {\"ifindex\": 1, \"attach_point\": \"BPF_TC_INGRESS\"}, \"tcopts\": "
-	"{\"handle\": 1, \"priority\": 1}}], \"skel_future\": [1]}, \"eunomia_version\": \"0.3.0\", "
-	"\"export_types\": [{\"members\": [{\"name\": \"pid\", \"type\": \"int\"}], \"name\": "
-	"\"event\", \"size\": 4, \"type_id\": 9}], \"poll_timeout_ms\": 250, "
+	"\"handle_sched_wakeup\", \"p_future\": {\"k\": [1, \"2\"]}}, {\"attach\": \"xdp\", "
+	"\"link\": false, \"name\": \"x\", \"ifindex\": 0, \"flags\": 2, \"xdpopts\": "
+	"{\"old_prog_fd\": 7}}, {\"attach\": \"tc\", \"link\": true, \"name\": \"t\", \"tchook\": "
+	"{\"ifindex\": 1, \"attach_point\": \"BPF_TC_EGRESS\"}, \"tcopts\": {\"handle\": 3, "
+	"\"priority\": 4}}], \"skel_future\": [1]}, \"eunomia_version\": \"0.3.0\", "
+	"\"export_types\": [{\"members\": [{\"name\": \"pid\", \"type\": \"int\", \"m_future\": "
+	"true}], \"name\": \"event\", \"size\": 4, \"type_id\": 9, \"t_future\": null}], "
+	"\"enable_multiple_export_types\": true, \"poll_timeout_ms\": 250, \"perf_buffer_pages\": 8, "
 	"\"meta_future\": {\"a\": null}}";
 
 static void test_public_layout(void **state)
@@ -167,18 +178,16 @@ static void test_public_layout(void **state)
 
 	assert_non_null(j);
 	text = reemit(j, "public meta");
-	/* nothing lost: the emitted meta has every key of the input (parsed values equal) */
 	again = cJSON_Parse(text);
 	assert_non_null(again);
-	assert_non_null(strstr(text, "\"hidden\":\tfalse"));
-	assert_non_null(strstr(text, "\"future\":\t1"));
-	assert_non_null(strstr(text, "\"author\":\t\"x\""));
-	assert_non_null(strstr(text, "\"skel_future\":"));
-	assert_non_null(strstr(text, "\"meta_future\":"));
-	assert_non_null(strstr(text, "\"poll_timeout_ms\":\t250"));
-	assert_non_null(strstr(text, "\"ifindex\":\t0")); /* present in the input: kept */
-	/* a string export_config is written in the object form */
-	assert_non_null(strstr(text, "\"export_config\":\t{\n\t\t\t\t\t\"type\":\t\"event\""));
+	/* nothing lost, nothing added: the same keys and values (cJSON_Compare ignores order) */
+	if (!cJSON_Compare(j, again, true)) {
+		char *in = cJSON_Print(j);
+
+		fprintf(stderr, "--- input\n%s\n--- emitted\n%s\n", in, text);
+		free(in);
+		fail_msg("public meta: parse + emit changed the meta");
+	}
 	/* and from then on the bytes are stable */
 	t2 = reemit(again, "public meta, second pass");
 	assert_string_equal(text, t2);
@@ -187,6 +196,42 @@ static void test_public_layout(void **state)
 	cJSON_Delete(again);
 	free(text);
 	free(t2);
+}
+
+/* The forms the parser normalises: string export_config, missing defaults, lenient values. */
+static void test_normalised(void **state)
+{
+	static const char in[] =
+		"{\"bpf_skel\": {\"obj_name\": \"a_bpf\", \"maps\": [{\"name\": \"rb\", "
+		"\"export_config\": \"event\", \"sample\": {\"interval\": \"100\"}}], \"progs\": null, "
+		"\"doc\": {\"version\": 1.5}}, \"export_types\": null, \"poll_timeout_ms\": 100}";
+	static const char want[] =
+		"{\"bpf_skel\": {\"data_sections\": [], \"doc\": {\"version\": \"1.5\"}, \"maps\": "
+		"[{\"ident\": \"rb\", \"name\": \"rb\", \"sample\": {\"interval\": 100, \"type\": "
+		"\"default_kv\", \"unit\": \"(unit)\", \"clear_map\": false}, \"export_config\": "
+		"{\"type\": \"event\"}}], \"obj_name\": \"a_bpf\", \"progs\": []}, \"export_types\": []}";
+	cJSON *j = cJSON_Parse(in), *w = cJSON_Parse(want), *got;
+	char *text;
+
+	assert_non_null(j);
+	assert_non_null(w);
+	text = reemit(j, "normalised");
+	got = cJSON_Parse(text);
+	assert_non_null(got);
+	if (!cJSON_Compare(w, got, true))
+		fail_msg("normalised meta:\n%s", text);
+	/* the order of keys is the one ecc writes (docs/package-format.md §3.7) */
+	assert_non_null(strstr(text, "\"data_sections\""));
+	assert_true(strstr(text, "\"data_sections\"") < strstr(text, "\"doc\""));
+	assert_true(strstr(text, "\"doc\"") < strstr(text, "\"maps\""));
+	assert_true(strstr(text, "\"maps\"") < strstr(text, "\"obj_name\""));
+	assert_true(strstr(text, "\"obj_name\"") < strstr(text, "\"progs\""));
+	assert_true(strstr(text, "\"progs\"") < strstr(text, "\"export_types\""));
+	assert_round_trip(text, "normalised");
+	cJSON_Delete(j);
+	cJSON_Delete(w);
+	cJSON_Delete(got);
+	free(text);
 }
 
 static void test_emit_errors(void **state)
@@ -204,6 +249,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_public_layout),
+		cmocka_unit_test(test_normalised),
 		cmocka_unit_test(test_emit_errors),
 		cmocka_unit_test(test_examples),
 	};
