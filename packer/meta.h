@@ -83,8 +83,8 @@ struct eun_prog {
 	bool has_tchook;
 	enum eun_tc_attach_point tc_attach_point;
 	int tc_ifindex;
-	uint32_t tc_handle;
 	bool has_tcopts;
+	uint32_t tc_handle;
 	uint32_t tc_priority;
 	struct cJSON *extra;
 };
