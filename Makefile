@@ -49,7 +49,11 @@ WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes -Wmissing-prot
 	     -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -fPIC -D_GNU_SOURCE \
-	      -DEUNOMIA_VERSION='"$(VERSION)"' -I. -Iloader/include $(PKG_CFLAGS)
+	      -DEUNOMIA_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
+# Layers point one way: common <- packer <- loader <- ecli, and common <- packer <- ecc. Only
+# the loader, ecli and the tests see the public header (scripts/check.sh checks the includes).
+LAYER_CFLAGS = $(if $(filter loader/% ecli/% tests/%,$<),-Iloader/include) \
+	       $(if $(filter ecc/% btfgen/% tests/unit/test_ecc%,$<),-I$(CLANG_INC))
 ALL_LDFLAGS := -Wl,--as-needed $(LDFLAGS) $(SANFLAGS)
 
 COMMON_SRCS := $(wildcard common/*.c)
@@ -61,7 +65,7 @@ UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 
 objs = $(patsubst %.c,$(O)/%.o,$(1))
 
-LIBCOMMON := $(O)/libeucommon.a
+LIBPACKER := $(O)/libeupacker.a
 LIBSTATIC := $(O)/libeunomia.a
 LIBSHARED := $(O)/libeunomia.so.0
 ECC       := $(O)/bin/ecc
@@ -78,9 +82,10 @@ bin: $(ECC) $(ECLI)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(if $(filter ecc/% btfgen/% tests/unit/test_ecc%,$<),-I$(CLANG_INC)) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(LAYER_CFLAGS) -MMD -MP -c $< -o $@
 
-$(LIBCOMMON): $(call objs,$(COMMON_SRCS) $(PACKER_SRCS))
+# common + packer: all ecc needs (ecc does not link the loader).
+$(LIBPACKER): $(call objs,$(COMMON_SRCS) $(PACKER_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
@@ -97,7 +102,7 @@ $(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBSTATIC)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(ECLI_LIBS) -lm
 
-$(ECC): $(call objs,$(ECC_SRCS)) $(LIBSTATIC)
+$(ECC): $(call objs,$(ECC_SRCS)) $(LIBPACKER)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) $(ECC_LIBS) -lm -lpthread
 

@@ -2,7 +2,7 @@
 /*
  * ecc --btfgen: trim every kernel BTF of a btfhub-style tree to what one BPF object needs
  * (`bpftool gen min_core_btf`), in parallel, and pack the trimmed tree with the package into a
- * .tar container (package-format.md §7):
+ * .tar container (docs/package-format.md §6.2):
  *
  *	btfhub-archive/<id>/<version>/<arch>/<release>.btf	(one per input BTF)
  *	package.json
@@ -29,6 +29,7 @@
 #include "common/fileio.h"
 #include "common/strbuf.h"
 #include "ecc/log.h"
+#include "packer/format.h"
 #include "packer/package.h"
 
 #define XZ_SUFFIX      ".btf.tar.xz"
@@ -398,13 +399,13 @@ static int write_tar(const struct btfgen_opts *opts, const char *tmpdir, const s
 	for (; !err && n < l->nr; n++) {
 		sb_reset(&name);
 		tmp_path(&path, tmpdir, "out", n);
-		if (sb_addf(&name, "btfhub-archive/%s", l->v[n].out_rel) || !path.buf)
+		if (sb_addf(&name, EUN_TAR_BTF_ARCHIVE "%s", l->v[n].out_rel) || !path.buf)
 			err = -ENOMEM;
 		else
 			err = tar_entry(&ents[n], name.buf, path.buf);
 	}
 	if (!err)
-		err = tar_entry(&ents[n++], "package.json", opts->package_path);
+		err = tar_entry(&ents[n++], EUN_TAR_PACKAGE, opts->package_path);
 	if (!err) {
 		err = pkg_tar_write(tmp.buf, ents, n);
 		if (err)

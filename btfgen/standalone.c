@@ -2,7 +2,8 @@
 /*
  * ecc -s/--standalone: write one executable that runs a package with no other files.
  *
- * Layout (read back by ecli/standalone.c, which keeps its own copy of these constants):
+ * Layout (read back by ecli/standalone.c; constants in packer/format.h,
+ * docs/package-format.md §6.3):
  *
  *	[ the ecli ELF executable, unchanged ]
  *	[ the package bytes: package.json, package.yaml or a btfgen .tar ]
@@ -26,11 +27,12 @@
 
 #include "btfgen/btfgen.h"
 #include "common/strbuf.h"
+#include "packer/format.h"
 
-#define STANDALONE_MAGIC     "EUNOMIA-PKG-0001"
-#define STANDALONE_MAGIC_LEN 16
-#define STANDALONE_TRAILER   32
-#define MAX_PACKAGE_SIZE     (256u << 20)
+#define STANDALONE_MAGIC     EUN_STANDALONE_MAGIC
+#define STANDALONE_MAGIC_LEN EUN_STANDALONE_MAGIC_LEN
+#define STANDALONE_TRAILER   EUN_STANDALONE_TRAILER
+#define MAX_PACKAGE_SIZE     EUN_PKG_MAX_SIZE
 #define MAX_ECLI_SIZE	     (512u << 20)
 
 static int read_all(const char *path, size_t max, struct strbuf *out)

@@ -3,7 +3,7 @@
 #ifndef EUNOMIA_COMMON_LOG_H
 #define EUNOMIA_COMMON_LOG_H
 
-#include "eunomia/eunomia.h"
+#include "common/error.h"
 
 struct eun_logger {
 	eunomia_print_fn_t print; /* NULL: drop */

@@ -39,7 +39,7 @@ int ecc_sys_includes(const char *clang, const char *cache_dir, struct argv_list 
 bool ecc_name_in(const struct cJSON *arr, const char *name);
 
 /*
- * Pick the export types (package-format.md §4) from the header's structs and the inferred
+ * Pick the export types (docs/package-format.md §4.1) from the header's structs and the inferred
  * {"struct", "map"} pairs: a cJSON array of pairs into *out. all_if_none: export every header
  * struct when none is inferred (the header was named on the command line). 0 or -ENOMEM.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Doc-comment annotations (package-format.md §5).
+ * Doc-comment annotations (docs/package-format.md §5).
  *
  * libclang finds the documentation comment (triple-slash lines or a slash-star-star block)
  * that belongs to each top-level declaration of the source file; we read its raw text and

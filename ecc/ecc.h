@@ -91,10 +91,6 @@ int ecc_compile_pch(const char *clang, const char *vmlinux_h, const char *const 
  */
 bool ecc_pch_applies(const char *src, const char *vmlinux_h, const char *const *cflags);
 
-/* C type text for a BTF type, qualifiers stripped: "int", "unsigned long long", "pid_t",
- * "char[16]", "struct event", "enum state", "u8[6][2]", "void *". Writes into buf. */
-int ecc_btf_type_text(const struct btf *btf, unsigned int type_id, char *buf, size_t size);
-
 /* ---- The driver: main.c (CLI, output files), compile.c, vmlinux.c, objinfo.c ---- */
 
 struct ecc_opts {
@@ -140,7 +136,8 @@ int ecc_vmlinux_header(const char *btf_path, bool verbose, char *path, size_t si
 int ecc_btf_dump_header(const struct btf *btf, const char *guard, FILE *out);
 
 /*
- * Read a compiled object with libbpf (opened with obj_name) into a meta object (§2-§4).
+ * Read a compiled object with libbpf (opened with obj_name) into the package meta
+ * (docs/package-format.md §3): fills the typed struct of packer/meta.h and emits it.
  * exports: cJSON array of {"struct": S, "map": M or null}; each distinct S becomes an export
  * type; when more than one, maps get "export_config" and enable_multiple_export_types is set.
  * annotations: ecc_doc_parse() output or NULL. Messages logged; 0 or -errno.

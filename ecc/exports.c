@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Export policy (package-format.md §4): which structs become the package's export types, and
+ * Export policy (docs/package-format.md §4.1): which structs become the package's export types, and
  * the dummy file that makes clang keep them in the object's BTF.
  */
 #include <cjson/cJSON.h>
@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "ecc/build.h"
 #include "ecc/log.h"
+#include "packer/format.h"
 
 bool ecc_name_in(const cJSON *arr, const char *name)
 {
@@ -82,7 +83,7 @@ nomem:
 
 /*
  * The text of a file with one unused global pointer per export/header struct, passed to clang
- * with -include, so that the structs reach the object's BTF (package-format.md §4). The pointer
+ * with -include, so that the structs reach the object's BTF (docs/package-format.md §4.1). The pointer
  * declares the tag at file scope before the source runs; the source's (or header's) definition
  * completes that same type, so BTF carries the full struct. The source itself is compiled
  * unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
@@ -111,9 +112,7 @@ int ecc_dummy_text(const cJSON *header_structs, const cJSON *exports, struct str
 				err = -ENOMEM;
 				break;
 			}
-			err = sb_addf(
-				sb, "struct %s *__eunomia_dummy_%s_ptr __attribute__((unused));\n",
-				s->valuestring, s->valuestring);
+			err = sb_addf(sb, EUN_DUMMY_DECL_FMT, s->valuestring, s->valuestring);
 			if (err)
 				break;
 		}

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Read a compiled BPF object with libbpf and describe it as the package meta
- * (package-format.md §2-§4): data sections and their variables from the BTF DATASECs, maps,
- * programs, export types; merged with the doc-comment annotations.
+ * (docs/package-format.md §3): data sections and their variables from the BTF DATASECs, maps,
+ * programs, export types; merged with the doc-comment annotations. The result is the typed
+ * struct of packer/meta.h, serialised by that module (the loader parses it with the same one).
  */
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -13,140 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/btfutil.h"
-#include "common/strbuf.h"
 #include "ecc/ecc.h"
 #include "ecc/log.h"
+#include "packer/btfinfo.h"
+#include "packer/format.h"
+#include "packer/meta.h"
 
-#define DUMMY_PREFIX   "__eunomia_dummy_"
-#define MAX_TYPE_DEPTH 32
+struct objinfo {
+	struct bpf_object *obj;
+	const struct btf *btf;
+	const cJSON *ann_vars, *ann_maps, *ann_progs;
+	struct eun_meta m;
+};
 
-/* Through qualifiers and decl tags (typedefs name the type: they stay). */
-static const struct btf_type *skip_mods(const struct btf *btf, __u32 *id)
-{
-	return eun_btf_skip(btf, *id, EUN_BTF_SKIP_QUALS | EUN_BTF_SKIP_DECL_TAGS, id);
-}
-
-static int type_text(const struct btf *btf, __u32 id, struct strbuf *sb, int depth)
-{
-	const struct btf_type *t;
-	const char *name;
-	int err;
-
-	if (depth > MAX_TYPE_DEPTH)
-		return -ELOOP;
-	if (id == 0)
-		return sb_adds(sb, "void");
-	t = skip_mods(btf, &id);
-	if (!t)
-		return -ENOENT;
-	if (id == 0)
-		return sb_adds(sb, "void");
-	name = btf__name_by_offset(btf, t->name_off);
-	if (!name)
-		name = "";
-
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_DATASEC:
-		return sb_adds(sb, name);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-	case BTF_KIND_FWD: {
-		const char *kw;
-
-		if (btf_is_fwd(t))
-			kw = btf_kflag(t) ? "union" : "struct";
-		else if (btf_is_struct(t))
-			kw = "struct";
-		else if (btf_is_union(t))
-			kw = "union";
-		else
-			kw = "enum";
-		return *name ? sb_addf(sb, "%s %s", kw, name) : sb_adds(sb, kw);
-	}
-	case BTF_KIND_PTR: {
-		__u32 target = t->type;
-		const struct btf_type *tt = skip_mods(btf, &target);
-
-		if (!tt && target)
-			return -ENOENT;
-		if (tt && target && btf_is_func_proto(tt))
-			return sb_adds(sb, "void *");
-		err = type_text(btf, target, sb, depth + 1);
-		if (err)
-			return err;
-		return sb_adds(sb, sb->len && sb->buf[sb->len - 1] == '*' ? "*" : " *");
-	}
-	case BTF_KIND_ARRAY: {
-		struct strbuf dims = STRBUF_INIT;
-		__u32 elem = id;
-
-		/* int[2][3] is an array of 2 arrays of 3 ints: dims in walking order. */
-		err = 0;
-		while (t && btf_is_array(t) && !err) {
-			const struct btf_array *a = btf_array(t);
-
-			err = sb_addf(&dims, "[%u]", a->nelems);
-			elem = a->type;
-			t = skip_mods(btf, &elem);
-			if (dims.len > 1024)
-				err = -ELOOP;
-		}
-		if (!err && !t && elem)
-			err = -ENOENT;
-		if (!err)
-			err = type_text(btf, elem, sb, depth + 1);
-		if (!err)
-			err = sb_adds(sb, sb_str(&dims));
-		sb_free(&dims);
-		return err;
-	}
-	case BTF_KIND_FUNC_PROTO:
-		return sb_adds(sb, "void *");
-	case BTF_KIND_VAR:
-		return type_text(btf, t->type, sb, depth + 1);
-	default:
-		return *name ? sb_adds(sb, name) : sb_adds(sb, "void");
-	}
-}
-
-int ecc_btf_type_text(const struct btf *btf, unsigned int type_id, char *buf, size_t size)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int err;
-
-	if (!btf || !buf || !size)
-		return -EINVAL;
-	buf[0] = '\0';
-	err = type_text(btf, type_id, &sb, 0);
-	if (!err) {
-		if (sb.len >= size)
-			err = -ENOSPC;
-		snprintf(buf, size, "%s", sb_str(&sb));
-	}
-	sb_free(&sb);
-	return err;
-}
-
-/* Add a string member unless allocation failed (then the caller's final check catches it). */
-static cJSON *add_str(cJSON *obj, const char *key, const char *val)
-{
-	return cJSON_AddStringToObject(obj, key, val);
-}
-
-static cJSON *type_text_json(const struct btf *btf, __u32 id)
+static char *type_text_dup(const struct btf *btf, __u32 id)
 {
 	char buf[512];
 
-	if (ecc_btf_type_text(btf, id, buf, sizeof(buf)) < 0 && !buf[0])
+	if (eun_btf_type_text(btf, id, buf, sizeof(buf)) < 0 && !buf[0])
 		snprintf(buf, sizeof(buf), "void");
-	return cJSON_CreateString(buf);
+	return strdup(buf);
 }
 
 /* Copy every member of src into dst except the keys listed in skip. */
@@ -154,8 +41,7 @@ static int merge_copy(cJSON *dst, const cJSON *src, const char *const *skip)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, src)
-	{
+	cJSON_ArrayForEach(it, src) {
 		cJSON *dup;
 		bool skipped = false;
 
@@ -173,91 +59,100 @@ static int merge_copy(cJSON *dst, const cJSON *src, const char *const *skip)
 	return 0;
 }
 
-/* The ELF section of an internal map: libbpf names it "<obj prefix>.rodata" or ".rodata.foo". */
-static const char *map_section(const struct bpf_map *map)
+/* A parse error of an annotated element: the tag was written in the source. */
+static int bad_annotation(int err, const char *msg)
 {
-	static const char *const sfxs[] = {".rodata", ".data", ".bss", ".kconfig"};
-	const char *name = bpf_map__name(map), *best = NULL;
-
-	for (size_t i = 0; i < sizeof(sfxs) / sizeof(sfxs[0]); i++) {
-		const char *p = strstr(name, sfxs[i]);
-
-		if (p && (!best || p < best))
-			best = p;
-	}
-	return best;
+	if (err == -ENOMEM)
+		return err;
+	ecc_warn("ecc: invalid doc-comment annotation: %s; fix the tag in the source\n", msg);
+	return -EINVAL;
 }
 
-static int add_section_vars(const struct btf *btf, const struct btf_type *t, const cJSON *ann_vars,
-			    cJSON *vars)
+/*
+ * elem holds what the object says (name, type, attach...); the annotation's tags are merged
+ * in (except the keys in skip) and the whole is read with the loader's rules by parse().
+ */
+static int annotate(cJSON *elem, const cJSON *ann, const char *const *skip)
 {
-	const struct btf_var_secinfo *vs = btf_var_secinfos(t);
+	if (!cJSON_IsObject(ann))
+		return 0;
+	return merge_copy(elem, ann, skip);
+}
 
+static int add_section_vars(struct objinfo *oi, const struct btf_type *t,
+			    struct eun_data_section *sec)
+{
+	static const char *const skip[] = {"name", "type", NULL};
+	const struct btf *btf = oi->btf;
+	const struct btf_var_secinfo *vs = btf_var_secinfos(t);
+	char err[320];
+	int ret;
+
+	sec->vars = calloc(btf_vlen(t), sizeof(*sec->vars));
+	if (!sec->vars)
+		return -ENOMEM;
 	for (__u16 i = 0; i < btf_vlen(t); i++, vs++) {
 		const struct btf_type *v = btf__type_by_id(btf, vs->type);
 		const char *vname;
-		const cJSON *ann;
-		cJSON *var, *type;
+		char *type;
+		cJSON *e;
 
 		/* Statics (bpf_printk's ____fmt) are not in the skeleton, as in bpftool. */
 		if (!v || !btf_is_var(v) || btf_var(v)->linkage == BTF_VAR_STATIC)
 			continue;
 		vname = btf__name_by_offset(btf, v->name_off);
-		if (!vname || !strncmp(vname, DUMMY_PREFIX, strlen(DUMMY_PREFIX)))
+		if (!vname || !*vname ||
+		    !strncmp(vname, EUN_DUMMY_PREFIX, strlen(EUN_DUMMY_PREFIX)))
 			continue;
-		var = cJSON_CreateObject();
-		if (!var || !cJSON_AddItemToArray(vars, var))
-			return -ENOMEM;
-		type = type_text_json(btf, v->type);
-		if (!add_str(var, "name", vname) || !type)
-			return -ENOMEM;
-		cJSON_AddItemToObject(var, "type", type);
-		ann = cJSON_GetObjectItemCaseSensitive(ann_vars, vname);
-		if (cJSON_IsObject(ann)) {
-			static const char *const skip[] = {"name", "type", NULL};
-
-			if (merge_copy(var, ann, skip))
-				return -ENOMEM;
+		type = type_text_dup(btf, v->type);
+		e = cJSON_CreateObject();
+		ret = -ENOMEM;
+		if (type && e && cJSON_AddStringToObject(e, "name", vname) &&
+		    cJSON_AddStringToObject(e, "type", type))
+			ret = annotate(e, cJSON_GetObjectItemCaseSensitive(oi->ann_vars, vname),
+				       skip);
+		free(type);
+		if (!ret) {
+			ret = eun_meta__parse_var(e, vname, &sec->vars[sec->nr_vars], err,
+						  sizeof(err));
+			sec->nr_vars++;
+			if (ret)
+				ret = bad_annotation(ret, err);
 		}
+		cJSON_Delete(e);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
 /* One entry per internal map (object order) whose DATASEC declares variables. */
-static int add_data_sections(struct bpf_object *obj, const struct btf *btf, const cJSON *ann_vars,
-			     cJSON *skel)
+static int add_data_sections(struct objinfo *oi)
 {
-	cJSON *arr = cJSON_AddArrayToObject(skel, "data_sections");
+	struct eun_meta *m = &oi->m;
 	struct bpf_map *map;
+	size_t n = 0;
 
-	if (!arr)
+	bpf_object__for_each_map(map, oi->obj)
+		n++;
+	if (!n)
+		return 0;
+	m->sections = calloc(n, sizeof(*m->sections));
+	if (!m->sections)
 		return -ENOMEM;
-	bpf_object__for_each_map(map, obj)
-	{
-		const struct btf_type *t;
-		const char *sec_name;
-		cJSON *sec, *vars;
-		__s32 id;
+	bpf_object__for_each_map(map, oi->obj) {
+		int id = eun_map_datasec(map, oi->btf);
+		const struct btf_type *t = id > 0 ? btf__type_by_id(oi->btf, id) : NULL;
+		struct eun_data_section *sec;
 		int err;
 
-		if (!bpf_map__is_internal(map))
-			continue;
-		sec_name = map_section(map);
-		if (!sec_name)
-			continue;
-		id = btf__find_by_name_kind(btf, sec_name, BTF_KIND_DATASEC);
-		t = id > 0 ? btf__type_by_id(btf, id) : NULL;
 		if (!t || btf_vlen(t) == 0)
 			continue;
-		sec = cJSON_CreateObject();
-		if (!sec || !cJSON_AddItemToArray(arr, sec))
+		sec = &m->sections[m->nr_sections++];
+		sec->name = strdup(btf__name_by_offset(oi->btf, t->name_off));
+		if (!sec->name)
 			return -ENOMEM;
-		if (!add_str(sec, "name", sec_name))
-			return -ENOMEM;
-		vars = cJSON_AddArrayToObject(sec, "variables");
-		if (!vars)
-			return -ENOMEM;
-		err = add_section_vars(btf, t, ann_vars, vars);
+		err = add_section_vars(oi, t, sec);
 		if (err)
 			return err;
 	}
@@ -287,9 +182,9 @@ static void map_ident(const struct bpf_map *map, char *buf, size_t size)
 	}
 }
 
-static int add_sample(cJSON *map_obj, const char *map_name, const cJSON *sample)
+/* @sample: checked here for a message about the tag; the defaults are the parser's. */
+static int check_sample(const char *map_name, const cJSON *sample)
 {
-	cJSON *s;
 	const cJSON *iv;
 
 	if (!cJSON_IsObject(sample)) {
@@ -303,59 +198,55 @@ static int add_sample(cJSON *map_obj, const char *map_name, const cJSON *sample)
 		ecc_warn("ecc: map '%s': @sample needs a positive \"interval\" in ms\n", map_name);
 		return -EINVAL;
 	}
-	s = cJSON_Duplicate(sample, true);
-	if (!s)
-		return -ENOMEM;
-	cJSON_AddItemToObject(map_obj, "sample", s);
-	if (!cJSON_HasObjectItem(s, "type") && !add_str(s, "type", "default_kv"))
-		return -ENOMEM;
-	if (!cJSON_HasObjectItem(s, "unit") && !add_str(s, "unit", "(unit)"))
-		return -ENOMEM;
-	if (!cJSON_HasObjectItem(s, "clear_map") && !cJSON_AddFalseToObject(s, "clear_map"))
-		return -ENOMEM;
 	return 0;
 }
 
-static int add_maps(struct bpf_object *obj, const cJSON *ann_maps, cJSON *skel, cJSON **maps_out)
+static int add_maps(struct objinfo *oi)
 {
-	cJSON *arr = cJSON_AddArrayToObject(skel, "maps");
+	static const char *const skip[] = {"name", "ident", "mmaped", NULL};
+	struct eun_meta *m = &oi->m;
 	struct bpf_map *map;
+	size_t n = 0;
+	char err[320];
 
-	if (!arr)
+	bpf_object__for_each_map(map, oi->obj)
+		n++;
+	if (!n)
+		return 0;
+	m->maps = calloc(n, sizeof(*m->maps));
+	if (!m->maps)
 		return -ENOMEM;
-	*maps_out = arr;
-	bpf_object__for_each_map(map, obj)
-	{
+	bpf_object__for_each_map(map, oi->obj) {
 		const char *name = bpf_map__name(map);
-		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(ann_maps, name);
+		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(oi->ann_maps, name);
 		char ident[256];
-		cJSON *m = cJSON_CreateObject();
-		int err;
+		cJSON *e = cJSON_CreateObject();
+		int ret = -ENOMEM;
 
-		if (!m || !cJSON_AddItemToArray(arr, m))
-			return -ENOMEM;
 		map_ident(map, ident, sizeof(ident));
-		if (!add_str(m, "ident", ident))
-			return -ENOMEM;
-		if (bpf_map__is_internal(map) && (bpf_map__map_flags(map) & BPF_F_MMAPABLE) &&
-		    !cJSON_AddTrueToObject(m, "mmaped"))
-			return -ENOMEM;
-		if (!add_str(m, "name", name))
-			return -ENOMEM;
-		if (!cJSON_IsObject(ann))
-			continue;
-		if (cJSON_HasObjectItem(ann, "sample")) {
-			err = add_sample(m, name, cJSON_GetObjectItemCaseSensitive(ann, "sample"));
-			if (err)
-				return err;
+		if (cJSON_IsObject(ann) && cJSON_HasObjectItem(ann, "sample")) {
+			ret = check_sample(name, cJSON_GetObjectItemCaseSensitive(ann, "sample"));
+			if (ret) {
+				cJSON_Delete(e);
+				return ret;
+			}
+			ret = -ENOMEM;
 		}
-		{
-			static const char *const skip[] = {"name", "ident", "mmaped", "sample",
-							   NULL};
-
-			if (merge_copy(m, ann, skip))
-				return -ENOMEM;
+		if (e && cJSON_AddStringToObject(e, "ident", ident) &&
+		    cJSON_AddBoolToObject(e, "mmaped",
+					  bpf_map__is_internal(map) &&
+						  (bpf_map__map_flags(map) & BPF_F_MMAPABLE)) &&
+		    cJSON_AddStringToObject(e, "name", name))
+			ret = annotate(e, ann, skip);
+		if (!ret) {
+			ret = eun_meta__parse_map(e, name, &m->maps[m->nr_maps++], err,
+						  sizeof(err));
+			if (ret)
+				ret = bad_annotation(ret, err);
 		}
+		cJSON_Delete(e);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -377,47 +268,55 @@ static void warn_macro_named(const char *name)
 		name, name, name, name);
 }
 
-static int add_progs(struct bpf_object *obj, const cJSON *ann_progs, cJSON *skel, int *nr)
+static int add_progs(struct objinfo *oi)
 {
-	cJSON *arr = cJSON_AddArrayToObject(skel, "progs");
+	static const char *const skip[] = {"name", "attach", "link", NULL};
+	struct eun_meta *m = &oi->m;
 	struct bpf_program *prog;
+	size_t n = 0;
+	char err[320];
 
-	if (!arr)
+	bpf_object__for_each_program(prog, oi->obj)
+		n++;
+	if (!n)
+		return 0;
+	m->progs = calloc(n, sizeof(*m->progs));
+	if (!m->progs)
 		return -ENOMEM;
-	*nr = 0;
-	bpf_object__for_each_program(prog, obj)
-	{
+	bpf_object__for_each_program(prog, oi->obj) {
 		const char *name = bpf_program__name(prog);
-		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(ann_progs, name);
-		cJSON *p;
+		const char *sec = bpf_program__section_name(prog);
+		cJSON *e;
+		int ret = -ENOMEM;
 
 		/* libbpf reports .text as a program when it is the only code: plain functions. */
-		if (!strcmp(bpf_program__section_name(prog), ".text"))
+		if (!strcmp(sec, ".text"))
 			continue;
 		warn_macro_named(name);
-		p = cJSON_CreateObject();
-
-		if (!p || !cJSON_AddItemToArray(arr, p))
-			return -ENOMEM;
-		if (!add_str(p, "attach", bpf_program__section_name(prog)) ||
-		    !cJSON_AddTrueToObject(p, "link") || !add_str(p, "name", name))
-			return -ENOMEM;
-		if (cJSON_IsObject(ann)) {
-			static const char *const skip[] = {"name", "attach", "link", NULL};
-
-			if (merge_copy(p, ann, skip))
-				return -ENOMEM;
+		e = cJSON_CreateObject();
+		if (e && cJSON_AddStringToObject(e, "attach", sec) &&
+		    cJSON_AddTrueToObject(e, "link") && cJSON_AddStringToObject(e, "name", name))
+			ret = annotate(e, cJSON_GetObjectItemCaseSensitive(oi->ann_progs, name),
+				       skip);
+		if (!ret) {
+			ret = eun_meta__parse_prog(e, name, &m->progs[m->nr_progs++], err,
+						   sizeof(err));
+			if (ret)
+				ret = bad_annotation(ret, err);
 		}
-		(*nr)++;
+		cJSON_Delete(e);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
-static int add_export_type(const struct btf *btf, const char *sname, cJSON *arr)
+static int add_export_type(struct objinfo *oi, const char *sname)
 {
+	const struct btf *btf = oi->btf;
+	struct eun_export_type *et;
 	const struct btf_type *t;
-	const struct btf_member *m;
-	cJSON *et, *members;
+	const struct btf_member *mb;
 	__s32 id;
 
 	id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
@@ -428,85 +327,81 @@ static int add_export_type(const struct btf *btf, const char *sname, cJSON *arr)
 		return 0;
 	}
 	t = btf__type_by_id(btf, id);
-	et = cJSON_CreateObject();
-	if (!et || !cJSON_AddItemToArray(arr, et))
+	et = &oi->m.export_types[oi->m.nr_export_types++];
+	et->name = strdup(sname);
+	et->type_id = (uint32_t)id;
+	et->size = t->size;
+	et->members = calloc(btf_vlen(t) ? btf_vlen(t) : 1, sizeof(*et->members));
+	if (!et->name || !et->members)
 		return -ENOMEM;
-	members = cJSON_AddArrayToObject(et, "members");
-	if (!members)
-		return -ENOMEM;
-	m = btf_members(t);
-	for (__u16 i = 0; i < btf_vlen(t); i++, m++) {
-		const char *mname = btf__name_by_offset(btf, m->name_off);
-		cJSON *mo = cJSON_CreateObject(), *type;
+	mb = btf_members(t);
+	for (__u16 i = 0; i < btf_vlen(t); i++, mb++) {
+		const char *mname = btf__name_by_offset(btf, mb->name_off);
+		struct eun_member *x = &et->members[et->nr_members++];
 
-		if (!mo || !cJSON_AddItemToArray(members, mo))
+		x->name = strdup(mname ? mname : "");
+		x->type = type_text_dup(btf, mb->type);
+		if (!x->name || !x->type)
 			return -ENOMEM;
-		type = type_text_json(btf, m->type);
-		if (!add_str(mo, "name", mname ? mname : "") || !type)
-			return -ENOMEM;
-		cJSON_AddItemToObject(mo, "type", type);
 	}
-	if (!add_str(et, "name", sname) || !cJSON_AddNumberToObject(et, "size", t->size) ||
-	    !cJSON_AddNumberToObject(et, "type_id", id))
-		return -ENOMEM;
 	return 0;
 }
 
-static cJSON *find_by_name(cJSON *arr, const char *name)
+static struct eun_export_type *find_type(struct eun_meta *m, const char *name)
 {
-	cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-	{
-		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
-
-		if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
-			return it;
-	}
+	for (size_t i = 0; i < m->nr_export_types; i++)
+		if (!strcmp(m->export_types[i].name, name))
+			return &m->export_types[i];
 	return NULL;
 }
 
-static int add_export_types(const struct btf *btf, const cJSON *exports, cJSON *meta, cJSON *maps)
+static struct eun_map *find_map(struct eun_meta *m, const char *name)
 {
-	cJSON *arr = cJSON_AddArrayToObject(meta, "export_types");
-	const cJSON *it;
-	int err, nr;
+	for (size_t i = 0; i < m->nr_maps; i++)
+		if (!strcmp(m->maps[i].name, name))
+			return &m->maps[i];
+	return NULL;
+}
 
-	if (!arr)
+static int add_export_types(struct objinfo *oi, const cJSON *exports)
+{
+	struct eun_meta *m = &oi->m;
+	const cJSON *it;
+	int err, n = cJSON_GetArraySize(exports), nr = 0;
+
+	if (n <= 0)
+		return 0;
+	m->export_types = calloc((size_t)n, sizeof(*m->export_types));
+	if (!m->export_types)
 		return -ENOMEM;
-	cJSON_ArrayForEach(it, exports)
-	{
+	cJSON_ArrayForEach(it, exports) {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
 
-		if (!cJSON_IsString(s) || find_by_name(arr, s->valuestring))
+		if (!cJSON_IsString(s) || find_type(m, s->valuestring))
 			continue;
-		err = add_export_type(btf, s->valuestring, arr);
+		err = add_export_type(oi, s->valuestring);
 		if (err)
 			return err;
 	}
-	nr = cJSON_GetArraySize(arr);
-	if (nr <= 1)
+	if (m->nr_export_types <= 1)
 		return 0;
 	/* Several export types: each map says which one it carries. */
-	nr = 0;
-	cJSON_ArrayForEach(it, exports)
-	{
+	cJSON_ArrayForEach(it, exports) {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "map");
-		cJSON *map, *cfg;
+		const cJSON *mn = cJSON_GetObjectItemCaseSensitive(it, "map");
+		struct eun_map *map;
 
-		if (!cJSON_IsString(s) || !cJSON_IsString(m) || !find_by_name(arr, s->valuestring))
+		if (!cJSON_IsString(s) || !cJSON_IsString(mn) || !find_type(m, s->valuestring))
 			continue;
-		map = find_by_name(maps, m->valuestring);
-		if (!map || cJSON_HasObjectItem(map, "export_config"))
+		map = find_map(m, mn->valuestring);
+		if (!map || map->export_type)
 			continue;
-		cfg = cJSON_AddObjectToObject(map, "export_config");
-		if (!cfg || !add_str(cfg, "type", s->valuestring))
+		map->export_type = strdup(s->valuestring);
+		if (!map->export_type)
 			return -ENOMEM;
 		nr++;
 	}
-	if (nr && !cJSON_AddTrueToObject(meta, "enable_multiple_export_types"))
-		return -ENOMEM;
+	m->enable_multiple_export_types = nr > 0;
 	return 0;
 }
 
@@ -514,69 +409,54 @@ int ecc_object_meta(const char *obj_path, const char *obj_name, const cJSON *ann
 		    const cJSON *exports, cJSON **meta_out)
 {
 	struct bpf_object_open_opts oo = {.sz = sizeof(oo), .object_name = obj_name};
-	const cJSON *doc = NULL, *ann_vars = NULL, *ann_maps = NULL, *ann_progs = NULL;
-	cJSON *meta = NULL, *skel, *maps = NULL;
-	struct bpf_object *obj;
-	const struct btf *btf;
-	int err, nr_progs = 0;
+	struct objinfo oi = {0};
+	const cJSON *doc = NULL;
+	char msg[320];
+	int err;
 
 	*meta_out = NULL;
-	obj = bpf_object__open_file(obj_path, &oo);
-	if (!obj) {
+	eun_meta__free(&oi.m); /* the defaults */
+	oi.obj = bpf_object__open_file(obj_path, &oo);
+	if (!oi.obj) {
 		err = -errno;
 		ecc_warn("ecc: %s: libbpf cannot open the object: %s\n", obj_path, strerror(-err));
 		return err;
 	}
-	btf = bpf_object__btf(obj);
-	if (!btf) {
+	oi.btf = bpf_object__btf(oi.obj);
+	if (!oi.btf) {
 		ecc_warn("ecc: %s: the object has no BTF (compile with -g)\n", obj_path);
 		err = -ENODATA;
 		goto out;
 	}
 	if (annotations) {
 		doc = cJSON_GetObjectItemCaseSensitive(annotations, "doc");
-		ann_vars = cJSON_GetObjectItemCaseSensitive(annotations, "vars");
-		ann_maps = cJSON_GetObjectItemCaseSensitive(annotations, "maps");
-		ann_progs = cJSON_GetObjectItemCaseSensitive(annotations, "progs");
+		oi.ann_vars = cJSON_GetObjectItemCaseSensitive(annotations, "vars");
+		oi.ann_maps = cJSON_GetObjectItemCaseSensitive(annotations, "maps");
+		oi.ann_progs = cJSON_GetObjectItemCaseSensitive(annotations, "progs");
 	}
-
 	err = -ENOMEM;
-	meta = cJSON_CreateObject();
-	if (!meta)
+	oi.m.obj_name = strdup(obj_name);
+	oi.m.eunomia_version = strdup(EUNOMIA_VERSION);
+	if (!oi.m.obj_name || !oi.m.eunomia_version)
 		goto out;
-	skel = cJSON_AddObjectToObject(meta, "bpf_skel");
-	if (!skel)
-		goto out;
-	err = add_data_sections(obj, btf, ann_vars, skel);
-	if (err)
-		goto out;
-	if (cJSON_IsObject(doc) && cJSON_GetArraySize(doc) > 0) {
-		err = -ENOMEM;
-		if (!cJSON_AddItemToObject(skel, "doc", cJSON_Duplicate(doc, true)))
-			goto out;
+	err = add_data_sections(&oi);
+	if (!err && cJSON_IsObject(doc) && cJSON_GetArraySize(doc) > 0) {
+		err = eun_meta__parse_doc(doc, "doc", &oi.m.doc, msg, sizeof(msg));
+		if (err)
+			err = bad_annotation(err, msg);
 	}
-	err = add_maps(obj, ann_maps, skel, &maps);
-	if (err)
-		goto out;
-	err = -ENOMEM;
-	if (!add_str(skel, "obj_name", obj_name))
-		goto out;
-	err = add_progs(obj, ann_progs, skel, &nr_progs);
-	if (err)
-		goto out;
-	if (nr_progs == 0) {
+	if (!err)
+		err = add_maps(&oi);
+	if (!err)
+		err = add_progs(&oi);
+	if (!err && oi.m.nr_progs == 0)
 		err = -ENOMSG;
-		goto out;
-	}
-	err = -ENOMEM;
-	if (!add_str(meta, "eunomia_version", EUNOMIA_VERSION))
-		goto out;
-	err = add_export_types(btf, exports, meta, maps);
+	if (!err)
+		err = add_export_types(&oi, exports);
+	if (!err)
+		err = eun_meta__emit(&oi.m, meta_out);
 out:
-	bpf_object__close(obj);
-	if (err)
-		cJSON_Delete(meta);
-	else
-		*meta_out = meta;
+	eun_meta__free(&oi.m);
+	bpf_object__close(oi.obj);
 	return err;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Standalone tools (ecc -s): this executable may carry a package after its ELF image, followed
- * by a 32-byte trailer (written by btfgen/standalone.c, which holds the same constants):
+ * by a 32-byte trailer (written by btfgen/standalone.c; layout and constants: packer/format.h,
+ * docs/package-format.md §6.3):
  *
  *	u64 LE offset of the package, u64 LE size of the package, 16-byte magic
  *
@@ -22,11 +23,12 @@
 #include <unistd.h>
 
 #include "ecli/ecli.h"
+#include "packer/format.h"
 
-#define STANDALONE_MAGIC     "EUNOMIA-PKG-0001"
-#define STANDALONE_MAGIC_LEN 16
-#define STANDALONE_TRAILER   32
-#define MAX_PACKAGE_SIZE     (256u << 20)
+#define STANDALONE_MAGIC     EUN_STANDALONE_MAGIC
+#define STANDALONE_MAGIC_LEN EUN_STANDALONE_MAGIC_LEN
+#define STANDALONE_TRAILER   EUN_STANDALONE_TRAILER
+#define MAX_PACKAGE_SIZE     EUN_PKG_MAX_SIZE
 
 static uint64_t get_le64(const unsigned char *p)
 {

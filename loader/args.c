@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tool arguments (package-format.md §6): every variable of every data section in the meta is a
- * flag, typed by the object's BTF (typedefs and qualifiers resolved) and written into the
+ * Tool arguments (docs/package-format.md §8.1): every variable of every data section in the meta is
+ * a flag, typed by the object's BTF (typedefs and qualifiers resolved) and written into the
  * internal map's initial value before load. A variable the user does not set keeps its
  * compiled value, except that a @cmdarg default and a meta "value" are applied at open.
  */
@@ -22,6 +22,8 @@
 
 #include "common/btfutil.h"
 #include "loader/internal.h"
+#include "packer/btfinfo.h"
+#include "packer/format.h"
 
 enum arg_kind {
 	AK_BOOL,
@@ -33,7 +35,7 @@ enum arg_kind {
 	AK_UNSUPPORTED,
 };
 
-#define DUMMY_PREFIX "__eunomia_dummy"
+#define DUMMY_PREFIX EUN_DUMMY_PREFIX
 
 static const struct btf_type *resolve_type(const struct btf *btf, uint32_t id, uint32_t *out)
 {
@@ -431,33 +433,6 @@ static char *json_value_text(const cJSON *j)
 	return NULL;
 }
 
-/* The internal map for a data section: an internal map whose name ends with the section
- * name (libbpf: "<obj prefix><section>", e.g. "client_b.rodata"). */
-static struct bpf_map *section_map(struct bpf_object *obj, const char *sec)
-{
-	struct bpf_map *map, *best = NULL;
-	size_t sl = strlen(sec);
-
-	bpf_object__for_each_map(map, obj)
-	{
-		const char *n = bpf_map__name(map);
-		size_t nl = n ? strlen(n) : 0;
-
-		if (!bpf_map__is_internal(map))
-			continue;
-		if (nl >= sl && !strcmp(n + nl - sl, sec))
-			return map;
-		/* names are cut at 15 characters: accept a truncated section suffix */
-		if (nl == BPF_OBJ_NAME_LEN - 1 && !best) {
-			const char *dot = strchr(n, '.');
-
-			if (dot && !strncmp(dot, sec, strlen(dot)))
-				best = map;
-		}
-	}
-	return best;
-}
-
 static const struct btf_var_secinfo *find_var(const struct btf *btf, const struct btf_type *ds,
 					      const char *name)
 {
@@ -476,24 +451,10 @@ static const struct btf_var_secinfo *find_var(const struct btf *btf, const struc
 
 static char *btf_type_text(const struct btf *btf, uint32_t id)
 {
-	const struct btf_type *t = eun_btf_skip(btf, id, EUN_BTF_SKIP_QUALS, &id);
-	const char *n;
 	char buf[256];
 
-	if (!t)
-		return strdup("?");
-	n = btf__name_by_offset(btf, t->name_off);
-	if (btf_is_array(t)) {
-		char *inner = btf_type_text(btf, btf_array(t)->type);
-
-		snprintf(buf, sizeof(buf), "%s[%u]", inner ? inner : "?", btf_array(t)->nelems);
-		free(inner);
-		return strdup(buf);
-	}
-	if (btf_is_any_enum(t))
-		snprintf(buf, sizeof(buf), "enum %s", n && *n ? n : "(anon)");
-	else
-		snprintf(buf, sizeof(buf), "%s", n && *n ? n : "?");
+	if (eun_btf_type_text(btf, id, buf, sizeof(buf)) < 0 && !buf[0])
+		snprintf(buf, sizeof(buf), "?");
 	return strdup(buf);
 }
 
@@ -597,7 +558,7 @@ int eun_args__init(struct eunomia_runner *r)
 		if (!sec->name || !strcmp(sec->name, ".kconfig") || !sec->nr_vars)
 			continue;
 		id = btf__find_by_name_kind(btf, sec->name, BTF_KIND_DATASEC);
-		map = section_map(r->obj, sec->name);
+		map = eun_section_map(r->obj, sec->name);
 		if (id <= 0 || !map) {
 			eun_debug(&r->log,
 				  "data section %s: not in the object; its variables are "

@@ -4,7 +4,7 @@
  * bpftool's btf_dumper), never reading past the bytes given, and emits through a printer with
  * three back ends written once: plain (bcc-style cells), JSON (compact) and raw (hex).
  *
- * Rendering rules (package-format.md §6):
+ * Rendering rules (docs/package-format.md §8.3):
  *  - integers of any width up to 128 bits, bitfields included; 128-bit values are decimal
  *    strings in JSON and bare decimals in plain text;
  *  - arrays of plain `char` (or typedefs of it) are strings up to the first NUL, never past

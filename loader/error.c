@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <bpf/libbpf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,13 @@ const char *eunomia_strerror(int err)
 		return "success";
 	if (err >= EUNOMIA_ERR_START && err < EUNOMIA_ERR_END)
 		return eunomia_errstr[err - EUNOMIA_ERR_START];
+	/* libbpf's own codes (4000 up, passed through from libbpf calls) */
+	if (err >= __LIBBPF_ERRNO__START && err < __LIBBPF_ERRNO__END) {
+		static __thread char buf[128];
+
+		if (!libbpf_strerror(err, buf, sizeof(buf)))
+			return buf;
+	}
 	return strerror(err);
 }
 

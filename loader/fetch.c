@@ -15,8 +15,9 @@
 #include "common/dl.h"
 #include "loader/internal.h"
 #include "packer/package.h"
+#include "packer/format.h"
 
-#define DEFAULT_MAX_SIZE  ((size_t)256 << 20)
+#define DEFAULT_MAX_SIZE  EUN_PKG_MAX_SIZE
 #define DEFAULT_TIMEOUT_S 30
 
 #define LIBCURL_SONAME "libcurl.so.4"

@@ -2,7 +2,7 @@
 /*
  * Sampled maps (@sample): bcc-style histograms and key/value tables, printed every interval.
  *
- * Decisions (documented for users in package-format.md terms):
+ * Decisions (documented for users in docs/package-format.md §8.4):
  *  - plain mode: output.c prints one "HH:MM:SS" line before the output of the maps due at the
  *    same time (bcc -T style); a round where every sampled map is empty prints nothing;
  *  - log2_hist/linear_hist: per entry (sorted by key) a line "key = K" (scalar key) or
@@ -29,7 +29,7 @@
 #include "eunomia/eunomia.h"
 #include "common/log.h"
 #include "common/strbuf.h"
-#include "loader/meta.h"
+#include "packer/meta.h"
 
 struct bpf_map;
 struct btf;

@@ -15,7 +15,7 @@
 #include "eunomia/eunomia.h"
 #include "common/log.h"
 #include "common/strbuf.h"
-#include "loader/meta.h"
+#include "packer/meta.h"
 
 struct bpf_object;
 struct bpf_link;

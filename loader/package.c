@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Package lifecycle: open a package from memory, a file or standard input, validate it in the
- * order of package-format.md §1, and keep a .tar container's btfhub-archive/ tree in memory.
+ * order of docs/package-format.md §2, and keep a .tar container's btfhub-archive/ tree in memory.
  */
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -17,9 +17,10 @@
 #include "common/strbuf.h"
 #include "loader/internal.h"
 #include "packer/package.h"
+#include "packer/format.h"
 
-#define DEFAULT_MAX_SIZE ((size_t)256 << 20)
-#define ARCHIVE_PREFIX	 "btfhub-archive/"
+#define DEFAULT_MAX_SIZE EUN_PKG_MAX_SIZE
+#define ARCHIVE_PREFIX	 EUN_TAR_BTF_ARCHIVE
 
 /* Copy caller options (any size) into a zeroed full-size struct. */
 static void copy_opts(struct eunomia_package_opts *dst, const struct eunomia_package_opts *src)
@@ -106,7 +107,7 @@ static int take_tar(struct eunomia_package *pkg, const char *name, struct pkg_ta
 		}
 		/* package.json (or package.yaml) at the top level, or the only *.json */
 		if (!*docent && strchr(p, '/') == NULL &&
-		    (!strcmp(base, "package.json") || !strcmp(base, "package.yaml")))
+		    (!strcmp(base, EUN_TAR_PACKAGE) || !strcmp(base, EUN_TAR_PACKAGE_YAML)))
 			*docent = &ents[i];
 	}
 	if (!*docent) {

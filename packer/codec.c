@@ -2,7 +2,7 @@
 /*
  * Package codec: base64 and sha256 (GNU Nettle: small, no configuration file, no global
  * initialisation, unlike libcrypto), zlib, and the package document
- * {bpf_object, bpf_object_size, meta} (package-format.md §1).
+ * {bpf_object, bpf_object_size, meta} (docs/package-format.md §2).
  */
 #include "packer/package.h"
 
@@ -20,7 +20,8 @@
 #include <zlib.h>
 
 #include "common/util.h"
-#include "eunomia/eunomia.h"
+#include "common/error.h"
+#include "packer/format.h"
 
 /* ---- base64 (GNU Nettle) ------------------------------------------------------------------ */
 
@@ -446,7 +447,7 @@ int pkg_extract_object(const struct cJSON *doc, size_t max, void **elf, size_t *
 	*elf = NULL;
 	*elf_len = 0;
 	if (!max)
-		max = (size_t)256 << 20;
+		max = EUN_PKG_MAX_SIZE;
 	if (!cJSON_IsObject(doc)) {
 		eun_seterr(err, errsz, "the document is not an object with bpf_object and meta");
 		return -EUNOMIA_ERR_FIELD;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The package codec shared by ecc (writer) and the loader (reader): package-format.md §1, §7.
+ * The package codec shared by ecc (writer) and the loader (reader): docs/package-format.md §2, §6.
  * Errors: 0 or negative (-errno / -EUNOMIA_ERR_*); a human message goes to err[errsz] when
  * err is non-NULL ("bpf_object: invalid base64 at offset 1234").
  */

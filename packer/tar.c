@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * .tar containers (package.json + btfhub-archive/ tree, package-format.md §7) via libarchive.
- * libarchive (and the ~20 libraries it pulls in: libxml2, ICU, lzma, ...) is loaded with dlopen
- * on the first tar read or write, so that ecli does not pay for it at every start-up.
+ * .tar containers (package.json + btfhub-archive/ tree, docs/package-format.md §6.2) via
+ * libarchive. libarchive (and the ~20 libraries it pulls in: libxml2, ICU, lzma, ...) is loaded
+ * with dlopen on the first tar read or write, so that ecli does not pay for it at every start-up.
  */
 #include "packer/package.h"
 
@@ -18,7 +18,8 @@
 
 #include "common/dl.h"
 #include "common/util.h"
-#include "eunomia/eunomia.h"
+#include "common/error.h"
+#include "packer/format.h"
 
 #define TAR_MAX_ENTRIES 65536
 
@@ -181,7 +182,7 @@ int pkg_tar_read(const void *data, size_t len, size_t max, struct pkg_tar_entry 
 	*entries = NULL;
 	*nr = 0;
 	if (!max)
-		max = (size_t)256 << 20;
+		max = EUN_PKG_MAX_SIZE;
 	ret = la_ready(err, errsz);
 	if (ret)
 		return ret;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * YAML <-> cJSON for package documents (package-format.md §1 Decision: YAML packages).
+ * YAML <-> cJSON for package documents (docs/package-format.md §6.1).
  * Plain scalars are typed like the YAML 1.2 core schema; quoted scalars are strings.
  */
 #include "packer/package.h"
@@ -18,7 +18,7 @@
 #include <yaml.h>
 
 #include "common/util.h"
-#include "eunomia/eunomia.h"
+#include "common/error.h"
 
 #define YAML_MAX_DEPTH 256
 

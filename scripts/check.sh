@@ -24,6 +24,9 @@ if ! cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-s
 	rc=1
 fi
 
+echo "check: layers"
+scripts/check-layers.sh || rc=1
+
 echo "check: shellcheck"
 mapfile -t shs < <(git ls-files '*.sh' '.ci/run' 'tests/tap-exec')
 if [ ${#shs[@]} -gt 0 ] && ! shellcheck -S warning "${shs[@]}"; then

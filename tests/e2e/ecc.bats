@@ -585,3 +585,10 @@ PY
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" != *"compiling again"* ]] || { echo "$output"; false; }
 }
+
+@test "ecc: an annotation the loader would refuse fails the build, naming the tag" {
+	run "$ECC" "$DATA/badshort.bpf.c" -o "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid doc-comment annotation: targ_pid.cmdarg.short: expected one letter, got \"pp\""* ]]
+	[ ! -e "$OUT/package.json" ]
+}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: ecc's doc-comment annotations (ecc/doc.c, package-format.md §5).
+ * libFuzzer target: ecc's doc-comment annotations (ecc/doc.c, docs/package-format.md §5).
  *
  * Two layers per input:
  *  1. the tag tokenizer alone: the input as the raw text of one doc comment through

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* ecc_btf_type_text(): C type text for every BTF kind, on BTF built in memory. */
+/* eun_btf_type_text(): C type text for every BTF kind, on BTF built in memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ecc/ecc.h"
+#include "packer/btfinfo.h"
 
 struct ids {
 	int i32, u32, u64, chr, uchr, boolean, flt, dbl;
@@ -111,7 +111,7 @@ static void expect_text(const struct btf *btf, int id, const char *want)
 	int err;
 
 	assert_true(id >= 0);
-	err = ecc_btf_type_text(btf, id, buf, sizeof(buf));
+	err = eun_btf_type_text(btf, id, buf, sizeof(buf));
 	if (err || strcmp(buf, want))
 		fail_msg("type %d: got '%s' (err %d), want '%s'", id, buf, err, want);
 }
@@ -173,12 +173,12 @@ static void test_errors(void **state)
 	char buf[8], big[64];
 
 	/* unknown id */
-	assert_int_equal(ecc_btf_type_text(btf, 100000, big, sizeof(big)), -ENOENT);
+	assert_int_equal(eun_btf_type_text(btf, 100000, big, sizeof(big)), -ENOENT);
 	/* truncation is reported, and the buffer stays NUL-terminated */
-	assert_int_equal(ecc_btf_type_text(btf, id.u64, buf, sizeof(buf)), -ENOSPC);
+	assert_int_equal(eun_btf_type_text(btf, id.u64, buf, sizeof(buf)), -ENOSPC);
 	assert_int_equal(strlen(buf), sizeof(buf) - 1);
-	assert_int_equal(ecc_btf_type_text(NULL, 1, big, sizeof(big)), -EINVAL);
-	assert_int_equal(ecc_btf_type_text(btf, 1, big, 0), -EINVAL);
+	assert_int_equal(eun_btf_type_text(NULL, 1, big, sizeof(big)), -EINVAL);
+	assert_int_equal(eun_btf_type_text(btf, 1, big, 0), -EINVAL);
 	btf__free(btf);
 }
 
@@ -193,7 +193,7 @@ static void test_pointer_loop(void **state)
 	p1 = btf__add_ptr(btf, 2); /* points at the next type */
 	assert_true(p1 > 0);
 	assert_true(btf__add_ptr(btf, 1) > 0);
-	assert_int_equal(ecc_btf_type_text(btf, p1, buf, sizeof(buf)), -ELOOP);
+	assert_int_equal(eun_btf_type_text(btf, p1, buf, sizeof(buf)), -ELOOP);
 	btf__free(btf);
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The package metadata parser (loader/meta.c): package-format.md §2–§4. */
+/* The package metadata parser (packer/meta.c): docs/package-format.md §3–§4. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "eunomia/eunomia.h"
-#include "loader/meta.h"
+#include "packer/meta.h"
 #include "packer/package.h"
 
 /* A meta as the public ecc writes it, with every optional part present. */

@@ -50,9 +50,17 @@ extern "C" {
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
-/* Our own error codes: above the errno range, returned negated like errno values. */
+/* Error codes (EUNOMIA_ERR_*), print levels and the print callback type. The same block is
+ * in common/error.h (the library's internal layers use that one); keep the two identical. */
+/* BEGIN shared types */
+#ifndef EUNOMIA_SHARED_TYPES
+#define EUNOMIA_SHARED_TYPES
+/*
+ * Our own error codes, returned negated like errno values. They live at 6000 and up: libbpf
+ * uses 4000..4100 (LIBBPF_ERRNO__START) and errno values stay below 4096.
+ */
 enum eunomia_error {
-	EUNOMIA_ERR_START = 4000,
+	EUNOMIA_ERR_START = 6000,
 	EUNOMIA_ERR_PARSE = EUNOMIA_ERR_START, /* package document is not valid JSON/YAML */
 	EUNOMIA_ERR_BASE64,		       /* bpf_object is not valid base64 */
 	EUNOMIA_ERR_ZLIB,		       /* bpf_object does not inflate */
@@ -70,11 +78,6 @@ enum eunomia_error {
 	EUNOMIA_ERR_END,
 };
 
-/* Message for a 0/-errno/-EUNOMIA_ERR_* value (sign ignored). Never NULL; static storage. */
-EUNOMIA_API const char *eunomia_strerror(int err);
-
-/* ---- logging --------------------------------------------------------------------------- */
-
 enum eunomia_print_level {
 	EUNOMIA_WARN,  /* something the user should see (also errors) */
 	EUNOMIA_INFO,  /* progress, notices (e.g. "map 'x': max_entries defaulted to 10240") */
@@ -84,6 +87,11 @@ enum eunomia_print_level {
 /* The format has no trailing newline guarantee; messages are whole lines. */
 typedef void (*eunomia_print_fn_t)(void *ctx, enum eunomia_print_level level, const char *fmt,
 				   va_list args);
+#endif
+/* END shared types */
+
+/* Message for a 0/-errno/-EUNOMIA_ERR_* value (sign ignored). Never NULL; static storage. */
+EUNOMIA_API const char *eunomia_strerror(int err);
 
 /* ---- packages -------------------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Build an eunomia package by hand, without ecc, in the public eunomia-bpf format
-# (package-format.md): clang compiles the BPF object, bpftool and llvm-objdump describe it,
+# (docs/package-format.md): clang compiles the BPF object, bpftool and llvm-objdump describe it,
 # and the package is {bpf_object: base64(zlib(ELF)), bpf_object_size, meta}.
 #
 # Usage: mkpkg.py SRC.bpf.c OUTDIR [--export STRUCT] [--yaml-free] [-I DIR]...

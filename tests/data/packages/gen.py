@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Regenerate the malformed fixture packages used by tests/e2e/package.bats and test_packer.
-# Each one breaks exactly one check of package-format.md §1 / §2-§4.
+# Each one breaks exactly one check of docs/package-format.md §2 / §3-§4.
 #   gen.py                          rewrite the malformed fixtures in this directory
 #   gen.py --package OBJ META OUT   wrap a BPF object and a meta into a valid package (fuzz seed)
 import base64, json, os, sys, zlib
