@@ -20,15 +20,36 @@
 #include "ecc/ecc.h"
 #include "ecc/frontend.h"
 
+/*
+ * A function that hands out or submits event records for a map on its caller's behalf, e.g.
+ * libbpf-tools' `void *reserve_buf(size)` (bpf_ringbuf_reserve, or a per-CPU heap slot where
+ * ring buffers are missing) and `submit_buf(ctx, void *buf, size)` (bpf_perf_event_output).
+ * Their own types say `void *`; the struct is the one their callers pass or assign.
+ */
+enum wrapper_kind {
+	WRAP_RESERVE, /* returns a record of `map` */
+	WRAP_SUBMIT,  /* parameter `param` is the record written to `map` */
+};
+
+struct wrapper {
+	enum wrapper_kind kind;
+	char *func;
+	char *map;
+	unsigned int param;
+};
+
 struct infer_ctx {
 	cJSON *out;
 	CXType ret_type; /* result type of the function being walked */
+	CXCursor fn;	 /* the function being walked */
 	CXFile file;	 /* header structs: the header, NULL for the main file */
+	struct wrapper *wrappers;
+	size_t nwrappers;
 	int err;
 };
 
 struct expr_children {
-	CXCursor c[2];
+	CXCursor c[3];
 	unsigned int n;
 };
 
@@ -38,7 +59,7 @@ static enum CXChildVisitResult collect_exprs(CXCursor c, CXCursor parent, CXClie
 
 	if (!clang_isExpression(clang_getCursorKind(c)))
 		return CXChildVisit_Continue;
-	if (ec->n < 2)
+	if (ec->n < 3)
 		ec->c[ec->n] = c;
 	ec->n++;
 	return CXChildVisit_Continue;
@@ -88,6 +109,34 @@ static bool is_call_to(CXCursor c, const char *name)
 	eq = clang_getCString(s) && !strcmp(clang_getCString(s), name);
 	clang_disposeString(s);
 	return eq;
+}
+
+/* The called function's name (a CallExpr's spelling), or NULL; caller frees. */
+static char *call_name(CXCursor c)
+{
+	CXString s;
+	char *name = NULL;
+
+	if (clang_getCursorKind(c) != CXCursor_CallExpr)
+		return NULL;
+	s = clang_getCursorSpelling(c);
+	if (clang_getCString(s) && *clang_getCString(s))
+		name = strdup(clang_getCString(s));
+	clang_disposeString(s);
+	return name;
+}
+
+static const struct wrapper *find_wrapper(const struct infer_ctx *ctx, CXCursor call,
+					  enum wrapper_kind kind)
+{
+	char *name = call_name(call);
+	const struct wrapper *w = NULL;
+
+	for (size_t i = 0; name && i < ctx->nwrappers && !w; i++)
+		if (ctx->wrappers[i].kind == kind && !strcmp(ctx->wrappers[i].func, name))
+			w = &ctx->wrappers[i];
+	free(name);
+	return w;
 }
 
 struct find_map {
@@ -160,7 +209,8 @@ static char *pointee_struct(CXType t)
 	return name;
 }
 
-static void add_pair(struct infer_ctx *ctx, char *sname, char *map)
+/* Record (struct, map); `via` names the wrapper it went through (NULL: a direct call). */
+static void add_pair(struct infer_ctx *ctx, char *sname, char *map, const char *via)
 {
 	const cJSON *it;
 	cJSON *o;
@@ -176,7 +226,9 @@ static void add_pair(struct infer_ctx *ctx, char *sname, char *map)
 	}
 	o = cJSON_CreateObject();
 	if (!o || !cJSON_AddStringToObject(o, "struct", sname) ||
-	    !cJSON_AddStringToObject(o, "map", map) || !cJSON_AddItemToArray(ctx->out, o)) {
+	    !cJSON_AddStringToObject(o, "map", map) ||
+	    (via && !cJSON_AddStringToObject(o, "via", via)) ||
+	    !cJSON_AddItemToArray(ctx->out, o)) {
 		cJSON_Delete(o);
 		ctx->err = -ENOMEM;
 	}
@@ -191,36 +243,139 @@ static void check_reserve(struct infer_ctx *ctx, CXType dest_type, CXCursor valu
 	CXType cast_type;
 	bool has_cast = false;
 	CXCursor call = strip_casts(value, &cast_type, &has_cast);
-	char *sname;
+	const struct wrapper *w = NULL;
+	char *sname, *map;
 
-	if (!is_call_to(call, "bpf_ringbuf_reserve") || clang_Cursor_getNumArguments(call) < 1)
+	if (is_call_to(call, "bpf_ringbuf_reserve") && clang_Cursor_getNumArguments(call) >= 1)
+		map = map_of_arg(clang_Cursor_getArgument(call, 0));
+	else if ((w = find_wrapper(ctx, call, WRAP_RESERVE)))
+		map = strdup(w->map);
+	else
 		return;
 	sname = pointee_struct(dest_type);
 	if (!sname && has_cast)
 		sname = pointee_struct(cast_type);
-	add_pair(ctx, sname, map_of_arg(clang_Cursor_getArgument(call, 0)));
+	add_pair(ctx, sname, map, w ? w->func : NULL);
+}
+
+static void add_wrapper(struct infer_ctx *ctx, enum wrapper_kind kind, char *map,
+			unsigned int param)
+{
+	CXString s = clang_getCursorSpelling(ctx->fn);
+	const char *func = clang_getCString(s);
+	struct wrapper *w;
+
+	if (!map || !func || !*func)
+		goto out;
+	for (size_t i = 0; i < ctx->nwrappers; i++) {
+		w = &ctx->wrappers[i];
+		if (w->kind == kind && !strcmp(w->func, func) && !strcmp(w->map, map) &&
+		    w->param == param)
+			goto out;
+	}
+	w = realloc(ctx->wrappers, (ctx->nwrappers + 1) * sizeof(*w));
+	if (!w) {
+		ctx->err = -ENOMEM;
+		goto out;
+	}
+	ctx->wrappers = w;
+	w = &ctx->wrappers[ctx->nwrappers];
+	w->func = strdup(func);
+	if (!w->func) {
+		ctx->err = -ENOMEM;
+		goto out;
+	}
+	w->kind = kind;
+	w->map = map;
+	w->param = param;
+	ctx->nwrappers++;
+	map = NULL;
+out:
+	free(map);
+	clang_disposeString(s);
+}
+
+/* `return bpf_ringbuf_reserve(&MAP, ...)` (or a reserve wrapper's result) from a function that
+ * returns `void *`: the function is a reserve wrapper itself. Conditional results
+ * (`c ? bpf_ringbuf_reserve(...) : bpf_map_lookup_elem(&heap, ...)`) count too. */
+static void check_return_wrapper(struct infer_ctx *ctx, CXCursor value)
+{
+	CXCursor call = strip_casts(value, NULL, NULL);
+	const struct wrapper *w;
+
+	if (clang_getCursorKind(call) == CXCursor_ConditionalOperator) {
+		struct expr_children ec = expr_children(call); /* condition, then, else */
+
+		if (ec.n == 3) {
+			check_return_wrapper(ctx, ec.c[1]);
+			check_return_wrapper(ctx, ec.c[2]);
+		}
+		return;
+	}
+	if (is_call_to(call, "bpf_ringbuf_reserve") && clang_Cursor_getNumArguments(call) >= 1)
+		add_wrapper(ctx, WRAP_RESERVE, map_of_arg(clang_Cursor_getArgument(call, 0)), 0);
+	else if ((w = find_wrapper(ctx, call, WRAP_RESERVE)))
+		add_wrapper(ctx, WRAP_RESERVE, strdup(w->map), 0);
+}
+
+/* The index of the walked function's parameter that `arg` names, or -1. */
+static int param_index(const struct infer_ctx *ctx, CXCursor arg)
+{
+	CXCursor ref;
+	int n;
+
+	arg = strip_casts(arg, NULL, NULL);
+	if (clang_getCursorKind(arg) != CXCursor_DeclRefExpr)
+		return -1;
+	ref = clang_getCursorReferenced(arg);
+	if (clang_getCursorKind(ref) != CXCursor_ParmDecl)
+		return -1;
+	n = clang_Cursor_getNumArguments(ctx->fn);
+	for (int i = 0; i < n; i++)
+		if (clang_equalCursors(clang_Cursor_getArgument(ctx->fn, (unsigned int)i), ref))
+			return i;
+	return -1;
 }
 
 /* bpf_ringbuf_output(&MAP, DATA, ...) and bpf_perf_event_output(ctx, &MAP, flags, DATA, ...) */
+/*
+ * bpf_ringbuf_output(&MAP, DATA, ...), bpf_perf_event_output(ctx, &MAP, flags, DATA, ...) and
+ * calls to submit wrappers. DATA of a struct pointer type gives the pair; DATA that is one of
+ * the walked function's own parameters makes that function a submit wrapper.
+ */
 static void check_output(struct infer_ctx *ctx, CXCursor call)
 {
-	int map_arg, data_arg;
+	const struct wrapper *w = NULL;
+	int data_arg, param;
 	CXCursor data;
+	char *map;
 
 	if (is_call_to(call, "bpf_ringbuf_output")) {
-		map_arg = 0;
 		data_arg = 1;
+		if (clang_Cursor_getNumArguments(call) <= data_arg)
+			return;
+		map = map_of_arg(clang_Cursor_getArgument(call, 0));
 	} else if (is_call_to(call, "bpf_perf_event_output")) {
-		map_arg = 1;
 		data_arg = 3;
+		if (clang_Cursor_getNumArguments(call) <= data_arg)
+			return;
+		map = map_of_arg(clang_Cursor_getArgument(call, 1));
+	} else if ((w = find_wrapper(ctx, call, WRAP_SUBMIT))) {
+		data_arg = (int)w->param;
+		if (clang_Cursor_getNumArguments(call) <= data_arg)
+			return;
+		map = strdup(w->map);
 	} else {
 		return;
 	}
-	if (clang_Cursor_getNumArguments(call) <= data_arg)
+	data = clang_Cursor_getArgument(call, (unsigned int)data_arg);
+	param = param_index(ctx, data);
+	if (param >= 0) {
+		add_wrapper(ctx, WRAP_SUBMIT, map, (unsigned int)param);
 		return;
-	data = strip_casts(clang_Cursor_getArgument(call, (unsigned int)data_arg), NULL, NULL);
-	add_pair(ctx, pointee_struct(clang_getCursorType(data)),
-		 map_of_arg(clang_Cursor_getArgument(call, (unsigned int)map_arg)));
+	}
+	data = strip_casts(data, NULL, NULL);
+	add_pair(ctx, pointee_struct(clang_getCursorType(data)), map, w ? w->func : NULL);
 }
 
 static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientData data)
@@ -243,10 +398,13 @@ static enum CXChildVisitResult visit_body(CXCursor c, CXCursor parent, CXClientD
 			check_reserve(ctx, clang_getCursorType(ec.c[0]), ec.c[1]);
 		break;
 	case CXCursor_ReturnStmt:
-		/* return bpf_ringbuf_reserve(...) from a helper returning struct event * */
+		/* return bpf_ringbuf_reserve(...) from a helper returning struct event *, or from
+		 * a `void *` wrapper */
 		ec = expr_children(c);
-		if (ec.n == 1)
+		if (ec.n == 1) {
 			check_reserve(ctx, ctx->ret_type, ec.c[0]);
+			check_return_wrapper(ctx, ec.c[0]);
+		}
 		break;
 	case CXCursor_CallExpr:
 		check_output(ctx, c);
@@ -263,20 +421,36 @@ static enum CXChildVisitResult visit_functions(CXCursor c, CXCursor parent, CXCl
 
 	if (clang_getCursorKind(c) == CXCursor_FunctionDecl && clang_isCursorDefinition(c)) {
 		ctx->ret_type = clang_getResultType(clang_getCursorType(c));
+		ctx->fn = c;
 		clang_visitChildren(c, visit_body, ctx);
 	}
 	return ctx->err ? CXChildVisit_Break : CXChildVisit_Continue;
 }
 
+/* Wrappers may wrap wrappers (a helper calling reserve_buf()): walk again while the walk
+ * finds new ones. A wrapper defined after its caller is found on the second walk. */
+#define MAX_WRAPPER_WALKS 8
+
 /* Visit the TU's cursors with visit and ctx (file: see infer_ctx); its array into *out. */
 static int visit_tu(CXTranslationUnit tu, CXCursorVisitor visit, CXFile file, struct cJSON **out)
 {
 	struct infer_ctx ctx = {.out = cJSON_CreateArray(), .file = file};
+	size_t seen;
 
 	*out = NULL;
 	if (!ctx.out)
 		return -ENOMEM;
-	clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &ctx);
+	for (int walk = 0; walk < MAX_WRAPPER_WALKS && !ctx.err; walk++) {
+		seen = ctx.nwrappers;
+		clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &ctx);
+		if (ctx.nwrappers == seen)
+			break;
+	}
+	for (size_t i = 0; i < ctx.nwrappers; i++) {
+		free(ctx.wrappers[i].func);
+		free(ctx.wrappers[i].map);
+	}
+	free(ctx.wrappers);
 	if (ctx.err) {
 		cJSON_Delete(ctx.out);
 		return ctx.err;

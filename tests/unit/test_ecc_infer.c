@@ -85,6 +85,16 @@ static void test_two_ringbufs_through_macros(void **state)
 						"{\"struct\":\"exit_event\",\"map\":\"exit_rb\"}]");
 }
 
+static void test_wrappers(void **state)
+{
+	/* a void * reserve wrapper with a per-CPU heap fallback, reached through a second wrapper
+	 * and a macro cast; a void * submit wrapper; a submit helper defined after its caller.
+	 * The header's argument and key structs are not events. */
+	check_infer(fixture("infer_wrapper.bpf.c"),
+		    "[{\"struct\":\"wr_event\",\"map\":\"events\",\"via\":\"get_record\"},"
+		    "{\"struct\":\"exit_rec\",\"map\":\"exits\",\"via\":\"emit_exit\"}]");
+}
+
 static void test_no_export(void **state)
 {
 	check_infer(fixture("infer_none.bpf.c"), "[]");
@@ -151,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_output_and_perf),
 		cmocka_unit_test(test_two_ringbufs_through_macros),
+		cmocka_unit_test(test_wrappers),
 		cmocka_unit_test(test_no_export),
 		cmocka_unit_test(test_vmlinux_source),
 		cmocka_unit_test(test_broken_source),
