@@ -604,6 +604,7 @@ int eun_attach__all(struct eunomia_runner *r)
 {
 	struct bpf_program *prog;
 	int attached = 0, failed = 0, skipped = 0, err = 0;
+	bool pid_used = false; /* does any program take the pid filter? */
 
 	bpf_object__for_each_program(prog, r->obj)
 	{
@@ -613,6 +614,7 @@ int eun_attach__all(struct eunomia_runner *r)
 			.name = bpf_program__name(prog),
 			.sec = bpf_program__section_name(prog),
 		};
+		attach_fn_t fn;
 		int ret;
 
 		if (!bpf_program__autoload(prog) || bpf_program__fd(prog) < 0)
@@ -624,7 +626,9 @@ int eun_attach__all(struct eunomia_runner *r)
 			skipped++;
 			continue;
 		}
-		ret = find_rule(c.sec)(&c);
+		fn = find_rule(c.sec);
+		pid_used |= fn == attach_uprobe || fn == attach_usdt || fn == attach_perf;
+		ret = fn(&c);
 		if (ret == ATTACH_SKIPPED) {
 			skipped++;
 		} else if (ret < 0) {
@@ -660,6 +664,11 @@ int eun_attach__all(struct eunomia_runner *r)
 			 "%d program(s) not attached; running with the other %d (--strict "
 			 "makes this fatal)",
 			 failed, attached);
+	if (r->opts.pid > 0 && !pid_used)
+		eun_warn(&r->log,
+			 "%s: pid filter %d ignored: none of its programs is a uprobe, usdt or "
+			 "perf_event program",
+			 r->pkg ? eunomia_package__name(r->pkg) : "runner", r->opts.pid);
 	return attached;
 }
 
