@@ -259,9 +259,12 @@ static int tool_args(struct eunomia_runner *r, struct ecli_log *lg, const struct
 		return ECLI_EXIT_USAGE;
 	}
 	snprintf(hint, sizeof(hint), "; see `%s --help`", ctx->help_cmd);
-	if (ftell(lg->held) <= 0)
-		fprintf(lg->held, "%s: bad tool arguments\n", lg->who);
-	log_release(lg, true, hint);
+	if (lg->held && ftell(lg->held) > 0) {
+		log_release(lg, true, hint); /* the library's reason, and the hint */
+	} else {
+		log_release(lg, true, NULL);
+		fprintf(stderr, "%s: bad tool arguments%s\n", lg->who, hint);
+	}
 	return ECLI_EXIT_USAGE;
 }
 
