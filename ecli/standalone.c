@@ -132,9 +132,10 @@ static int run_embedded(int fd, uint64_t off, uint64_t size, int argc, char **ar
 		fprintf(stderr, "%s: out of memory reading the embedded package\n", tool);
 		return ECLI_EXIT_FAIL;
 	}
-	if (pread_all(fd, buf, size, (off_t)off)) {
-		fprintf(stderr, "%s: cannot read the embedded package: %s\n", tool,
-			strerror(errno));
+	rc = pread_all(fd, buf, size, (off_t)off);
+	if (rc) {
+		fprintf(stderr, "%s: cannot read the embedded package: %s\n", tool, strerror(-rc));
+		rc = ECLI_EXIT_FAIL;
 		goto out;
 	}
 	pkg = eunomia_package__open_mem(buf, size, tool, &po);
