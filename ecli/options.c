@@ -27,18 +27,26 @@ static void store_int(const struct run_option *o, struct run_config *cfg, long l
 		memcpy(p, &x, sizeof(x));
 		break;
 	}
+	case sizeof(int16_t): {
+		int16_t x = (int16_t)v;
+
+		memcpy(p, &x, sizeof(x));
+		break;
+	}
 	case sizeof(int32_t): {
 		int32_t x = (int32_t)v;
 
 		memcpy(p, &x, sizeof(x));
 		break;
 	}
-	default: {
+	case sizeof(int64_t): {
 		int64_t x = v;
 
 		memcpy(p, &x, sizeof(x));
 		break;
 	}
+	default:
+		break; /* no integer field has another size (test_ecli_options checks the table) */
 	}
 }
 
@@ -53,7 +61,8 @@ static int set_const(const struct run_option *o, struct run_config *cfg, const c
 static int set_str(const struct run_option *o, struct run_config *cfg, const char *value,
 		   const char *who)
 {
-	memcpy((char *)cfg + o->off, &value, sizeof(value));
+	if (o->size == sizeof(value))
+		memcpy((char *)cfg + o->off, &value, sizeof(value));
 	return 0;
 }
 
@@ -221,7 +230,7 @@ int run_options_parse(struct run_config *cfg, int argc, char **argv, const char 
 				shortopts[n++] = ':';
 		}
 	}
-	optind = 1;
+	optind = 0; /* 0: glibc resets its state (a parse may have stopped mid-cluster) */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const struct run_option *o = NULL;
