@@ -106,7 +106,7 @@ static int set_seconds_ms(const struct run_option *o, struct run_config *cfg, co
 /* ---- the table --------------------------------------------------------------------------- */
 
 #define FIELD(f)  .off = offsetof(struct run_config, f), .size = sizeof(((struct run_config *)0)->f)
-#define RUNNER(f) FIELD(runner.f)
+#define RUNNER(f) FIELD(runner.f), .opt = #f
 
 /* In --help order. To add an option: one entry here (and a run_config field if it sets
  * something that is not already an eunomia_runner_opts field). */
@@ -286,4 +286,87 @@ const struct run_option *run_option_match(const char *arg, bool *takes_next)
 		return o;
 	}
 	return NULL;
+}
+
+/* ---- library option names -> flags --------------------------------------------------------- */
+
+/* Replace every `from` in msg (malloc'ed) by `to`; msg is freed when a new string is made. */
+static char *replace_all(char *msg, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to);
+	char *p = msg;
+
+	while ((p = strstr(p, from))) {
+		size_t pre = (size_t)(p - msg), post = strlen(p + fl);
+		char *n = malloc(pre + tl + post + 1);
+
+		if (!n)
+			return msg;
+		memcpy(n, msg, pre);
+		memcpy(n + pre, to, tl);
+		memcpy(n + pre + tl, p + fl, post + 1);
+		free(msg);
+		msg = n;
+		p = msg + pre + tl;
+	}
+	return msg;
+}
+
+/* Entries that name a runner option no other entry sets (-j and -r share `format`). */
+static bool maps_uniquely(const struct run_option *o)
+{
+	if (!o->opt)
+		return false;
+	for (size_t i = 0; i < NR_OPTIONS; i++)
+		if (&run_options[i] != o && run_options[i].opt &&
+		    !strcmp(run_options[i].opt, o->opt))
+			return false;
+	return true;
+}
+
+char *run_options_flag_names(char *msg)
+{
+	char from[160], to[160], flag[64], usage[96];
+
+	for (size_t i = 0; msg && i < NR_OPTIONS; i++) {
+		const struct run_option *o = &run_options[i];
+
+		if (!maps_uniquely(o) || !strstr(msg, o->opt))
+			continue;
+		/* "--disable", and as typed: "-i NAME", "--cgroup PATH", "-v" */
+		snprintf(flag, sizeof(flag), "--%s", o->long_name);
+		if (o->short_name)
+			snprintf(usage, sizeof(usage), "-%c%s%s", o->short_name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		else
+			snprintf(usage, sizeof(usage), "%s%s%s", flag, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		for (size_t j = 0; j < NR_OPTIONS; j++) {
+			const struct run_option *p = &run_options[j];
+
+			if (j == i || !maps_uniquely(p))
+				continue;
+			snprintf(from, sizeof(from), "the %s and %s options", o->opt, p->opt);
+			snprintf(to, sizeof(to), "%s/--%s", flag, p->long_name);
+			msg = replace_all(msg, from, to);
+		}
+		snprintf(from, sizeof(from), "set the %s option", o->opt);
+		snprintf(to, sizeof(to), "%s %s", o->arg ? "pass" : "use", usage);
+		msg = replace_all(msg, from, to);
+		snprintf(from, sizeof(from), "with the %s option", o->opt);
+		snprintf(to, sizeof(to), "with %s", usage);
+		msg = replace_all(msg, from, to);
+		snprintf(from, sizeof(from), "(%s option)", o->opt);
+		snprintf(to, sizeof(to), "(%s%s%s)", flag, o->arg ? " " : "", o->arg ? o->arg : "");
+		msg = replace_all(msg, from, to);
+		snprintf(from, sizeof(from), "the option %s=", o->opt);
+		snprintf(to, sizeof(to), "%s ", flag);
+		msg = replace_all(msg, from, to);
+		snprintf(from, sizeof(from), "option %s:", o->opt);
+		snprintf(to, sizeof(to), "%s:", flag);
+		msg = replace_all(msg, from, to);
+		snprintf(from, sizeof(from), "the %s option", o->opt);
+		msg = replace_all(msg, from, flag);
+	}
+	return msg;
 }

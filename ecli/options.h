@@ -34,6 +34,7 @@ struct run_option {
 	const char *help;      /* --help text; '\n' starts a continuation line */
 	run_option_set_fn set; /* NULL: -h/--help */
 	size_t off, size;      /* the struct run_config field it sets */
+	const char *opt;       /* that field's eunomia_runner_opts name (messages name it) */
 	long long value;       /* set_const: the value stored */
 	long long min, max;    /* set_int: the accepted range */
 };
@@ -72,5 +73,12 @@ int run_options_parse(struct run_config *cfg, int argc, char **argv, const char 
  * value is the next argument.
  */
 const struct run_option *run_option_match(const char *arg, bool *takes_next);
+
+/*
+ * The library names runner options in its messages ("the disable_progs option", "the option
+ * only_progs=x", "set the ifname option"); a user of ecli knows them as flags. Returns msg
+ * (malloc'ed, taken) with every such phrase saying the flag instead.
+ */
+char *run_options_flag_names(char *msg);
 
 #endif

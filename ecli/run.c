@@ -47,6 +47,7 @@ void ecli_print(void *ctx, enum eunomia_print_level level, const char *fmt, va_l
 		lg->warnings++;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return;
+	msg = run_options_flag_names(msg);
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		n--;

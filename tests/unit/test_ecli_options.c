@@ -3,7 +3,8 @@
  * The `ecli run` option table (ecli/options.c, compiled into this test): the table is
  * consistent (unique names, each setter on a field of its size), getopt parsing fills the
  * runner options, the lexical matcher standalone tools use agrees with getopt's spellings,
- * and the generated --help lines keep their columns.
+ * the generated --help lines keep their columns, and library messages naming runner options
+ * are rewritten to name ecli's flags.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -264,6 +265,35 @@ static void test_help_lines(void **state)
 	free(t);
 }
 
+static void flag_names(const char *in, const char *want)
+{
+	char *msg = run_options_flag_names(strdup(in));
+
+	assert_string_equal(msg, want);
+	free(msg);
+}
+
+/* Library messages name runner options; ecli says its flags, from the same table. */
+static void test_flag_names(void **state)
+{
+	flag_names("skip it with the option disable_progs=x_exec", "skip it with --disable x_exec");
+	flag_names("option only_progs: no program 'y'", "--only: no program 'y'");
+	flag_names("the only_progs and disable_progs options left nothing to load",
+		   "--only/--disable left nothing to load");
+	flag_names("not attached (disable_progs option)", "not attached (--disable PROG[,PROG])");
+	flag_names("set the verbose option for the whole log", "use -v for the whole log");
+	flag_names("set the ifname option", "pass -i NAME");
+	flag_names("or with the uprobe_binary option", "or with -b PATH");
+	flag_names("set the cgroup_path option", "pass --cgroup PATH");
+	flag_names("the strict option makes this fatal", "--strict makes this fatal");
+	flag_names("the pid option and the perf_freq option", "--target-pid and --freq");
+	/* -j and -r share `format`: no single flag to name; other text is left alone */
+	flag_names("the format option", "the format option");
+	flag_names("no option names here: only_progs alone",
+		   "no option names here: only_progs alone");
+	flag_names("", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_match_agrees_with_getopt),
 		cmocka_unit_test(test_help_lines),
+		cmocka_unit_test(test_flag_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
