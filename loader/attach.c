@@ -473,8 +473,7 @@ static int attach_struct_ops_maps(struct eunomia_runner *r)
 	struct bpf_map *map;
 	int n = 0;
 
-	bpf_object__for_each_map(map, r->obj)
-	{
+	bpf_object__for_each_map(map, r->obj) {
 		struct attach_ctx c = {.r = r, .name = bpf_map__name(map), .sec = ".struct_ops"};
 		struct bpf_link *link;
 		int err;
@@ -606,8 +605,7 @@ int eun_attach__all(struct eunomia_runner *r)
 	int attached = 0, failed = 0, skipped = 0, err = 0;
 	bool pid_used = false; /* does any program take the pid filter? */
 
-	bpf_object__for_each_program(prog, r->obj)
-	{
+	bpf_object__for_each_program(prog, r->obj) {
 		struct attach_ctx c = {
 			.r = r,
 			.prog = prog,
