@@ -5,6 +5,8 @@
 
 #include <eunomia/eunomia.h>
 
+#include "ecli/options.h"
+
 /* Exit codes. */
 #define ECLI_EXIT_OK	0
 #define ECLI_EXIT_FAIL	1
@@ -16,9 +18,34 @@ extern int ecli_verbose;
 /* run.c: `ecli run [ecli-flags] <package> [tool-flags]`; returns an exit code. */
 int do_run(int argc, char **argv);
 
-/* run.c: run an already opened package with tool flags (used by run and standalone).
- * argv[0] is the tool name shown in --help. Returns an exit code. Takes ownership of pkg. */
-int ecli_run_package(struct eunomia_package *pkg, int argc, char **argv);
+/* Who is running a package, for messages. */
+struct ecli_run_ctx {
+	const char *who;      /* prefix of every message: "ecli", or a standalone tool's name */
+	const char *help_cmd; /* the command hints name: "ecli run PKG" or "./tool" */
+	const char *package;  /* PKG as given to ecli run (NULL: standalone) */
+	bool standalone;      /* a standalone tool (ecc -s): its --help lists the ecli options */
+};
+
+/* run.c: print callback for the library; ctx is a struct ecli_log. */
+struct ecli_log {
+	const char *who;
+	bool verbose;
+	unsigned int warnings; /* EUNOMIA_WARN messages so far */
+	FILE *held;	       /* while non-NULL, messages go here (ecli_log_hold) */
+	char *held_buf;
+	size_t held_len;
+};
+void ecli_print(void *ctx, enum eunomia_print_level level, const char *fmt, va_list ap);
+
+/* run.c: run an opened package with the tool flags argv (argv[0] is the tool name shown in
+ * its --help) and the ecli options cfg. Returns an exit code. Takes ownership of pkg. */
+int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
+		     const struct ecli_run_ctx *ctx, int argc, char **argv);
+
+/* run.c: the flag of the package's tool that ARG is: 0 none, 1 a switch (or -h, --help,
+ * --version), 2 a flag whose value is the next argument. Mirrors the library's parser:
+ * '-' and '_' interchangeable in long names, --no-NAME for switches, -xyz clusters. */
+int ecli_tool_flag(const struct eunomia_runner *r, const char *arg);
 
 /* standalone.c: if this executable carries an embedded package (ecc -s), run it with the
  * process's arguments and return an exit code; return -1 when there is none. */

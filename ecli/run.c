@@ -1,36 +1,16 @@
 // SPDX-License-Identifier: MIT
 /* `ecli run [OPTIONS] PACKAGE [TOOL-FLAGS...]`: open, load, attach and poll a package. */
 #include <errno.h>
-#include <getopt.h>
-#include <limits.h>
-#include <math.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "ecli/ecli.h"
-
-/* Options of `ecli run` that apply to the runner (ecli_run_package reads them). */
-static struct run_config {
-	enum eunomia_format format;
-	bool verbose;
-	int duration_ms;
-	const char *ifname;
-	int ifindex;
-	const char *uprobe_binary;
-	const char *uprobe_func;
-	int pid;
-	const char *cgroup_path;
-	int freq;
-	const char *only, *disable;
-	uint32_t max_entries;
-	bool strict;
-	const char *btf;
-	const char *sha256;
-	bool no_btf_cache;
-} cfg;
 
 static struct eunomia_runner *volatile running;
 
@@ -45,44 +25,193 @@ static void run_help(FILE *f)
 		"TOOL-FLAGS set the package's `const volatile` variables; `ecli run PACKAGE --help`\n"
 		"lists them.\n"
 		"\n"
-		"Options:\n"
-		"  -j, --json                 events as JSON, one object per line\n"
-		"  -r, --raw                  events as hex dumps, undecoded\n"
-		"  -v, --verbose              show libbpf's log and full verifier logs\n"
-		"  -d, --duration SECONDS     stop after SECONDS (fractions allowed)\n"
-		"  -i, --ifname NAME          interface for xdp and tc programs\n"
-		"      --ifindex N            interface index for xdp and tc programs\n"
-		"  -b, --uprobe-binary PATH   binary for uprobe/uretprobe/usdt programs\n"
-		"  -f, --uprobe-func FUNC     function for uprobe/uretprobe programs\n"
-		"                             (FUNC, FUNC+OFFSET or +OFFSET)\n"
-		"  -p, --target-pid PID       only trace PID (uprobe, usdt, perf_event)\n"
-		"      --cgroup PATH          cgroup2 directory for cgroup programs\n"
-		"                             (default /sys/fs/cgroup/unified)\n"
-		"  -F, --freq HZ              perf_event sampling frequency per CPU (default 49)\n"
-		"      --only PROG[,PROG]     load only these programs\n"
-		"      --disable PROG[,PROG]  do not load these programs\n"
-		"      --max-entries N        size of maps left at 0 entries (default 10240)\n"
-		"      --strict               fail when any program fails to attach\n"
-		"      --btf PATH             BTF of the running kernel (for kernels without\n"
-		"                             /sys/kernel/btf/vmlinux; BTF_FILE_PATH works too)\n"
-		"      --no-btf-cache         neither use nor fill the minimal-BTF cache\n"
-		"                             (EUNOMIA_NO_BTF_CACHE=1 does the same)\n"
-		"      --sha256 HEX           refuse the package unless its SHA-256 is HEX\n"
-		"  -h, --help                 show this help\n"
+		"Options:\n");
+	run_options_help(f, NULL, NULL);
+	fprintf(f,
 		"\n"
 		"Exit status: 0 success (also after Ctrl-C/SIGTERM), 1 failure, 2 usage error.\n");
 }
 
-static void print_cb(void *ctx, enum eunomia_print_level level, const char *fmt, va_list ap)
-{
-	size_t n = strlen(fmt);
+/* ---- messages: one line each, prefixed with who says it ---------------------------------- */
 
-	if (level == EUNOMIA_DEBUG && !cfg.verbose)
+void ecli_print(void *ctx, enum eunomia_print_level level, const char *fmt, va_list ap)
+{
+	struct ecli_log *lg = ctx;
+	FILE *f = lg->held ? lg->held : stderr;
+	size_t n, w = strlen(lg->who);
+	char *msg;
+
+	if (level == EUNOMIA_DEBUG && !lg->verbose)
 		return;
-	vfprintf(stderr, fmt, ap);
-	if (n == 0 || fmt[n - 1] != '\n')
-		fputc('\n', stderr);
+	if (level == EUNOMIA_WARN)
+		lg->warnings++;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	msg = run_options_flag_names(msg);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		n--;
+	/* libbpf's own lines, indented continuation lines (a verifier log) and lines that
+	 * already start with our name stay as they are */
+	if (level != EUNOMIA_DEBUG && msg[0] != ' ' && strncmp(msg, "libbpf: ", 8) &&
+	    !(!strncmp(msg, lg->who, w) && msg[w] == ':'))
+		fprintf(f, "%s: ", lg->who);
+	fprintf(f, "%.*s\n", (int)n, msg);
+	free(msg);
 }
+
+/* "who: name: message"; name left out when it is who (a standalone tool is named after it). */
+__attribute__((format(printf, 3, 4))) static void say(const struct ecli_log *lg, const char *name,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", lg->who);
+	if (name && strcmp(name, lg->who))
+		fprintf(stderr, "%s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Hold messages back until the outcome of a step is known (the step may reword them). */
+static void log_hold(struct ecli_log *lg)
+{
+	lg->held = open_memstream(&lg->held_buf, &lg->held_len);
+}
+
+/* Print what was held (when `print`), the last line ending with `tail`; stop holding. */
+static void log_release(struct ecli_log *lg, bool print, const char *tail)
+{
+	size_t len;
+
+	if (!lg->held)
+		return;
+	fclose(lg->held);
+	lg->held = NULL;
+	len = lg->held_len;
+	if (print && len) {
+		if (lg->held_buf[len - 1] == '\n')
+			len--;
+		fprintf(stderr, "%.*s%s\n", (int)len, lg->held_buf, tail ? tail : "");
+	}
+	free(lg->held_buf);
+	lg->held_buf = NULL;
+	lg->held_len = 0;
+}
+
+/* True when this process cannot load tracing programs: neither CAP_SYS_ADMIN nor both CAP_BPF
+ * and CAP_PERFMON in its effective set. */
+static bool lacks_privilege(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false; /* cannot tell: let the kernel decide */
+	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+#define HAS(cap) ((eff >> (cap)) & 1)
+	return !HAS(CAP_SYS_ADMIN) && !(HAS(CAP_BPF) && HAS(CAP_PERFMON));
+#undef HAS
+}
+
+static void say_root_needed(const struct ecli_log *lg, const char *name)
+{
+	say(lg, name,
+	    "loading BPF programs needs root (CAP_BPF and CAP_PERFMON); run it as root, e.g. "
+	    "with sudo");
+}
+
+/* ---- tool flags -------------------------------------------------------------------------- */
+
+/* Names equal with '-' and '_' interchangeable; a has length n. */
+static bool flag_name_eq(const char *a, size_t n, const char *b)
+{
+	for (size_t i = 0; i < n; i++) {
+		char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
+
+		if (!b[i] || x != y)
+			return false;
+	}
+	return b[n] == '\0';
+}
+
+int ecli_tool_flag(const struct eunomia_runner *r, const char *arg)
+{
+	size_t i, count = eunomia_runner__arg_count(r);
+
+	if (arg[0] != '-' || !arg[1])
+		return 0;
+	if (!strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "--version"))
+		return 1;
+	if (arg[1] == '-') {
+		const char *name = arg + 2;
+		size_t n = strcspn(name, "=");
+
+		for (i = 0; i < count; i++) {
+			const struct eunomia_arg_info *a = eunomia_runner__arg(r, i);
+
+			if (flag_name_eq(name, n, a->long_name) || flag_name_eq(name, n, a->name))
+				return a->is_bool || name[n] == '=' ? 1 : 2;
+			if (a->is_bool && n > 3 &&
+			    (!strncmp(name, "no-", 3) || !strncmp(name, "no_", 3)) && !name[n] &&
+			    (flag_name_eq(name + 3, n - 3, a->long_name) ||
+			     flag_name_eq(name + 3, n - 3, a->name)))
+				return 1;
+		}
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		const struct eunomia_arg_info *a = eunomia_runner__arg(r, i);
+
+		if (a->short_name == arg[1])
+			return a->is_bool || arg[2] ? 1 : 2;
+	}
+	return 0;
+}
+
+/* The first tool argument that is no flag of the tool but an ecli run option (its index, with
+ * its value in the next argument when *takes_next), or 0. */
+static int misplaced_option(const struct eunomia_runner *r, int argc, char **argv, bool *takes_next)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		int kind = ecli_tool_flag(r, argv[i]);
+
+		if (kind == 2)
+			i++;
+		else if (!kind && run_option_match(argv[i], takes_next))
+			return i;
+	}
+	return 0;
+}
+
+/* The ecli options of a standalone tool, minus those its own flags take. */
+static int standalone_taken(const struct run_option *o, void *ctx)
+{
+	const struct eunomia_runner *r = ctx;
+	char s[3] = {'-', o->short_name, 0}, l[64];
+	int t = 0;
+
+	snprintf(l, sizeof(l), "--%s", o->long_name);
+	if (!o->short_name || ecli_tool_flag(r, s))
+		t |= RUN_OPT_SHORT_TAKEN;
+	if (ecli_tool_flag(r, l))
+		t |= RUN_OPT_LONG_TAKEN;
+	return t;
+}
+
+static void standalone_help(const struct eunomia_runner *r, FILE *f)
+{
+	fprintf(f,
+		"\n"
+		"Runtime options (those of `ecli run`; the tool's own flags above win, and `--`\n"
+		"ends the runtime options):\n");
+	run_options_help(f, standalone_taken, (void *)r);
+}
+
+/* ---- running ----------------------------------------------------------------------------- */
 
 static void on_signal(int sig)
 {
@@ -92,65 +221,84 @@ static void on_signal(int sig)
 		eunomia_runner__stop(r);
 }
 
-static int parse_int(const char *opt, const char *s, long min, long max, long *out)
+/* Tool flags: -1 to go on, else the exit code. Messages are held, then printed as one line
+ * with the hint that applies. */
+static int tool_args(struct eunomia_runner *r, struct ecli_log *lg, const struct ecli_run_ctx *ctx,
+		     int argc, char **argv)
 {
-	char *end;
-	long v;
+	int err, misplaced;
+	const char *v;
+	char hint[512];
+	bool next;
 
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "ecli run: %s expects an integer in [%ld, %ld], got '%s'\n", opt,
-			min, max, s);
-		return -1;
+	log_hold(lg);
+	err = eunomia_runner__parse_args(r, argc, argv);
+	if (err >= 0)
+		log_release(lg, true, NULL);
+	if (err == EUNOMIA_ARGS_HELP) {
+		eunomia_runner__help(r, stdout, argv[0]);
+		if (ctx->standalone)
+			standalone_help(r, stdout);
+		return ECLI_EXIT_OK;
 	}
-	*out = v;
-	return 0;
+	if (err == EUNOMIA_ARGS_VERSION) {
+		v = eunomia_runner__version(r);
+		printf("%s %s\n", argv[0], v ? v : "(no version)");
+		return ECLI_EXIT_OK;
+	}
+	if (err >= 0)
+		return -1;
+	misplaced = ctx->standalone ? 0 : misplaced_option(r, argc, argv, &next);
+	if (misplaced) {
+		log_release(lg, false, NULL);
+		fprintf(stderr,
+			"%s: %s is not a flag of %s: ecli options go before the package (ecli run "
+			"%s%s%s %s)\n",
+			lg->who, argv[misplaced], argv[0], argv[misplaced],
+			next && misplaced + 1 < argc ? " " : "",
+			next && misplaced + 1 < argc ? argv[misplaced + 1] : "", ctx->package);
+		return ECLI_EXIT_USAGE;
+	}
+	snprintf(hint, sizeof(hint), "; see `%s --help`", ctx->help_cmd);
+	if (lg->held && ftell(lg->held) > 0) {
+		log_release(lg, true, hint); /* the library's reason, and the hint */
+	} else {
+		log_release(lg, true, NULL);
+		fprintf(stderr, "%s: bad tool arguments%s\n", lg->who, hint);
+	}
+	return ECLI_EXIT_USAGE;
 }
 
-int ecli_run_package(struct eunomia_package *pkg, int argc, char **argv)
+int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
+		     const struct ecli_run_ctx *ctx, int argc, char **argv)
 {
-	EUNOMIA_OPTS(runner, ro, .print = print_cb, .verbose = cfg.verbose, .format = cfg.format,
-		     .out = stdout, .btf_path = cfg.btf, .ifname = cfg.ifname,
-		     .ifindex = cfg.ifindex, .uprobe_binary = cfg.uprobe_binary,
-		     .uprobe_func = cfg.uprobe_func, .pid = cfg.pid, .cgroup_path = cfg.cgroup_path,
-		     .perf_freq = cfg.freq, .only_progs = cfg.only, .disable_progs = cfg.disable,
-		     .default_max_entries = cfg.max_entries, .strict = cfg.strict,
-		     .duration_ms = cfg.duration_ms, .no_btf_cache = cfg.no_btf_cache);
+	struct ecli_log lg = {.who = ctx->who, .verbose = cfg->runner.verbose};
+	struct eunomia_runner_opts ro = cfg->runner;
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct eunomia_runner *r;
 	const char *name = eunomia_package__name(pkg);
 	int rc = ECLI_EXIT_FAIL, err, n;
 	char *noargv[] = {(char *)name, NULL};
+	bool unprivileged;
+	unsigned int warned;
 
+	ro.print = ecli_print;
+	ro.print_ctx = &lg;
+	ro.out = stdout;
 	if (argc < 1) {
 		argc = 1;
 		argv = noargv;
 	}
 	r = eunomia_runner__open(pkg, &ro);
 	if (!r) {
-		fprintf(stderr, "ecli: %s: cannot open the BPF object: %s\n", name,
-			eunomia_strerror(errno));
+		if (!lg.warnings)
+			say(&lg, name, "cannot open the BPF object: %s", eunomia_strerror(errno));
 		goto out_pkg;
 	}
-	err = eunomia_runner__parse_args(r, argc, argv);
-	if (err == EUNOMIA_ARGS_HELP) {
-		eunomia_runner__help(r, stdout, argv[0]);
-		rc = ECLI_EXIT_OK;
+	rc = tool_args(r, &lg, ctx, argc, argv);
+	if (rc >= 0)
 		goto out;
-	}
-	if (err == EUNOMIA_ARGS_VERSION) {
-		const char *v = eunomia_runner__version(r);
-
-		printf("%s %s\n", argv[0], v ? v : "(no version)");
-		rc = ECLI_EXIT_OK;
-		goto out;
-	}
-	if (err < 0) {
-		fprintf(stderr, "ecli: %s: bad tool arguments (see `%s --help`)\n", name, argv[0]);
-		rc = ECLI_EXIT_USAGE;
-		goto out;
-	}
+	rc = ECLI_EXIT_FAIL;
 
 	/* SIGINT/SIGTERM only stop polling: the runner detaches everything on the way out */
 	running = r;
@@ -159,38 +307,64 @@ int ecli_run_package(struct eunomia_package *pkg, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Without the capabilities, libbpf's own explanation (RLIMIT_MEMLOCK, EPERM) misleads:
+	 * hold the messages, and say what is missing if the kernel refuses. */
+	unprivileged = lacks_privilege();
+	if (unprivileged)
+		log_hold(&lg);
+	warned = lg.warnings;
 	err = eunomia_runner__load(r);
 	if (err) {
-		fprintf(stderr, "ecli: %s: load failed: %s\n", name, eunomia_strerror(err));
+		if (unprivileged) {
+			log_release(&lg, lg.verbose, NULL);
+			say_root_needed(&lg, name);
+		} else if (lg.warnings == warned) {
+			say(&lg, name, "load failed: %s", eunomia_strerror(err));
+		}
 		goto out;
 	}
+	warned = lg.warnings;
 	n = eunomia_runner__attach(r);
 	if (n < 0) {
-		fprintf(stderr, "ecli: %s: attach failed: %s\n", name, eunomia_strerror(n));
+		if (unprivileged) {
+			log_release(&lg, lg.verbose, NULL);
+			say_root_needed(&lg, name);
+		} else if (lg.warnings == warned) {
+			say(&lg, name, "attach failed: %s", eunomia_strerror(n));
+		}
 		goto out;
 	}
-	fprintf(stderr, "ecli: Running %s: %d program%s attached. Ctrl-C to stop.\n", name, n,
-		n == 1 ? "" : "s");
+	log_release(&lg, true, NULL);
+	if (ctx->standalone)
+		say(&lg, NULL, "Running: %d program%s attached. Ctrl-C to stop.", n,
+		    n == 1 ? "" : "s");
+	else
+		say(&lg, NULL, "Running %s: %d program%s attached. Ctrl-C to stop.", name, n,
+		    n == 1 ? "" : "s");
 	fflush(stderr);
+	warned = lg.warnings;
 	err = eunomia_runner__run(r);
 	if (err == -EPIPE) {
 		err = 0; /* the reader went away (`| head`): a normal end */
 	} else if (err) {
-		fprintf(stderr, "ecli: %s: stopped on error: %s\n", name, eunomia_strerror(err));
+		if (lg.warnings == warned)
+			say(&lg, name, "stopped on error: %s", eunomia_strerror(err));
 		goto out;
 	}
 	if (eunomia_runner__lost_events(r))
-		fprintf(stderr, "ecli: %s: %llu event(s) lost (consumer too slow)\n", name,
-			(unsigned long long)eunomia_runner__lost_events(r));
+		say(&lg, name, "%llu event(s) lost (consumer too slow)",
+		    (unsigned long long)eunomia_runner__lost_events(r));
 	rc = ECLI_EXIT_OK;
 out:
+	log_release(&lg, true, NULL);
 	running = NULL;
 	eunomia_runner__free(r);
 out_pkg:
 	eunomia_package__free(pkg);
 	if (fflush(stdout) || ferror(stdout)) {
 		if (errno != EPIPE) {
-			perror("ecli: writing standard output");
+			fprintf(stderr, "%s: writing standard output: %s\n", ctx->who,
+				strerror(errno));
 			rc = ECLI_EXIT_FAIL;
 		}
 		clearerr(stdout);
@@ -200,152 +374,52 @@ out_pkg:
 
 int do_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"raw", no_argument, NULL, 'r'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"duration", required_argument, NULL, 'd'},
-		{"ifname", required_argument, NULL, 'i'},
-		{"ifindex", required_argument, NULL, 1001},
-		{"uprobe-binary", required_argument, NULL, 'b'},
-		{"uprobe-func", required_argument, NULL, 'f'},
-		{"target-pid", required_argument, NULL, 'p'},
-		{"cgroup", required_argument, NULL, 1002},
-		{"freq", required_argument, NULL, 'F'},
-		{"only", required_argument, NULL, 1003},
-		{"disable", required_argument, NULL, 1004},
-		{"max-entries", required_argument, NULL, 1005},
-		{"strict", no_argument, NULL, 1006},
-		{"btf", required_argument, NULL, 1007},
-		{"sha256", required_argument, NULL, 1008},
-		{"no-btf-cache", no_argument, NULL, 1009},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
-	EUNOMIA_OPTS(package, po, .print = print_cb);
+	struct ecli_log lg = {.who = "ecli", .verbose = ecli_verbose};
+	struct ecli_run_ctx ctx = {.who = "ecli"};
+	EUNOMIA_OPTS(package, po, .print = ecli_print, .print_ctx = &lg);
+	struct run_config cfg;
 	struct eunomia_package *pkg;
+	char help_cmd[512];
 	const char *loc;
 	char **targv;
-	long v;
-	double secs;
-	char *end;
-	int opt, rc;
+	int i, rc;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.verbose = ecli_verbose;
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:jrvd:i:b:f:p:F:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			cfg.format = EUNOMIA_FMT_JSON;
-			break;
-		case 'r':
-			cfg.format = EUNOMIA_FMT_RAW;
-			break;
-		case 'v':
-			cfg.verbose = true;
-			break;
-		case 'd':
-			errno = 0;
-			secs = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(secs) || secs <= 0 ||
-			    secs > INT_MAX / 1000) {
-				fprintf(stderr,
-					"ecli run: --duration expects a positive number of seconds, "
-					"got '%s'\n",
-					optarg);
-				return ECLI_EXIT_USAGE;
-			}
-			cfg.duration_ms = (int)(secs * 1000 + 0.5) ?: 1;
-			break;
-		case 'i':
-			cfg.ifname = optarg;
-			break;
-		case 1001:
-			if (parse_int("--ifindex", optarg, 1, INT_MAX, &v))
-				return ECLI_EXIT_USAGE;
-			cfg.ifindex = (int)v;
-			break;
-		case 'b':
-			cfg.uprobe_binary = optarg;
-			break;
-		case 'f':
-			cfg.uprobe_func = optarg;
-			break;
-		case 'p':
-			if (parse_int("--target-pid", optarg, 1, INT_MAX, &v))
-				return ECLI_EXIT_USAGE;
-			cfg.pid = (int)v;
-			break;
-		case 1002:
-			cfg.cgroup_path = optarg;
-			break;
-		case 'F':
-			if (parse_int("--freq", optarg, 1, 1000000, &v))
-				return ECLI_EXIT_USAGE;
-			cfg.freq = (int)v;
-			break;
-		case 1003:
-			cfg.only = optarg;
-			break;
-		case 1004:
-			cfg.disable = optarg;
-			break;
-		case 1005:
-			if (parse_int("--max-entries", optarg, 1, UINT32_MAX, &v))
-				return ECLI_EXIT_USAGE;
-			cfg.max_entries = (uint32_t)v;
-			break;
-		case 1006:
-			cfg.strict = true;
-			break;
-		case 1007:
-			cfg.btf = optarg;
-			break;
-		case 1008:
-			cfg.sha256 = optarg;
-			break;
-		case 1009:
-			cfg.no_btf_cache = true;
-			break;
-		case 'h':
-			run_help(stdout);
-			return ECLI_EXIT_OK;
-		case ':':
-			fprintf(stderr,
-				"ecli run: option '%s' needs a value; see `ecli run --help`\n",
-				argv[optind - 1]);
-			return ECLI_EXIT_USAGE;
-		default:
-			fprintf(stderr, "ecli run: unknown option '%s'; see `ecli run --help`\n",
-				argv[optind - 1]);
-			return ECLI_EXIT_USAGE;
-		}
+	run_config_init(&cfg, ecli_verbose);
+	i = run_options_parse(&cfg, argc, argv, "ecli run", "ecli run");
+	if (i == RUN_OPTS_HELP) {
+		run_help(stdout);
+		return ECLI_EXIT_OK;
 	}
-	if (optind >= argc) {
+	if (i == RUN_OPTS_USAGE)
+		return ECLI_EXIT_USAGE;
+	if (i >= argc) {
 		fprintf(stderr, "ecli run: no package given\n");
 		run_help(stderr);
 		return ECLI_EXIT_USAGE;
 	}
-	loc = argv[optind];
+	loc = argv[i];
+	lg.verbose = cfg.runner.verbose;
 	po.sha256 = cfg.sha256;
 	pkg = eunomia_package__open(loc, &po);
 	if (!pkg) {
-		fprintf(stderr, "ecli: cannot open package '%s': %s\n", loc,
-			eunomia_strerror(errno));
+		if (!lg.warnings)
+			fprintf(stderr, "ecli: cannot open package '%s': %s\n", loc,
+				eunomia_strerror(errno));
 		return ECLI_EXIT_FAIL;
 	}
 	/* tool argv: the tool name, then every argument after the package */
-	targv = calloc((size_t)(argc - optind) + 1, sizeof(*targv));
+	targv = calloc((size_t)(argc - i) + 1, sizeof(*targv));
 	if (!targv) {
 		eunomia_package__free(pkg);
 		return ECLI_EXIT_FAIL;
 	}
 	targv[0] = (char *)eunomia_package__name(pkg);
-	for (int i = optind + 1; i < argc; i++)
-		targv[i - optind] = argv[i];
-	rc = ecli_run_package(pkg, argc - optind, targv);
+	for (int j = i + 1; j < argc; j++)
+		targv[j - i] = argv[j];
+	snprintf(help_cmd, sizeof(help_cmd), "ecli run %s", loc);
+	ctx.help_cmd = help_cmd;
+	ctx.package = loc;
+	rc = ecli_run_package(pkg, &cfg, &ctx, argc - i, targv);
 	free(targv);
 	return rc;
 }

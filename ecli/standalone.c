@@ -6,19 +6,20 @@
  *
  *	u64 LE offset of the package, u64 LE size of the package, 16-byte magic
  *
- * When the trailer is present the process behaves like `ecli run [OPTIONS] <package>
- * [TOOL-FLAGS]`: leading arguments that are ecli run OPTIONS (-j, -v, -d 5, --btf PATH, ...)
- * are taken as such, `--` ends them explicitly, and everything from the first other argument on
- * is a tool flag (so `./tool -h` prints the tool's generated help). The package is handed to
- * `ecli run` through a sealed memfd, so a standalone tool accepts exactly what `ecli run` does.
+ * When the trailer is present the process is the tool: the package is opened from the
+ * embedded bytes (eunomia_package__open_mem) and run as `ecli run` would, with the ecli run
+ * OPTIONS (-j, -v, -d 5, --btf PATH, ...) taken from the arguments wherever they are, except
+ * that the tool's own flags win: `./opensnoop -p 123` is the tool's -p, and ecli's
+ * --target-pid stays reachable by its long name. `--` ends the ecli options; `./tool -h`
+ * prints the tool's generated help, followed by the ecli options it takes.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,95 +58,135 @@ static int pread_all(int fd, void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* ecli run OPTIONS (shared CLI contract): 1 = takes a value, 0 = switch, -1 = not an option. */
-static int ecli_option_kind(const char *arg)
+/*
+ * Split the arguments into ecli options (eargv, after a command name) and tool flags (targv,
+ * after the tool name). The tool's own flags win (`-p` of a tool that has one is the tool's;
+ * ecli's --target-pid stays reachable by its long name); other ecli options are ecli's
+ * wherever they are; `--` ends the ecli options; anything else goes to the tool, which says
+ * what is wrong with it. r (may be NULL) knows the tool's flags.
+ */
+static void split_args(const struct eunomia_runner *r, int argc, char **argv, int *eargc,
+		       char **eargv, int *targc, char **targv)
 {
-	static const char *const with_value[] = {
-		"-d",		"--duration",	   "-i",    "--ifname",	     "--ifindex",
-		"-b",		"--uprobe-binary", "-f",    "--uprobe-func", "-p",
-		"--target-pid", "--cgroup",	   "-F",    "--freq",	     "--only",
-		"--disable",	"--max-entries",   "--btf", "--sha256",
-	};
-	static const char *const switches[] = {"-j", "--json",	  "-r",	      "--raw",
-					       "-v", "--verbose", "--strict", "--no-btf-cache"};
-	size_t n = strcspn(arg, "=");
+	int i, e = 1, t = 1;
+	bool next;
 
-	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++) {
-		const char *o = with_value[i];
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int kind = r ? ecli_tool_flag(r, a) : 0;
 
-		if (!strcmp(arg, o))
-			return 1;
-		/* -d5: a short option with its value attached */
-		if (o[1] != '-' && !strncmp(arg, o, 2) && arg[2])
-			return 0;
-		/* --long=value is one argument */
-		if (o[1] == '-' && arg[n] == '=' && strlen(o) == n && !strncmp(arg, o, n))
-			return 0;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (kind || !run_option_match(a, &next)) {
+			targv[t++] = argv[i];
+			if (kind == 2 && i + 1 < argc)
+				targv[t++] = argv[++i];
+			continue;
+		}
+		eargv[e++] = argv[i];
+		if (next && i + 1 < argc)
+			eargv[e++] = argv[++i];
 	}
-	for (size_t i = 0; i < sizeof(switches) / sizeof(switches[0]); i++)
-		if (!strcmp(arg, switches[i]))
-			return 0;
-	return -1;
+	for (; i < argc; i++)
+		targv[t++] = argv[i];
+	eargv[e] = targv[t] = NULL;
+	*eargc = e;
+	*targc = t;
+}
+
+/* Does any argument (before `--`) look like an ecli option? */
+static bool has_ecli_option(int argc, char **argv)
+{
+	bool next;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (run_option_match(argv[i], &next))
+			return true;
+	return false;
+}
+
+/* The tool's flags, from a runner opened quietly on the package (NULL if it cannot be). */
+static struct eunomia_runner *probe_tool(const struct eunomia_package *pkg)
+{
+	EUNOMIA_OPTS(runner, ro, .no_btf_cache = true);
+
+	return eunomia_runner__open(pkg, &ro);
 }
 
 static int run_embedded(int fd, uint64_t off, uint64_t size, int argc, char **argv)
 {
-	char fdpath[64], *buf;
-	char **rargv;
-	int mfd, rargc = 0, i, rc;
+	const char *tool = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	struct ecli_log lg = {.who = tool};
+	struct ecli_run_ctx ctx = {.who = tool, .help_cmd = argv[0], .standalone = true};
+	EUNOMIA_OPTS(package, po, .print = ecli_print, .print_ctx = &lg);
+	struct eunomia_package *pkg = NULL;
+	struct eunomia_runner *probe = NULL;
+	struct run_config cfg;
+	char **eargv = NULL, **targv = NULL, *buf;
+	int eargc, targc, i, rc = ECLI_EXIT_FAIL;
 
 	buf = malloc(size);
 	if (!buf) {
-		fprintf(stderr, "%s: out of memory reading the embedded package\n", argv[0]);
+		fprintf(stderr, "%s: out of memory reading the embedded package\n", tool);
 		return ECLI_EXIT_FAIL;
 	}
-	if (pread_all(fd, buf, size, (off_t)off)) {
-		fprintf(stderr, "%s: cannot read the embedded package: %s\n", argv[0],
-			strerror(errno));
-		free(buf);
-		return ECLI_EXIT_FAIL;
+	rc = pread_all(fd, buf, size, (off_t)off);
+	if (rc) {
+		fprintf(stderr, "%s: cannot read the embedded package: %s\n", tool, strerror(-rc));
+		rc = ECLI_EXIT_FAIL;
+		goto out;
 	}
-	mfd = memfd_create("eunomia-package", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (mfd < 0 || write(mfd, buf, size) != (ssize_t)size) {
-		fprintf(stderr, "%s: cannot stage the embedded package: %s\n", argv[0],
-			strerror(errno));
-		free(buf);
-		if (mfd >= 0)
-			close(mfd);
-		return ECLI_EXIT_FAIL;
+	pkg = eunomia_package__open_mem(buf, size, tool, &po);
+	if (!pkg) {
+		if (!lg.warnings)
+			fprintf(stderr, "%s: the embedded package does not open: %s\n", tool,
+				eunomia_strerror(errno));
+		goto out;
+	}
+	eargv = calloc((size_t)argc + 1, sizeof(*eargv));
+	targv = calloc((size_t)argc + 1, sizeof(*targv));
+	if (!eargv || !targv) {
+		fprintf(stderr, "%s: out of memory\n", tool);
+		goto out;
+	}
+	if (has_ecli_option(argc, argv))
+		probe = probe_tool(pkg);
+	split_args(probe, argc, argv, &eargc, eargv, &targc, targv);
+	eunomia_runner__free(probe);
+	eargv[0] = argv[0];
+	targv[0] = (char *)eunomia_package__name(pkg);
+
+	run_config_init(&cfg, false);
+	i = run_options_parse(&cfg, eargc, eargv, tool, argv[0]);
+	if (i < 0 || i < eargc) {
+		/* no --help among eargv (the tool's); a leftover would be a bug in split_args */
+		rc = ECLI_EXIT_USAGE;
+		goto out;
+	}
+	lg.verbose = cfg.runner.verbose;
+	if (cfg.sha256) {
+		/* pinned: open the same bytes again, checked against the digest */
+		eunomia_package__free(pkg);
+		po.sha256 = cfg.sha256;
+		pkg = eunomia_package__open_mem(buf, size, tool, &po);
+		if (!pkg) {
+			if (!lg.warnings)
+				fprintf(stderr, "%s: %s\n", tool, eunomia_strerror(errno));
+			goto out;
+		}
+		targv[0] = (char *)eunomia_package__name(pkg);
 	}
 	free(buf);
-	fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", mfd);
-
-	/* "run" OPTIONS... <package> TOOL-FLAGS... */
-	rargv = calloc((size_t)argc + 3, sizeof(*rargv));
-	if (!rargv) {
-		close(mfd);
-		return ECLI_EXIT_FAIL;
-	}
-	rargv[rargc++] = "run";
-	for (i = 1; i < argc; i++) {
-		int kind;
-
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		}
-		kind = ecli_option_kind(argv[i]);
-		if (kind < 0)
-			break;
-		rargv[rargc++] = argv[i];
-		if (kind == 1 && i + 1 < argc)
-			rargv[rargc++] = argv[++i];
-	}
-	rargv[rargc++] = fdpath;
-	for (; i < argc; i++)
-		rargv[rargc++] = argv[i];
-	rargv[rargc] = NULL;
-	rc = do_run(rargc, rargv);
-	free(rargv);
-	close(mfd);
+	buf = NULL;
+	rc = ecli_run_package(pkg, &cfg, &ctx, targc, targv);
+	pkg = NULL; /* ecli_run_package took it */
+out:
+	eunomia_package__free(pkg);
+	free(eargv);
+	free(targv);
+	free(buf);
 	return rc;
 }
 

@@ -723,12 +723,10 @@ static bool short_cluster(struct eunomia_runner *r, const char *s)
 	return true;
 }
 
+/* The caller knows the command that shows the help (ecli adds "see `ecli run X --help`"). */
 static void suggest(struct eunomia_runner *r, const char *opt)
 {
-	const char *prog = r->pkg ? eunomia_package__name(r->pkg) : "the tool";
-
-	eun_warn(&r->log, "unknown option '%s'; see `%s --help` for the options", opt,
-		 prog ? prog : "the tool");
+	eun_warn(&r->log, "unknown option '%s'", opt);
 }
 
 int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
@@ -752,7 +750,7 @@ int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
 			if (i + 1 < argc) {
 				eun_warn(&r->log,
 					 "unexpected argument '%s': this tool takes only "
-					 "options (see --help)",
+					 "options",
 					 argv[i + 1]);
 				return -EUNOMIA_ERR_ARG;
 			}
@@ -834,9 +832,7 @@ int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
 				return -EUNOMIA_ERR_ARG;
 			}
 		} else {
-			eun_warn(&r->log,
-				 "unexpected argument '%s': this tool takes only options (see "
-				 "--help)",
+			eun_warn(&r->log, "unexpected argument '%s': this tool takes only options",
 				 arg);
 			return -EUNOMIA_ERR_ARG;
 		}

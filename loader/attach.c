@@ -473,8 +473,7 @@ static int attach_struct_ops_maps(struct eunomia_runner *r)
 	struct bpf_map *map;
 	int n = 0;
 
-	bpf_object__for_each_map(map, r->obj)
-	{
+	bpf_object__for_each_map(map, r->obj) {
 		struct attach_ctx c = {.r = r, .name = bpf_map__name(map), .sec = ".struct_ops"};
 		struct bpf_link *link;
 		int err;
@@ -604,15 +603,16 @@ int eun_attach__all(struct eunomia_runner *r)
 {
 	struct bpf_program *prog;
 	int attached = 0, failed = 0, skipped = 0, err = 0;
+	bool pid_used = false; /* does any program take the pid filter? */
 
-	bpf_object__for_each_program(prog, r->obj)
-	{
+	bpf_object__for_each_program(prog, r->obj) {
 		struct attach_ctx c = {
 			.r = r,
 			.prog = prog,
 			.name = bpf_program__name(prog),
 			.sec = bpf_program__section_name(prog),
 		};
+		attach_fn_t fn;
 		int ret;
 
 		if (!bpf_program__autoload(prog) || bpf_program__fd(prog) < 0)
@@ -624,7 +624,9 @@ int eun_attach__all(struct eunomia_runner *r)
 			skipped++;
 			continue;
 		}
-		ret = find_rule(c.sec)(&c);
+		fn = find_rule(c.sec);
+		pid_used |= fn == attach_uprobe || fn == attach_usdt || fn == attach_perf;
+		ret = fn(&c);
 		if (ret == ATTACH_SKIPPED) {
 			skipped++;
 		} else if (ret < 0) {
@@ -660,6 +662,11 @@ int eun_attach__all(struct eunomia_runner *r)
 			 "%d program(s) not attached; running with the other %d (--strict "
 			 "makes this fatal)",
 			 failed, attached);
+	if (r->opts.pid > 0 && !pid_used)
+		eun_warn(&r->log,
+			 "%s: pid filter %d ignored: none of its programs is a uprobe, usdt or "
+			 "perf_event program",
+			 r->pkg ? eunomia_package__name(r->pkg) : "runner", r->opts.pid);
 	return attached;
 }
 

@@ -225,7 +225,9 @@ tfs_build() {
 	[ "$status" -eq 1 ] || { echo "$output"; false; }
 	[[ "$output" == *"mounting tracefs at /sys/kernel/tracing failed: Operation not permitted"* ]]
 	[[ "$output" == *"tracefs is not mounted: as root, run 'mount -t tracefs tracefs /sys/kernel/tracing'"* ]]
-	[[ "$output" == *"attach failed"* ]]
+	# said once (by the library, prefixed by ecli), with no second "attach failed" line
+	[[ "$output" == *"ecli: exec: no program could be attached; detaching everything"* ]]
+	[[ "$output" != *"attach failed"* ]]
 	assert_no_prog ecli_tfs_exec
 }
 
@@ -326,4 +328,95 @@ tfs_build() {
 	wait_for "$OUT" '74727565.*2f62696e2f74727565'
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+# ---- one line per error, hints that name the real command (issue #9 §4) ----------------------
+
+@test "errors print once: a missing package is one line, exit 1" {
+	local f=$BATS_TEST_TMPDIR/nope.json
+	run "$ECLI" run "$f"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == "ecli: package '$f': cannot open: No such file or directory"* ]]
+}
+
+@test "errors print once: a bad tool flag is one line naming 'ecli run PKG --help', exit 2" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" run "$pkg" --no-such-flag 1
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli: unknown option '--no-such-flag'; see \`ecli run $pkg --help\`" ]
+	run "$ECLI" run "$pkg" --tag notanumber
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli: --tag: value 'notanumber' is not an integer (int); see \`ecli run $pkg --help\`" ]
+	# `ecli PKG` is `ecli run PKG`: the hint names the command that works
+	run "$ECLI" "$pkg" stray
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli: unexpected argument 'stray': this tool takes only options; see \`ecli run $pkg --help\`" ]
+}
+
+@test "an ecli option after the package: 'ecli options go before the package', exit 2" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run "$ECLI" run "$pkg" --target_ppid 1 -d 1
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli: -d is not a flag of exec: ecli options go before the package (ecli run -d 1 $pkg)" ]
+	run "$ECLI" run "$pkg" --json
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli: --json is not a flag of exec: ecli options go before the package (ecli run --json $pkg)" ]
+	run "$ECLI" run "$pkg" --duration=2
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli: --duration=2 is not a flag of exec: ecli options go before the package (ecli run --duration=2 $pkg)" ]
+	# a tool flag's value that looks like an ecli option is the value, not an option
+	run "$ECLI" run "$pkg" --tag -j
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli: --tag: value '-j' is not an integer (int); see \`ecli run $pkg --help\`" ]
+}
+
+@test "without CAP_BPF/CAP_PERFMON: one line saying root is needed, exit 1, nothing loaded" {
+	need_root
+	need_tracefs
+	need_cmd capsh
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	run capsh --drop=cap_bpf,cap_perfmon,cap_sys_admin -- -c '"$0" run -d 5 "$1"' "$ECLI" "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ecli: exec: loading BPF programs needs root (CAP_BPF and CAP_PERFMON); run it as root, e.g. with sudo" ]
+	assert_no_prog e2e_exec
+	# the same as an ordinary user
+	need_cmd setpriv
+	local d
+	d=$(mktemp -d /tmp/ecli-unpriv.XXXXXX)
+	cp "$pkg" "$d/exec.json"
+	chmod 755 "$d"
+	chmod 644 "$d/exec.json"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$ECLI" run -d 5 "$d/exec.json"
+	rm -rf "$d"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ecli: exec: loading BPF programs needs root (CAP_BPF and CAP_PERFMON); run it as root, e.g. with sudo" ]
+}
+
+@test "--target-pid where no program takes a pid: a warning saying so; a perf_event program takes it" {
+	need_root
+	need_tracefs
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	# (events of the machine's other execs go to /dev/null: only stderr is checked)
+	run bash -c '"$0" run -p "$1" -d 0.2 "$2" >/dev/null' "$ECLI" "$BASHPID" "$pkg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "ecli: exec: pid filter $BASHPID ignored: none of its programs is a uprobe, usdt or perf_event program" ]
+	[ "${lines[1]}" = "ecli: Running exec: 1 program attached. Ctrl-C to stop." ]
+	[ "${#lines[@]}" -eq 2 ]
+	pkg=$(e2e_build perf)
+	run bash -c '"$0" run -p "$1" -d 0.2 "$2" >/dev/null' "$ECLI" "$BASHPID" "$pkg"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Running perf"* ]]
+	[[ "$output" != *"pid filter"* ]]
 }

@@ -116,7 +116,8 @@ refused() {
 	grep -q -- "is too long for char\[16\]" <<<"$output"
 	run "$ECLI" run "$PKGDIR/package.json" --no-such-flag
 	[ "$status" -eq 2 ]
-	grep -q -- "unknown option '--no-such-flag'; see \`minimal --help\`" <<<"$output"
+	# the hint names the command that shows the help, not the bare tool name
+	grep -qxF -- "ecli: unknown option '--no-such-flag'; see \`ecli run $PKGDIR/package.json --help\`" <<<"$output"
 }
 
 # A process that calls getpid() every 50 ms once /tmp file $1 exists; sets TRIGGER_PID.

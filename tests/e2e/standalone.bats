@@ -171,3 +171,124 @@ PY
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/again/h8_stand")" -eq $((esz + psz + 32)) ]
 	cmp <(head -c "$esz" "$BATS_TEST_TMPDIR/again/h8_stand") "$ECLI"
 }
+
+# ---- messages, and a tool whose own flags clash with ecli run's ------------------------------
+
+@test "standalone: errors are one line naming the tool's own --help, exit 2" {
+	need_exe
+	run "$TOOL" --no-such-flag
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "h8_stand: unknown option '--no-such-flag'; see \`$TOOL --help\`" ]
+	run "$TOOL" --target_ppid x
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "h8_stand: --target_ppid: value 'x' is not an integer (int); see \`$TOOL --help\`" ]
+	run "$TOOL" -d
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "h8_stand: option '-d' needs a value; see \`$TOOL --help\`" ]
+	run "$TOOL" -d soon
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "h8_stand: --duration expects a positive number of seconds, got 'soon'" ]
+}
+
+@test "standalone: --help lists the ecli options exactly as 'ecli run --help' does (meta-test)" {
+	need_exe
+	run "$TOOL" --help
+	[ "$status" -eq 0 ]
+	# the tool's help, then its runtime options: every `ecli run` option but -h/--help
+	diff <(sed -n '/^Runtime options/,$p' <<<"$output" | tail -n +3) \
+		<("$ECLI" run --help | sed -n '/^Options:/,/^$/p' | sed '1d;/^$/d' | grep -v -- '--help')
+}
+
+# stflags_exe: the standalone tool built from tests/data/e2e/stflags.bpf.c (its -p and --raw
+# clash with ecli run's), once per file; prints its path.
+stflags_exe() {
+	local out=$BATS_FILE_TMPDIR/stflags
+	if [ ! -x "$out/stflags" ]; then
+		mkdir -p "$out"
+		"$ECC" "$EUNOMIA_ROOT/tests/data/e2e/stflags.bpf.c" \
+			"$EUNOMIA_ROOT/tests/data/e2e/exec.h" -s -o "$out" >"$out/ecc.log" 2>&1 || {
+			cat "$out/ecc.log" >&2
+			return 1
+		}
+	fi
+	echo "$out/stflags"
+}
+
+@test "standalone: the tool's own flags win; --help shows which ecli options they shadow" {
+	local t
+	t=$(stflags_exe)
+	# -p is the tool's --ppid (ecli's -p would say "expects an integer in [1, ...]")
+	run "$t" -p abc
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "stflags: --ppid: value 'abc' is not an integer (int); see \`$t --help\`" ]
+	run "$t" --help
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^  -p, --ppid=INT ' <<<"$output"
+	# ecli's --target-pid without its letter, --raw only as -r
+	grep -qx '      --target-pid PID       only trace PID (uprobe, usdt, perf_event)' <<<"$output"
+	grep -qx '  -r                         events as hex dumps, undecoded' <<<"$output"
+	grep -qx '  -j, --json                 events as JSON, one object per line' <<<"$output"
+}
+
+@test "standalone: -p and --raw set the tool's variables; -j and -r stay ecli's (events)" {
+	need_root
+	need_tracefs
+	local t other=$BATS_TEST_TMPDIR/stother marker=$BATS_TEST_TMPDIR/stmarker
+	t=$(stflags_exe)
+	cp /bin/true "$other"
+	cp /bin/true "$marker"
+	cmd_start "$t" -j -p "$BASHPID" --raw
+	# a child of another shell first (filtered out by the tool's -p), then one of this shell
+	bash -c '"$0"; :' "$other"
+	"$marker"
+	wait_for "$OUT" '"comm": ?"stmarker"'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	json_has "$OUT" ppid "^$BASHPID\$"
+	json_has "$OUT" tag '^1$'
+	run grep -c stother "$OUT"
+	[ "$output" = 0 ]
+	assert_no_prog stflags_exec
+	# -r is ecli's raw output: "stmarker" in hex
+	cmd_start "$t" -r -p "$BASHPID"
+	"$marker"
+	wait_for "$OUT" '73746d61726b6572'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+}
+
+@test "standalone: ecli's --target-pid by its long name; a warning when no program takes it" {
+	need_root
+	need_tracefs
+	local t
+	t=$(stflags_exe)
+	run bash -c '"$0" --target-pid "$1" -d 0.2 -p 1 >/dev/null' "$t" "$BASHPID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "stflags: pid filter $BASHPID ignored: none of its programs is a uprobe, usdt or perf_event program" ]
+	[ "${lines[1]}" = "stflags: Running: 1 program attached. Ctrl-C to stop." ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "standalone: run as an ordinary user, one line saying root is needed, exit 1" {
+	need_root
+	need_tracefs
+	need_cmd setpriv
+	local t d
+	t=$(stflags_exe)
+	d=$(mktemp -d /tmp/standalone-unpriv.XXXXXX)
+	cp "$t" "$d/stflags"
+	chmod 755 "$d" "$d/stflags"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$d/stflags" -d 5
+	rm -rf "$d"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "stflags: loading BPF programs needs root (CAP_BPF and CAP_PERFMON); run it as root, e.g. with sudo" ]
+	assert_no_prog stflags_exec
+}

@@ -432,7 +432,9 @@ static void test_parse_args(void **state)
 	assert_int_equal(PARSE("--version"), EUNOMIA_ARGS_VERSION);
 
 	assert_int_equal(PARSE("--bogus", "1"), -EUNOMIA_ERR_ARG);
-	assert_non_null(strstr(msgs, "unknown option '--bogus'; see `minimal --help`"));
+	assert_non_null(strstr(msgs, "unknown option '--bogus'"));
+	/* the library names no command: its caller adds the one that shows the help */
+	assert_null(strstr(msgs, "--help"));
 	assert_int_equal(PARSE("-z"), -EUNOMIA_ERR_ARG);
 	assert_non_null(strstr(msgs, "unknown option '-z'"));
 	assert_int_equal(PARSE("--no-pid"), -EUNOMIA_ERR_ARG);
