@@ -32,8 +32,6 @@ WORKDIR /eunomia
 COPY . .
 RUN make clean && make -j"$(nproc)" all \
  && make install PREFIX=/usr/local DESTDIR=/stage \
- && install -d /stage/usr/local/share/eunomia \
- && cp -r templates /stage/usr/local/share/eunomia/templates \
  && install -m 755 scripts/docker-entrypoint.sh /stage/usr/local/bin/docker-entrypoint.sh
 
 # ecc runs clang and needs the libbpf headers at compile time, so the runtime image keeps

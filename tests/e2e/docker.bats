@@ -178,7 +178,8 @@ start_child() {
 	[ "$(grep -c '^FROM ${BASE}' "$df")" -eq 2 ]
 	grep -q 'ENTRYPOINT \["/usr/local/bin/docker-entrypoint.sh"\]' "$df"
 	grep -q 'scripts/docker-entrypoint.sh' "$df"
-	grep -q 'share/eunomia/templates' "$df"
+	# make install puts the templates in share/eunomia (ecc init finds them there)
+	grep -q 'make install PREFIX=/usr/local DESTDIR=/stage' "$df"
 	# every library ecc/ecli link against has its runtime package in the final stage
 	for p in libbpf-dev libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 libcurl4 \
 		libarchive13 libnettle8 clang bpftool; do
@@ -186,6 +187,52 @@ start_child() {
 			echo "Dockerfile lacks $p" >&2
 			return 1
 		}
+	done
+}
+
+@test "docker: the workflow templates stop with what to set until EUNOMIA_REPO names a repository" {
+	python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed (apt-get install python3-yaml)"
+	local wf step d
+	for wf in templates/workflows/ecc-build.yml templates/starter/.github/workflows/build.yml; do
+		# the two check steps' scripts, and the order of the steps
+		python3 - "$EUNOMIA_ROOT/$wf" "$BATS_TEST_TMPDIR" <<'PY'
+import sys, yaml
+wf, out = sys.argv[1:]
+steps = next(iter(yaml.safe_load(open(wf))["jobs"].values()))["steps"]
+names = [s.get("name", s.get("uses", "")) for s in steps]
+i = names.index("Check the eunomia-bpf settings")
+j = names.index("Check out eunomia-bpf")
+k = names.index("Check the eunomia-bpf checkout")
+a = [n for n, s in enumerate(steps) if s.get("uses", "").startswith("./.eunomia-bpf/templates/action")]
+assert i < j < k < a[0], names
+# the checkout has no default that would fetch a repository without templates/action
+assert steps[j]["with"]["repository"] == "${{ vars.EUNOMIA_REPO }}", steps[j]
+for n, f in ((i, "settings.sh"), (k, "checkout.sh")):
+    assert steps[n]["env"]["EUNOMIA_REPO"] == "${{ vars.EUNOMIA_REPO }}", steps[n]
+    assert steps[n]["shell"] == "bash"
+    open(f"{out}/{f}", "w").write(steps[n]["run"])
+PY
+		d=$BATS_TEST_TMPDIR/job
+		rm -rf "$d"
+		mkdir -p "$d"
+		cd "$d"
+		EUNOMIA_REPO= run bash "$BATS_TEST_TMPDIR/settings.sh"
+		echo "$wf: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == "::error title=EUNOMIA_REPO is not set::set the repository variable EUNOMIA_REPO (Settings > Secrets and variables > Actions > Variables) to OWNER/NAME"* ]]
+		EUNOMIA_REPO=h8/eunomia run bash "$BATS_TEST_TMPDIR/settings.sh"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+		# a repository that exists but is not this tree (no templates/action)
+		mkdir -p .eunomia-bpf/templates
+		EUNOMIA_REPO=h8/eunomia EUNOMIA_REF=main run bash "$BATS_TEST_TMPDIR/checkout.sh"
+		echo "$wf: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"::h8/eunomia (ref main) has no templates/action/action.yml; set the repository variable EUNOMIA_REPO"* ]]
+		cp -r "$EUNOMIA_ROOT/templates/action" .eunomia-bpf/templates/
+		EUNOMIA_REPO=h8/eunomia EUNOMIA_REF=main run bash "$BATS_TEST_TMPDIR/checkout.sh"
+		[ "$status" -eq 0 ]
+		cd "$EUNOMIA_ROOT"
 	done
 }
 
@@ -275,6 +322,7 @@ start_child() {
 	[ -f "$p/h8img/h8img.bpf.c" ]
 	[ -f "$p/h8img/h8img.h" ]
 	[ -f "$p/h8img/.github/workflows/build.yml" ]
+	[ -f "$p/h8img/README.md" ]
 	run img_run -v "$p/h8img":/src --
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -340,15 +388,17 @@ start_child() {
 		'["/usr/local/bin/docker-entrypoint.sh"]' ]
 	[ "$(pm image inspect --format '{{.Config.WorkingDir}}' "$PODMAN_IMAGE")" = /src ]
 	run img_run -- sh -c 'for c in ecc ecli clang bpftool; do command -v $c || exit 1; done;
-		ls /usr/local/share/eunomia/templates/starter; ecli --version'
+		find /usr/local/share/eunomia/templates -type f; ecli --version'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/usr/local/bin/ecc"* ]]
 	[[ "$output" == *"starter.bpf.c"* ]]
+	[[ "$output" != *"templates/templates"* ]]
 	[[ "$output" == *"ecli 0."* ]]
 	# no build tree, sources or compiler for C programs in the final image
-	run img_run -- sh -c 'test -e /eunomia || test -e /stage || command -v gcc'
-	[ "$status" -ne 0 ]
+	run img_run -- sh -c 'if test -e /eunomia || test -e /stage || command -v gcc; then exit 3; fi'
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
 
 @test "image: ecli server in the image answers /v1/health and runs a posted package" {

@@ -61,6 +61,17 @@ podman_conf() {
 	printf '%s' "$PODMAN_CONF_TEXT" >"$f.$$" && mv "$f.$$" "$f"
 }
 
+# mmdebstrap ARGS... with only fds 0-2 open: it hands apt its pipe's fd number for a
+# `cat >&N` that dash runs, and dash accepts only N <= 9 (bats and flock hold 3..9 open).
+mmdebstrap_closefds() {
+	# shellcheck disable=SC2016 # the inner script expands its own variables
+	bash -c 'for f in /proc/$$/fd/*; do
+		n=${f##*/}
+		[ "$n" -gt 2 ] && eval "exec $n>&-"
+	done
+	exec mmdebstrap "$@"' mmdebstrap "$@"
+}
+
 # podman_base: make (or reuse) the base image; sets PODMAN_BASE to its name.
 podman_base() {
 	local key tar tmp t0 old
@@ -76,8 +87,8 @@ podman_base() {
 		local log=$EUNOMIA_TEST_CACHE/mmdebstrap.log try
 		for try in 1 2; do
 			rm -f "$tmp"
-			mmdebstrap --variant=minbase bookworm "$tmp" "$PODMAN_MIRROR" </dev/null \
-				>"$log.$try" 2>&1 && break
+			mmdebstrap_closefds --variant=minbase bookworm "$tmp" "$PODMAN_MIRROR" \
+				</dev/null >"$log.$try" 2>&1 && break
 			if [ "$try" = 2 ]; then
 				grep -v '^\(I: \|Get:\)' "$log.1" | tail -n 20 >&2
 				grep -v '^\(I: \|Get:\)' "$log.2" | tail -n 20 >&2
@@ -105,9 +116,10 @@ podman_base() {
 # cached base and layers. Prints timings to fd 3 (bats shows them).
 podman_build_image() {
 	local t0 ids=() id new log=$EUNOMIA_TEST_CACHE/build.log
-	local flags=(--pull=never --network=host --layers --build-arg "BASE=$PODMAN_BASE")
+	local flags
 	t0=$SECONDS
 	podman_base || return 1
+	flags=(--pull=never --network=host --layers --build-arg "BASE=$PODMAN_BASE")
 	for id in "$PODMAN_IMAGE" "$PODMAN_IMAGE_BUILD"; do
 		ids+=("$(pm image inspect --format '{{.Id}}' "$id" 2>/dev/null)")
 	done
