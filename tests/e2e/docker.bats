@@ -192,7 +192,7 @@ start_child() {
 
 @test "docker: the workflow templates stop with what to set until EUNOMIA_REPO names a repository" {
 	python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed (apt-get install python3-yaml)"
-	local wf step d
+	local wf d
 	for wf in templates/workflows/ecc-build.yml templates/starter/.github/workflows/build.yml; do
 		# the two check steps' scripts, and the order of the steps
 		python3 - "$EUNOMIA_ROOT/$wf" "$BATS_TEST_TMPDIR" <<'PY'
@@ -216,7 +216,7 @@ PY
 		rm -rf "$d"
 		mkdir -p "$d"
 		cd "$d"
-		EUNOMIA_REPO= run bash "$BATS_TEST_TMPDIR/settings.sh"
+		EUNOMIA_REPO='' run bash "$BATS_TEST_TMPDIR/settings.sh"
 		echo "$wf: $output"
 		[ "$status" -eq 1 ]
 		[[ "$output" == "::error title=EUNOMIA_REPO is not set::set the repository variable EUNOMIA_REPO (Settings > Secrets and variables > Actions > Variables) to OWNER/NAME"* ]]
@@ -420,9 +420,10 @@ PY
 		ecli server --listen "tcp:127.0.0.1:$port" --token-file /cfg/token
 	local probe=$BATS_TEST_TMPDIR/h8imgserv
 	cp /bin/true "$probe"
-	python3 - "$port" "$d/token" "$d/package.json" "$BASHPID" "$probe" <<'PY'
-import json, subprocess, sys, time, urllib.request
-port, token, pkg, ppid, probe = sys.argv[1:]
+	python3 - "$port" "$d/token" "$d/package.json" "$probe" <<'PY'
+import json, os, subprocess, sys, time, urllib.request
+port, token, pkg, probe = sys.argv[1:]
+ppid = str(os.getpid())  # the probe's parent
 base = "http://127.0.0.1:%s" % port
 tok = open(token).read().strip()
 def call(method, path, body=None):
