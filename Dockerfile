@@ -40,7 +40,7 @@ FROM ${BASE}
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-	clang llvm libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
+	clang libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
 	libcurl4 libarchive13 libnettle8 libmicrohttpd12 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/ /

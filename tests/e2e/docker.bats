@@ -384,6 +384,10 @@ PY
 	# clang, LLVM and the libbpf headers make most of it; 1 GB would mean something crept in
 	[ "$size" -gt 100000000 ]
 	[ "$size" -lt 1000000000 ]
+	# the build left no dangling image of ours behind
+	run pm images -q --filter dangling=true --filter "label=$PODMAN_LABEL"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
 	[ "$(pm image inspect --format '{{json .Config.Entrypoint}}' "$PODMAN_IMAGE")" = \
 		'["/usr/local/bin/docker-entrypoint.sh"]' ]
 	[ "$(pm image inspect --format '{{.Config.WorkingDir}}' "$PODMAN_IMAGE")" = /src ]

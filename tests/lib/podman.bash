@@ -17,6 +17,8 @@
 PODMAN_IMAGE=localhost/eunomia-bpf-test:latest
 PODMAN_IMAGE_BUILD=localhost/eunomia-bpf-test:build-stage
 PODMAN_BASE_REPO=localhost/eunomia-test-base
+# on the images the tests build, so that only ours are ever pruned
+PODMAN_LABEL=org.eunomia-bpf.test=1
 PODMAN_MIRROR=${EUNOMIA_TEST_MIRROR:-http://deb.debian.org/debian}
 PODMAN_RECIPE="mmdebstrap --variant=minbase bookworm ROOTFS $PODMAN_MIRROR"
 PODMAN_CONF_TEXT='[containers]
@@ -119,7 +121,8 @@ podman_build_image() {
 	local flags
 	t0=$SECONDS
 	podman_base || return 1
-	flags=(--pull=never --network=host --layers --build-arg "BASE=$PODMAN_BASE")
+	flags=(--pull=never --network=host --layers --build-arg "BASE=$PODMAN_BASE"
+		--label "$PODMAN_LABEL")
 	for id in "$PODMAN_IMAGE" "$PODMAN_IMAGE_BUILD"; do
 		ids+=("$(pm image inspect --format '{{.Id}}' "$id" 2>/dev/null)")
 	done
@@ -137,6 +140,8 @@ podman_build_image() {
 		new=$(pm images -q --no-trunc --filter "id=$id" --filter dangling=true)
 		[ -z "$new" ] || pm rmi "$id" >/dev/null 2>&1 || true
 	done
+	# and any other dangling image of ours (an interrupted build's)
+	pm image prune -f --filter "label=$PODMAN_LABEL" >/dev/null 2>&1 || true
 	return 0
 }
 
