@@ -1,15 +1,27 @@
-# eunomia-bpf compiler image: compiles every *.bpf.c of a mounted project into packages.
+# eunomia-bpf image: compiles every *.bpf.c of a mounted project into packages, and runs
+# packages (ecli run) or the package server (ecli server) on the host's kernel.
 #
 #   docker build -t eunomia-bpf .
 #   docker run --rm -v "$PWD":/src eunomia-bpf            # -> package.json beside each source
 #   docker run --rm -v "$PWD":/src eunomia-bpf -s         # also standalone executables
 #   docker run --rm -v "$PWD":/src eunomia-bpf ecc init hello /src/hello
+#   docker run --rm --privileged -v "$PWD":/src eunomia-bpf ecli run /src/package.json
+#   docker run --rm --privileged --network=host -v "$PWD":/cfg eunomia-bpf ecli server --listen tcp:127.0.0.1:8080 --token-file /cfg/token
 #
+# Packages and standalone executables made here also run on the host (Debian 12 libraries).
 # ecc generates vmlinux.h from the BTF of the kernel the container runs on
 # (/sys/kernel/btf/vmlinux, visible in containers); `--btf FILE` picks another one.
-# Running packages needs privileges: docker run --privileged ... ecli run /src/package.json
+# Loading programs (ecli run, ecli server) needs --privileged.
+#
+# With podman instead of docker the commands are the same. On a machine without an image
+# registry, make the base yourself and pass it (BASE defaults to debian:bookworm):
+#   mmdebstrap --variant=minbase bookworm rootfs.tar && podman import rootfs.tar bookworm-local
+#   podman build --build-arg BASE=localhost/bookworm-local -t eunomia-bpf .
+# tests/e2e/docker.bats builds this file with podman and runs every command above as written
+# (tests/lib/podman.bash: the runtime settings some kernels need).
 
-FROM debian:bookworm AS build
+ARG BASE=debian:bookworm
+FROM ${BASE} AS build
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -20,17 +32,15 @@ WORKDIR /eunomia
 COPY . .
 RUN make clean && make -j"$(nproc)" all \
  && make install PREFIX=/usr/local DESTDIR=/stage \
- && install -d /stage/usr/local/share/eunomia \
- && cp -r templates /stage/usr/local/share/eunomia/templates \
  && install -m 755 scripts/docker-entrypoint.sh /stage/usr/local/bin/docker-entrypoint.sh
 
 # ecc runs clang and needs the libbpf headers at compile time, so the runtime image keeps
 # clang and libbpf-dev; the other libraries are runtime packages only.
-FROM debian:bookworm
+FROM ${BASE}
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-	clang llvm libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
+	clang libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
 	libcurl4 libarchive13 libnettle8 libmicrohttpd12 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/ /

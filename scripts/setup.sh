@@ -11,6 +11,7 @@ PACKAGES=(
 	libcurl4-openssl-dev libarchive-dev nettle-dev libmicrohttpd-dev
 	libclang-rt-14-dev libcmocka-dev bats perl iproute2 systemtap-sdt-dev python3 python3-yaml xz-utils
 	clang-format cppcheck shellcheck valgrind util-linux procps libcap2-bin
+	podman runc mmdebstrap
 )
 
 deps() {
