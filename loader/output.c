@@ -179,13 +179,6 @@ static const char *round_timestr(struct eun_output *o)
 	return o->ts;
 }
 
-int eun_output__line(struct eunomia_runner *r, const char *line, size_t len)
-{
-	int err = sink_line(r, line, len);
-
-	return err ? err : sink_flush(r);
-}
-
 /* Sampled-map lines; in plain mode the round's "HH:MM:SS" line goes before the first one. */
 struct sample_emit {
 	struct eunomia_runner *r;

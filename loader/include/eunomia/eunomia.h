@@ -198,7 +198,8 @@ struct eunomia_runner_opts {
 	uint32_t default_max_entries;
 	/* Fail when any program fails to attach (default: only when none attached). */
 	bool strict;
-	/* Mount tracefs at /sys/kernel/tracing when missing and we are root (default true). */
+	/* Ignored since 0.2 (tracefs is no longer mounted by default): see mount_tracefs. Kept
+	 * for ABI; when set it still forbids mounting. */
 	bool no_mount_tracefs;
 	/* Stop polling after this many milliseconds (0: no limit). */
 	int duration_ms;
@@ -213,6 +214,11 @@ struct eunomia_runner_opts {
 	/* uprobe/uretprobe programs: the function to probe, "NAME" or "NAME+OFFSET" (or a bare
 	 * "+OFFSET" into the binary); replaces the one in the section, which may name none. */
 	const char *uprobe_func;
+
+	/* Fields added in 0.2 (older callers' sz leaves them zero). */
+	/* Mount tracefs at /sys/kernel/tracing when it is missing and a tracepoint or kprobe
+	 * program needs it (root only). Default: never mount anything. */
+	bool mount_tracefs;
 };
 
 /* Open the package's BPF object (not yet loaded). pkg must outlive the runner. */
@@ -278,6 +284,16 @@ EUNOMIA_API void eunomia_runner__stop(struct eunomia_runner *r);
 EUNOMIA_API int eunomia_runner__detach(struct eunomia_runner *r);
 /* Detach and free everything. Accepts NULL. */
 EUNOMIA_API void eunomia_runner__free(struct eunomia_runner *r);
+
+/*
+ * Fill the minimal-BTF cache for this package and kernel when this run missed it: a detached
+ * background process (double fork, nothing left to reap) runs bpftool; the call returns at
+ * once. Does nothing when the cache is disabled, was hit, is of no use for this
+ * object, was already filled, or the runner is not loaded. The library never calls it on its
+ * own: the caller chooses when (ecli: after "Running", i.e. off the start-up path).
+ * Returns 0 or a negative error (the cache is an optimisation: runs work without it).
+ */
+EUNOMIA_API int eunomia_runner__fill_btf_cache(struct eunomia_runner *r);
 
 /* Events lost by perf buffers so far. */
 EUNOMIA_API uint64_t eunomia_runner__lost_events(const struct eunomia_runner *r);
