@@ -38,7 +38,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader/decoder.h"
-#include "loader/hist.h"
+#include "loader/sample.h"
 #include "loader/internal.h"
 
 /* Records handled per poll round at most, so a flood cannot starve stop and sampled maps. */

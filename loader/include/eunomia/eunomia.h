@@ -23,6 +23,17 @@
  *    the print callback given in the options (none given: they are dropped); events and
  *    sampled maps go to the output stream or callback given in the runner options.
  *  - all state lives in the objects: two runners in one process are independent.
+ *  - libbpf's print hook is process-wide: a runner installs its own while it calls libbpf and
+ *    passes messages not caused by a runner to the hook installed before it.
+ * Environment: the library reads only these variables (each has an option that wins):
+ *    BTF_FILE_PATH          BTF of the running kernel (runner opts btf_path wins)
+ *    EUNOMIA_NO_BTF_CACHE   non-empty and not "0": as runner opts no_btf_cache
+ *    EUNOMIA_BTF_CACHE_DIR  minimal-BTF cache directory (runner opts btf_cache_dir wins);
+ *                           unset: /var/cache/eunomia/btf for root, else
+ *                           $XDG_CACHE_HOME/eunomia/btf or $HOME/.cache/eunomia/btf
+ *    EUNOMIA_BPFTOOL        bpftool used by eunomia_runner__fill_btf_cache (default: PATH)
+ *    EUNOMIA_OS_RELEASE     os-release file naming the distribution when a btfhub-archive
+ *                           entry is chosen (default /etc/os-release, /usr/lib/os-release)
  */
 #ifndef EUNOMIA_EUNOMIA_H
 #define EUNOMIA_EUNOMIA_H
