@@ -15,6 +15,7 @@
 #define EUNOMIA_LOADER_INTERNAL_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "eunomia/eunomia.h"
@@ -166,9 +167,19 @@ void eun_args__free(struct eunomia_runner *r);
 int eun_attach__all(struct eunomia_runner *r);
 int eun_attach__detach_all(struct eunomia_runner *r);
 
-/* ---- output.c: events and sampled maps ---- */
+/* ---- output.c: events and sampled maps, through one sink ---- */
+struct eun_output_opts {
+	enum eunomia_format format;
+	FILE *out;		    /* stream sink (NULL: stdout) ... */
+	eunomia_output_fn_t output; /* ... unless a line callback is given */
+	void *output_ctx;
+	const struct eun_logger *log;
+	const struct eun_meta *meta;	   /* export types, sampled maps, perf_buffer_pages */
+	struct bpf_object *obj;		   /* loaded */
+	const volatile sig_atomic_t *stop; /* non-zero: stop consuming, poll returns -EINTR */
+};
 /* After load: set up ring/perf buffers for export maps and the sample schedule. */
-struct eun_output *eun_output__new(struct eunomia_runner *r);
+struct eun_output *eun_output__new(const struct eun_output_opts *opts);
 /* Poll buffers up to timeout_ms and print due samples; count or -errno. */
 int eun_output__poll(struct eun_output *o, int timeout_ms);
 uint64_t eun_output__lost(const struct eun_output *o);

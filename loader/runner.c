@@ -124,6 +124,7 @@ static int load_object(struct eunomia_runner *r)
 
 int eunomia_runner__load(struct eunomia_runner *r)
 {
+	struct eun_output_opts oopts;
 	struct eunomia_runner *prev;
 	struct strbuf held = STRBUF_INIT;
 	int err, nload;
@@ -159,8 +160,19 @@ int eunomia_runner__load(struct eunomia_runner *r)
 		return err;
 	eun_btfsel__loaded(r);
 
+	oopts = (struct eun_output_opts){
+		.format = r->opts.format,
+		.out = r->opts.out,
+		.output = r->opts.output,
+		.output_ctx = r->opts.output_ctx,
+		.log = &r->log,
+		.meta = r->meta,
+		.obj = r->obj,
+		.stop = &r->stop,
+	};
+
 	prev = eun_print__enter(r);
-	r->output = eun_output__new(r);
+	r->output = eun_output__new(&oopts);
 	eun_print__leave(prev);
 	if (!r->output) {
 		err = errno ? -errno : -EINVAL;
