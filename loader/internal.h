@@ -7,8 +7,9 @@
  *   btfsel.c   btfcache.c            which BTF libbpf uses; the minimal-BTF cache
  *   variants.c mapsize.c             which programs load; map sizes left to user space
  *   explain.c                        why a load failed (per-program verifier logs)
- *   args.c     attach.c              tool arguments; attach rules
- *   output.c   decoder.c  sample.c   ring/perf buffers, BTF event decoder, sampled maps
+ *   args.c     argval.c   attach.c   tool arguments, their BTF-typed values; attach rules
+ *   output.c   plan.c     decoder.c  ring/perf buffers and the sink; event decoder (plan,
+ *   sample.c                         walker); sampled maps
  *   error.c                          eunomia_strerror, eunomia_version
  */
 #ifndef EUNOMIA_LOADER_INTERNAL_H

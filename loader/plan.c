@@ -8,9 +8,12 @@
  * steps: a step whose bytes are missing prints the walker's missing marker. One-off lines
  * (eun_dec_event, eun_dec_plain_cells) build a plan and use it once.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/btf.h>
 
@@ -33,6 +36,90 @@ enum plan_kind {
 	PK_PTR64,
 	PK_WALK, /* anything else: the BTF walker on this member */
 };
+
+/* ---- columns (plain mode) ---- */
+
+static int pad_to(struct strbuf *sb, size_t start, size_t width)
+{
+	size_t used = sb->len - start;
+
+	if (used < width)
+		return sb_pad(sb, ' ', width - used + 1);
+	return sb_addc(sb, ' ');
+}
+
+size_t eun_dec_col_width(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n < EUN_DEC_MIN_COL ? EUN_DEC_MIN_COL : n;
+}
+
+static int header_cell(struct strbuf *sb, const char *name)
+{
+	size_t start = sb->len, i;
+	int err;
+
+	err = sb_adds(sb, name);
+	if (err)
+		return err;
+	for (i = start; i < sb->len; i++)
+		sb->buf[i] = (char)toupper((unsigned char)sb->buf[i]);
+	return pad_to(sb, start, eun_dec_col_width(name));
+}
+
+const struct btf_type *eun_dec_composite_of(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t;
+
+	id = eun_btf_skip_mods(btf, id);
+	t = id ? btf__type_by_id(btf, id) : NULL;
+	return t && btf_is_composite(t) ? t : NULL;
+}
+
+int eun_dec_plain_header(struct strbuf *sb, const struct btf *btf, uint32_t id,
+			 const char *scalar_name)
+{
+	const struct btf_type *t = eun_dec_composite_of(btf, id);
+	int i, err = 0;
+
+	if (!t)
+		return header_cell(sb, scalar_name);
+	for (i = 0; i < btf_vlen(t) && !err; i++) {
+		const char *name = btf__name_by_offset(btf, btf_members(t)[i].name_off);
+
+		err = header_cell(sb, name ? name : "");
+	}
+	return err;
+}
+
+void eun_sb_rtrim(struct strbuf *sb)
+{
+	while (sb->len && sb->buf[sb->len - 1] == ' ')
+		sb->buf[--sb->len] = '\0';
+}
+
+void eun_timestr(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm) || !strftime(buf, size, "%H:%M:%S", &tm))
+		snprintf(buf, size, "00:00:00");
+}
+
+int eun_dec_event_header(struct strbuf *sb, const struct btf *btf, uint32_t id)
+{
+	int err;
+
+	err = sb_adds(sb, "TIME     ");
+	if (!err)
+		err = eun_dec_plain_header(sb, btf, id, "value");
+	eun_sb_rtrim(sb);
+	return err;
+}
+
+/* ---- plans ---- */
 
 /* Longest value text of a fast kind (not PK_STR): "-9223372036854775808", 20 digits. */
 #define PLAN_NUM_MAX 20
