@@ -569,7 +569,7 @@ static int plan_steps(struct strbuf *sb, const struct eun_dec_plan *p, char **dp
 		size_t used;
 		char *v;
 
-		if (json) {
+		if (json && s->lit_len) {
 			memcpy(d, p->lits.buf + s->lit_off, s->lit_len);
 			d += s->lit_len;
 		}
