@@ -78,7 +78,8 @@ int eun_dec_hex(struct strbuf *sb, const void *data, size_t size);
 struct eun_dec_plan;
 
 /* Plan for events of type id in format fmt (id 0 or a non-struct type: one step, the walker
- * decodes the whole value). NULL with errno ENOMEM. The plan refers to btf, which must outlive it. */
+ * decodes the whole value). NULL with errno ENOMEM. The plan refers to btf, which must outlive it.
+ */
 struct eun_dec_plan *eun_dec_plan_new(const struct btf *btf, uint32_t id, enum eunomia_format fmt);
 void eun_dec_plan_free(struct eun_dec_plan *p);
 /* Same line as eun_dec_event(sb, fmt, btf, id, data, size, timestr, label), appended to sb. */
