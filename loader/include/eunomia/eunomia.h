@@ -209,8 +209,9 @@ struct eunomia_runner_opts {
 	uint32_t default_max_entries;
 	/* Fail when any program fails to attach (default: only when none attached). */
 	bool strict;
-	/* Ignored since 0.2 (tracefs is no longer mounted by default): see mount_tracefs. Kept
-	 * for ABI; when set it still forbids mounting. */
+	/* Deprecated: the library no longer mounts tracefs unless mount_tracefs is set (an ABI
+	 * change of the 0.x series: it used to mount by default). Kept for ABI; when set it
+	 * still forbids mounting. */
 	bool no_mount_tracefs;
 	/* Stop polling after this many milliseconds (0: no limit). */
 	int duration_ms;
@@ -226,7 +227,7 @@ struct eunomia_runner_opts {
 	 * "+OFFSET" into the binary); replaces the one in the section, which may name none. */
 	const char *uprobe_func;
 
-	/* Fields added in 0.2 (older callers' sz leaves them zero). */
+	/* Fields added later come last (an older caller's sz leaves them zero). */
 	/* Mount tracefs at /sys/kernel/tracing when it is missing and a tracepoint or kprobe
 	 * program needs it (root only). Default: never mount anything. */
 	bool mount_tracefs;
@@ -302,6 +303,8 @@ EUNOMIA_API void eunomia_runner__free(struct eunomia_runner *r);
  * once. Does nothing when the cache is disabled, was hit, is of no use for this
  * object, was already filled, or the runner is not loaded. The library never calls it on its
  * own: the caller chooses when (ecli: after "Running", i.e. off the start-up path).
+ * It forks, and the child runs ordinary library code: a multi-threaded caller should call it
+ * while no other thread may hold a lock (e.g. malloc's), or not at all.
  * Returns 0 or a negative error (the cache is an optimisation: runs work without it).
  */
 EUNOMIA_API int eunomia_runner__fill_btf_cache(struct eunomia_runner *r);
