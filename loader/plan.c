@@ -48,7 +48,7 @@ static int pad_to(struct strbuf *sb, size_t start, size_t width)
 	return sb_addc(sb, ' ');
 }
 
-size_t eun_dec_col_width(const char *name)
+static size_t col_width(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -65,10 +65,10 @@ static int header_cell(struct strbuf *sb, const char *name)
 		return err;
 	for (i = start; i < sb->len; i++)
 		sb->buf[i] = (char)toupper((unsigned char)sb->buf[i]);
-	return pad_to(sb, start, eun_dec_col_width(name));
+	return pad_to(sb, start, col_width(name));
 }
 
-const struct btf_type *eun_dec_composite_of(const struct btf *btf, uint32_t id)
+static const struct btf_type *composite_of(const struct btf *btf, uint32_t id)
 {
 	const struct btf_type *t;
 
@@ -80,7 +80,7 @@ const struct btf_type *eun_dec_composite_of(const struct btf *btf, uint32_t id)
 int eun_dec_plain_header(struct strbuf *sb, const struct btf *btf, uint32_t id,
 			 const char *scalar_name)
 {
-	const struct btf_type *t = eun_dec_composite_of(btf, id);
+	const struct btf_type *t = composite_of(btf, id);
 	int i, err = 0;
 
 	if (!t)
@@ -314,7 +314,7 @@ static int plan_plain_members(struct eun_dec_plan *p, const struct btf_type *t)
 
 		if (!s)
 			return p->nr_steps >= PLAN_MAX_STEPS ? -E2BIG : -ENOMEM;
-		s->width = eun_dec_col_width(name ? name : "");
+		s->width = col_width(name ? name : "");
 		err = plan_step_common(p, s, m->type, 0, btf_member_bit_offset(t, i),
 				       btf_member_bitfield_size(t, i));
 		if (err)
@@ -347,7 +347,7 @@ static int plan_whole(struct eun_dec_plan *p, const char *scalar_name)
 		return -ENOMEM;
 	s->kind = PK_WALK;
 	s->type_id = p->id;
-	s->width = p->fmt == EUNOMIA_FMT_JSON ? 0 : eun_dec_col_width(scalar_name);
+	s->width = p->fmt == EUNOMIA_FMT_JSON ? 0 : col_width(scalar_name);
 	p->max_fast = s->width + 1;
 	return 0;
 }
@@ -369,7 +369,7 @@ static struct eun_dec_plan *plan_build(const struct btf *btf, uint32_t id, enum 
 	p->first_key = true;
 	if (fmt == EUNOMIA_FMT_RAW)
 		return p; /* bytes as hex: no steps */
-	t = btf && id ? eun_dec_composite_of(btf, id) : NULL;
+	t = btf && id ? composite_of(btf, id) : NULL;
 	if (!t) {
 		err = plan_whole(p, scalar_name);
 	} else if (fmt == EUNOMIA_FMT_JSON) {

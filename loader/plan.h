@@ -27,8 +27,6 @@ int eun_dec_walk(struct strbuf *sb, const struct btf *btf, bool json, uint32_t i
 		 size_t size, const struct eun_dec_at *at, size_t *budget);
 /* Values the walker may visit for one record of this size. */
 size_t eun_dec_budget(const void *data, size_t size);
-size_t eun_dec_col_width(const char *name);
-const struct btf_type *eun_dec_composite_of(const struct btf *btf, uint32_t id);
 bool eun_dec_is_plain_char(const struct btf *btf, uint32_t id);
 
 #endif
