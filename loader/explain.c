@@ -22,15 +22,23 @@
 
 int eun_explain__prepare(struct eunomia_runner *r)
 {
-	size_t size = r->opts.verbose ? LOG_BUF_SIZE_FULL : LOG_BUF_SIZE, n = 0;
+	size_t size = r->opts.verbose ? LOG_BUF_SIZE_FULL : LOG_BUF_SIZE, n = 0, nload = 0;
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, r->obj) n++;
+	bpf_object__for_each_program(prog, r->obj)
+	{
+		n++;
+		nload += bpf_program__autoload(prog);
+	}
 	r->log_bufs = calloc(n ?: 1, sizeof(*r->log_bufs));
-	if (!r->log_bufs)
+	/* one block for all (one mapping; its pages are touched only by a failing program) */
+	r->log_mem = malloc((nload ?: 1) * size);
+	if (!r->log_bufs || !r->log_mem) {
+		eun_explain__release(r);
 		return -ENOMEM;
+	}
 	r->nr_log_bufs = n;
-	n = 0;
+	n = nload = 0;
 	bpf_object__for_each_program(prog, r->obj)
 	{
 		char *buf;
@@ -39,9 +47,7 @@ int eun_explain__prepare(struct eunomia_runner *r)
 			n++;
 			continue;
 		}
-		buf = malloc(size);
-		if (!buf)
-			return -ENOMEM;
+		buf = r->log_mem + nload++ * size;
 		buf[0] = '\0';
 		r->log_bufs[n++] = buf;
 		bpf_program__set_log_buf(prog, buf, size);
@@ -54,14 +60,15 @@ void eun_explain__release(struct eunomia_runner *r)
 	struct bpf_program *prog;
 	size_t i = 0;
 
-	if (!r->log_bufs)
-		return;
-	bpf_object__for_each_program(prog, r->obj) if (i < r->nr_log_bufs && r->log_bufs[i++])
-		bpf_program__set_log_buf(prog, NULL, 0);
-	for (i = 0; i < r->nr_log_bufs; i++)
-		free(r->log_bufs[i]);
+	if (r->log_bufs) {
+		bpf_object__for_each_program(prog,
+					     r->obj) if (i < r->nr_log_bufs && r->log_bufs[i++])
+			bpf_program__set_log_buf(prog, NULL, 0);
+	}
 	free(r->log_bufs);
+	free(r->log_mem);
 	r->log_bufs = NULL;
+	r->log_mem = NULL;
 	r->nr_log_bufs = 0;
 }
 

@@ -108,6 +108,7 @@ struct eunomia_runner {
 	struct strbuf *held;
 	char **log_bufs; /* one per program, in object order; NULL when not loading it */
 	size_t nr_log_bufs;
+	char *log_mem; /* the block they are cut from */
 
 	struct eun_arg *args;
 	size_t nr_args;
