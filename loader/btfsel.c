@@ -253,14 +253,12 @@ static void copy_settings(struct bpf_object *old, struct bpf_object *obj)
 	struct bpf_program *p, *q;
 	struct bpf_map *m, *n;
 
-	bpf_object__for_each_program(p, old)
-	{
+	bpf_object__for_each_program(p, old) {
 		q = bpf_object__find_program_by_name(obj, bpf_program__name(p));
 		if (q)
 			bpf_program__set_autoload(q, bpf_program__autoload(p));
 	}
-	bpf_object__for_each_map(m, old)
-	{
+	bpf_object__for_each_map(m, old) {
 		const void *data;
 		size_t sz;
 

@@ -25,8 +25,7 @@ int eun_explain__prepare(struct eunomia_runner *r)
 	size_t size = r->opts.verbose ? LOG_BUF_SIZE_FULL : LOG_BUF_SIZE, n = 0, nload = 0;
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, r->obj)
-	{
+	bpf_object__for_each_program(prog, r->obj) {
 		n++;
 		nload += bpf_program__autoload(prog);
 	}
@@ -39,8 +38,7 @@ int eun_explain__prepare(struct eunomia_runner *r)
 	}
 	r->nr_log_bufs = n;
 	n = nload = 0;
-	bpf_object__for_each_program(prog, r->obj)
-	{
+	bpf_object__for_each_program(prog, r->obj) {
 		char *buf;
 
 		if (!bpf_program__autoload(prog)) {
@@ -61,9 +59,9 @@ void eun_explain__release(struct eunomia_runner *r)
 	size_t i = 0;
 
 	if (r->log_bufs) {
-		bpf_object__for_each_program(prog,
-					     r->obj) if (i < r->nr_log_bufs && r->log_bufs[i++])
-			bpf_program__set_log_buf(prog, NULL, 0);
+		bpf_object__for_each_program(prog, r->obj)
+			if (i < r->nr_log_bufs && r->log_bufs[i++])
+				bpf_program__set_log_buf(prog, NULL, 0);
 	}
 	free(r->log_bufs);
 	free(r->log_mem);
@@ -164,8 +162,7 @@ static struct bpf_program *failed_prog(struct eunomia_runner *r, int err, const 
 	size_t i = 0;
 
 	*log = NULL;
-	bpf_object__for_each_program(prog, r->obj)
-	{
+	bpf_object__for_each_program(prog, r->obj) {
 		const char *buf = i < r->nr_log_bufs ? r->log_bufs[i] : NULL;
 
 		i++;

@@ -14,8 +14,7 @@ void eun_mapsize__apply(struct eunomia_runner *r)
 	uint32_t def = r->opts.default_max_entries ?: DEFAULT_MAX_ENTRIES;
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, r->obj)
-	{
+	bpf_object__for_each_map(map, r->obj) {
 		enum bpf_map_type t = bpf_map__type(map);
 		uint32_t want = def;
 

@@ -540,14 +540,14 @@ struct eun_output *eun_output__new(const struct eun_output_opts *opts)
 		err = -errno;
 		goto fail;
 	}
-	bpf_object__for_each_map(map, obj) nmaps++;
+	bpf_object__for_each_map(map, obj)
+		nmaps++;
 	o->streams = calloc(nmaps ? nmaps : 1, sizeof(*o->streams));
 	if (!o->streams) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	bpf_object__for_each_map(map, obj)
-	{
+	bpf_object__for_each_map(map, obj) {
 		err = setup_buffer(o, map);
 		if (err)
 			goto fail;

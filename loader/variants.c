@@ -234,15 +234,16 @@ static void select_variants(struct eunomia_runner *r)
 	size_t n = 0, i, j;
 	int tramp = -1, ngroups = 0;
 
-	bpf_object__for_each_program(prog, r->obj) if (bpf_program__autoload(prog)) n++;
+	bpf_object__for_each_program(prog, r->obj)
+		if (bpf_program__autoload(prog))
+			n++;
 	if (n < 2)
 		return;
 	pi = calloc(n, sizeof(*pi));
 	if (!pi)
 		return;
 	n = 0;
-	bpf_object__for_each_program(prog, r->obj)
-	{
+	bpf_object__for_each_program(prog, r->obj) {
 		if (!bpf_program__autoload(prog))
 			continue;
 		pi[n].prog = prog;
@@ -333,8 +334,7 @@ int eun_variants__select(struct eunomia_runner *r)
 		err = check_list(r, r->opts.disable_progs, "disable_progs");
 	if (err)
 		return err;
-	bpf_object__for_each_program(prog, r->obj)
-	{
+	bpf_object__for_each_program(prog, r->obj) {
 		const char *name = bpf_program__name(prog);
 
 		if ((r->opts.only_progs && !in_list(r->opts.only_progs, name)) ||
@@ -344,6 +344,7 @@ int eun_variants__select(struct eunomia_runner *r)
 		}
 	}
 	select_variants(r);
-	bpf_object__for_each_program(prog, r->obj) nload += bpf_program__autoload(prog);
+	bpf_object__for_each_program(prog, r->obj)
+		nload += bpf_program__autoload(prog);
 	return nload;
 }

@@ -352,8 +352,7 @@ static int bss_counter(struct eunomia_runner *r)
 	uint32_t key = 0;
 	int c;
 
-	bpf_object__for_each_map(m, eunomia_runner__bpf_object(r))
-	{
+	bpf_object__for_each_map(m, eunomia_runner__bpf_object(r)) {
 		const char *n = bpf_map__name(m);
 		size_t len = strlen(n);
 
