@@ -48,7 +48,8 @@ CLANG_LIBDIR:= $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 WARNFLAGS := -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 	     -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -fPIC -D_GNU_SOURCE \
+# Hidden by default: only what the public header marks EUNOMIA_API leaves the library.
+ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden -D_GNU_SOURCE \
 	      -DEUNOMIA_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS)
 # Layers point one way: common <- packer <- loader <- ecli, and common <- packer <- ecc. Only
 # the loader, ecli and the tests see the public header (scripts/check.sh checks the includes).
@@ -67,6 +68,7 @@ objs = $(patsubst %.c,$(O)/%.o,$(1))
 
 LIBPACKER := $(O)/libeupacker.a
 LIBSTATIC := $(O)/libeunomia.a
+LIBINTERNAL := $(O)/libeunomia-internal.a
 LIBSHARED := $(O)/libeunomia.so.0
 ECC       := $(O)/bin/ecc
 ECLI      := $(O)/bin/ecli
@@ -89,16 +91,24 @@ $(LIBPACKER): $(call objs,$(COMMON_SRCS) $(PACKER_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# The loader library: everything the public header promises, plus common+packer.
-$(LIBSTATIC): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS))
+# The loader library: everything the public header promises, plus common+packer. The tools
+# and unit tests of this tree link the internal archive (they use internal functions too); the
+# installed one is a single relocatable object whose only global definitions are eunomia_*
+# (everything else localised), so it cannot clash with a program's or another library's names.
+$(LIBINTERNAL): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS))
 	rm -f $@ && ar rcs $@ $^
+
+$(LIBSTATIC): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS))
+	$(LD) -r -o $(O)/libeunomia.o $^
+	objcopy -w --keep-global-symbol='eunomia_*' $(O)/libeunomia.o
+	rm -f $@ && ar rcs $@ $(O)/libeunomia.o
 
 $(LIBSHARED): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS)) loader/libeunomia.map
 	$(CC) -shared -Wl,-soname,libeunomia.so.0 -Wl,--version-script=loader/libeunomia.map \
 		-o $@ $(filter %.o,$^) $(ALL_LDFLAGS) $(PKG_LIBS)
 	ln -sf libeunomia.so.0 $(O)/libeunomia.so
 
-$(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBSTATIC)
+$(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBINTERNAL)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(ECLI_LIBS) -lm
 
@@ -107,7 +117,7 @@ $(ECC): $(call objs,$(ECC_SRCS)) $(LIBPACKER)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) $(ECC_LIBS) -lm -lpthread
 
 # Unit tests link the internal archives (they test internal functions too).
-$(O)/tests/%: $(O)/tests/unit/%.o $(call objs,$(filter-out ecc/main.c,$(wildcard ecc/*.c)) $(wildcard btfgen/*.c)) $(LIBSTATIC)
+$(O)/tests/%: $(O)/tests/unit/%.o $(call objs,$(filter-out ecc/main.c,$(wildcard ecc/*.c)) $(wildcard btfgen/*.c)) $(LIBINTERNAL)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(ALL_LDFLAGS) -L$(CLANG_LIBDIR) -Wl,-rpath,$(CLANG_LIBDIR) -lclang $(PKG_LIBS) $(ECC_LIBS) $(shell $(PKG_CONFIG) --libs cmocka) -lm -lpthread
 

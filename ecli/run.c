@@ -285,6 +285,7 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 	ro.print = ecli_print;
 	ro.print_ctx = &lg;
 	ro.out = stdout;
+	ro.mount_tracefs = true; /* ecli's policy: a root run mounts a missing tracefs */
 	if (argc < 1) {
 		argc = 1;
 		argv = noargv;
@@ -342,6 +343,8 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 		say(&lg, NULL, "Running %s: %d program%s attached. Ctrl-C to stop.", name, n,
 		    n == 1 ? "" : "s");
 	fflush(stderr);
+	/* ecli's cache policy: fill the minimal-BTF cache once running, off the start-up path */
+	eunomia_runner__fill_btf_cache(r);
 	warned = lg.warnings;
 	err = eunomia_runner__run(r);
 	if (err == -EPIPE) {
@@ -358,6 +361,7 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 out:
 	log_release(&lg, true, NULL);
 	running = NULL;
+	eunomia_runner__fill_btf_cache(r); /* loaded but never ran: fill it on the way out */
 	eunomia_runner__free(r);
 out_pkg:
 	eunomia_package__free(pkg);

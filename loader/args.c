@@ -21,377 +21,16 @@
 #include <cjson/cJSON.h>
 
 #include "common/btfutil.h"
+#include "loader/argval.h"
 #include "loader/internal.h"
 #include "packer/btfinfo.h"
 #include "packer/format.h"
 
-enum arg_kind {
-	AK_BOOL,
-	AK_INT,	 /* signed integer */
-	AK_UINT, /* unsigned integer */
-	AK_ENUM,
-	AK_STR, /* char[N] */
-	AK_FLOAT,
-	AK_UNSUPPORTED,
-};
-
 #define DUMMY_PREFIX EUN_DUMMY_PREFIX
-
-static const struct btf_type *resolve_type(const struct btf *btf, uint32_t id, uint32_t *out)
-{
-	return eun_btf_skip(btf, id, EUN_BTF_SKIP_QUALS | EUN_BTF_SKIP_TYPEDEFS, out);
-}
-
-static bool is_char_int(const struct btf_type *t)
-{
-	return t && btf_is_int(t) && t->size == 1 && !(btf_int_encoding(t) & BTF_INT_BOOL);
-}
-
-static enum arg_kind kind_of(const struct btf *btf, uint32_t type_id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, type_id);
-
-	if (!t)
-		return AK_UNSUPPORTED;
-	if (btf_is_int(t)) {
-		uint8_t enc = btf_int_encoding(t);
-
-		if (btf_int_offset(t) != 0 || btf_int_bits(t) != t->size * 8)
-			return AK_UNSUPPORTED;
-		if (enc & BTF_INT_BOOL)
-			return AK_BOOL;
-		if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
-			return AK_UNSUPPORTED;
-		return enc & BTF_INT_SIGNED ? AK_INT : AK_UINT;
-	}
-	if (btf_is_any_enum(t))
-		return t->size <= 8 ? AK_ENUM : AK_UNSUPPORTED;
-	if (btf_is_float(t))
-		return t->size == 4 || t->size == 8 ? AK_FLOAT : AK_UNSUPPORTED;
-	if (btf_is_array(t)) {
-		const struct btf_array *a = btf_array(t);
-
-		if (a->nelems > 0 && is_char_int(resolve_type(btf, a->type, NULL)))
-			return AK_STR;
-	}
-	return AK_UNSUPPORTED;
-}
-
-static const char *kind_placeholder(enum arg_kind k)
-{
-	switch (k) {
-	case AK_INT:
-		return "INT";
-	case AK_UINT:
-		return "UINT";
-	case AK_ENUM:
-		return "ENUM";
-	case AK_STR:
-		return "STR";
-	case AK_FLOAT:
-		return "FLOAT";
-	default:
-		return "VALUE";
-	}
-}
-
-static const struct btf *obj_btf(const struct eunomia_runner *r)
-{
-	return r->obj ? bpf_object__btf(r->obj) : NULL;
-}
-
-/* The writable initial image of the arg's map, or NULL. */
-static uint8_t *arg_image(const struct eun_arg *a)
-{
-	size_t sz = 0;
-	const void *p = bpf_map__initial_value(a->map, &sz);
-
-	if (!p || (size_t)a->offset + a->size > sz)
-		return NULL;
-	return (uint8_t *)p + a->offset;
-}
-
-/* Little-endian integer access of 1/2/4/8 bytes. */
-static uint64_t load_le(const uint8_t *p, uint32_t size)
-{
-	uint64_t v = 0;
-	uint32_t i;
-
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void store_le(uint8_t *p, uint32_t size, uint64_t v)
-{
-	uint32_t i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static int64_t sign_extend(uint64_t v, uint32_t size)
-{
-	if (size >= 8)
-		return (int64_t)v;
-	if (v & (1ULL << (size * 8 - 1)))
-		v |= ~0ULL << (size * 8);
-	return (int64_t)v;
-}
-
-static void int_range(uint32_t size, bool is_signed, int64_t *smin, int64_t *smax, uint64_t *umax)
-{
-	if (is_signed) {
-		*smax = size >= 8 ? INT64_MAX : (int64_t)((1ULL << (size * 8 - 1)) - 1);
-		*smin = -*smax - 1;
-		*umax = 0;
-	} else {
-		*umax = size >= 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
-		*smin = *smax = 0;
-	}
-}
-
-static bool enum_signed(const struct btf_type *t)
-{
-	return btf_kflag(t);
-}
-
-/* Current value of the arg in the image, as text (malloc'ed). */
-static char *value_text(const struct eunomia_runner *r, const struct eun_arg *a)
-{
-	const struct btf *btf = obj_btf(r);
-	const struct btf_type *t = btf__type_by_id(btf, a->type_id);
-	const uint8_t *p = arg_image(a);
-	struct strbuf sb = STRBUF_INIT;
-	const char *name;
-	uint64_t v;
-
-	if (!p || !t)
-		return strdup("?");
-	switch (kind_of(btf, a->type_id)) {
-	case AK_BOOL:
-		sb_adds(&sb, load_le(p, a->size) ? "true" : "false");
-		break;
-	case AK_INT:
-		sb_addf(&sb, "%" PRId64, sign_extend(load_le(p, a->size), a->size));
-		break;
-	case AK_UINT:
-		sb_addf(&sb, "%" PRIu64, load_le(p, a->size));
-		break;
-	case AK_ENUM:
-		v = load_le(p, a->size);
-		name = eun_btf_enum_name(btf, t, v);
-		if (name) {
-			sb_adds(&sb, name);
-		} else {
-			if (enum_signed(t))
-				sb_addf(&sb, "%" PRId64, sign_extend(v, a->size));
-			else
-				sb_addf(&sb, "%" PRIu64, v);
-		}
-		break;
-	case AK_STR:
-		sb_add(&sb, p, strnlen((const char *)p, a->size));
-		break;
-	case AK_FLOAT:
-		if (a->size == 4) {
-			uint32_t bits = (uint32_t)load_le(p, 4);
-			float f;
-
-			memcpy(&f, &bits, 4);
-			sb_addf(&sb, "%g", (double)f);
-		} else {
-			uint64_t bits = load_le(p, 8);
-			double d;
-
-			memcpy(&d, &bits, 8);
-			sb_addf(&sb, "%g", d);
-		}
-		break;
-	default:
-		sb_adds(&sb, "?");
-		break;
-	}
-	return sb_detach(&sb);
-}
-
-static const char *flag_name(const struct eun_arg *a)
-{
-	return a->info.long_name;
-}
-
-/* Parse text into the arg's bytes (out[size]); 0 or -EUNOMIA_ERR_ARG with a message. */
-static int parse_value(const struct eunomia_runner *r, const struct eun_arg *a, const char *text,
-		       uint8_t *out)
-{
-	const struct btf *btf = obj_btf(r);
-	const struct btf_type *t = btf__type_by_id(btf, a->type_id);
-	enum arg_kind k = kind_of(btf, a->type_id);
-	const char *type = a->info.type;
-	const char *fl = flag_name(a);
-	int64_t smin = 0, smax = 0;
-	uint64_t umax = 0;
-	char *end;
-
-	switch (k) {
-	case AK_BOOL:
-		if (!strcasecmp(text, "true") || !strcmp(text, "1") || !strcasecmp(text, "yes") ||
-		    !strcasecmp(text, "on")) {
-			memset(out, 0, a->size);
-			out[0] = 1;
-			return 0;
-		}
-		if (!strcasecmp(text, "false") || !strcmp(text, "0") || !strcasecmp(text, "no") ||
-		    !strcasecmp(text, "off")) {
-			memset(out, 0, a->size);
-			return 0;
-		}
-		eun_warn(&r->log, "--%s: value '%s' is not a boolean (use true or false)", fl,
-			 text);
-		return -EUNOMIA_ERR_ARG;
-	case AK_ENUM: {
-		int i, n = btf_vlen(t);
-		uint64_t ev;
-
-		if (!eun_btf_enum_value(btf, t, text, false, &ev) ||
-		    !eun_btf_enum_value(btf, t, text, true, &ev)) {
-			store_le(out, a->size, ev);
-			return 0;
-		}
-		if (!*text ||
-		    !(isdigit((unsigned char)text[0]) || text[0] == '-' || text[0] == '+')) {
-			struct strbuf names = STRBUF_INIT;
-
-			for (i = 0; i < n; i++) {
-				const char *name = eun_btf_enum_member(btf, t, i, NULL);
-
-				sb_addf(&names, "%s%s", i ? ", " : "", name ? name : "?");
-			}
-			eun_warn(&r->log,
-				 "--%s: '%s' is not a value of %s (one of: %s, or a number)", fl,
-				 text, type, sb_str(&names));
-			sb_free(&names);
-			return -EUNOMIA_ERR_ARG;
-		}
-		/* a number: in the range of the enum's size, either signedness */
-		k = text[0] == '-' || enum_signed(t) ? AK_INT : AK_UINT;
-		if (k == AK_UINT) {
-			int_range(a->size, false, &smin, &smax, &umax);
-		} else {
-			int_range(a->size, true, &smin, &smax, &umax);
-			/* accept the unsigned spelling of large values too */
-			if (text[0] != '-') {
-				int_range(a->size, false, &smin, &smax, &umax);
-				k = AK_UINT;
-			}
-		}
-	}
-		/* fall through */
-	case AK_INT:
-	case AK_UINT: {
-		bool neg = text[0] == '-';
-		const char *digits = text + (text[0] == '-' || text[0] == '+');
-		bool hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
-		unsigned long long mag;
-		bool is_signed = k == AK_INT;
-
-		if (t && btf_is_int(t))
-			int_range(a->size, is_signed, &smin, &smax, &umax);
-		else if (!t || !btf_is_any_enum(t))
-			return -EUNOMIA_ERR_ARG;
-		if (a->size == 1 && !btf_is_any_enum(t) && text[0] && !text[1] &&
-		    !isdigit((unsigned char)text[0])) {
-			/* a char variable given as a character */
-			out[0] = (uint8_t)text[0];
-			return 0;
-		}
-		errno = 0;
-		mag = !*digits || !isxdigit((unsigned char)digits[hex ? 2 : 0])
-			      ? 0
-			      : strtoull(digits, &end, hex ? 16 : 10);
-		if (!*digits || !isxdigit((unsigned char)digits[hex ? 2 : 0]) || *end) {
-			eun_warn(&r->log, "--%s: value '%s' is not an integer (%s)", fl, text,
-				 type);
-			return -EUNOMIA_ERR_ARG;
-		}
-		if (is_signed) {
-			bool bad = errno == ERANGE ||
-				   (neg ? mag > (uint64_t)smax + 1 : mag > (uint64_t)smax);
-
-			if (bad) {
-				eun_warn(&r->log,
-					 "--%s: value '%s' out of range for %s (%" PRId64
-					 "..%" PRId64 ")",
-					 fl, text, type, smin, smax);
-				return -EUNOMIA_ERR_ARG;
-			}
-			store_le(out, a->size, neg ? (uint64_t)0 - mag : mag);
-			return 0;
-		}
-		if (errno == ERANGE || mag > umax || (neg && mag != 0)) {
-			eun_warn(&r->log, "--%s: value '%s' out of range for %s (0..%" PRIu64 ")",
-				 fl, text, type, umax);
-			return -EUNOMIA_ERR_ARG;
-		}
-		store_le(out, a->size, mag);
-		return 0;
-	}
-	case AK_STR: {
-		size_t n = strlen(text);
-
-		if (n + 1 > a->size) {
-			eun_warn(&r->log,
-				 "--%s: value '%s' is too long for %s (at most %u characters)", fl,
-				 text, type, a->size - 1);
-			return -EUNOMIA_ERR_ARG;
-		}
-		memset(out, 0, a->size);
-		memcpy(out, text, n);
-		return 0;
-	}
-	case AK_FLOAT: {
-		double d;
-
-		errno = 0;
-		d = strtod(text, &end);
-		if (!*text || *end || isspace((unsigned char)text[0])) {
-			eun_warn(&r->log, "--%s: value '%s' is not a number (%s)", fl, text, type);
-			return -EUNOMIA_ERR_ARG;
-		}
-		if (a->size == 4) {
-			float f = (float)d;
-			uint32_t bits;
-
-			if (isfinite(d) && (errno == ERANGE || fabs(d) > FLT_MAX)) {
-				eun_warn(&r->log, "--%s: value '%s' out of range for %s (±%g)", fl,
-					 text, type, (double)FLT_MAX);
-				return -EUNOMIA_ERR_ARG;
-			}
-			memcpy(&bits, &f, 4);
-			store_le(out, 4, bits);
-		} else {
-			uint64_t bits;
-
-			if (errno == ERANGE && isinf(d)) {
-				eun_warn(&r->log, "--%s: value '%s' out of range for %s (±%g)", fl,
-					 text, type, DBL_MAX);
-				return -EUNOMIA_ERR_ARG;
-			}
-			memcpy(&bits, &d, 8);
-			store_le(out, 8, bits);
-		}
-		return 0;
-	}
-	default:
-		eun_warn(&r->log, "--%s: variables of type %s cannot be set from the command line",
-			 fl, type);
-		return -EUNOMIA_ERR_ARG;
-	}
-}
 
 static int write_arg(struct eunomia_runner *r, struct eun_arg *a, const char *text)
 {
-	uint8_t *img = arg_image(a), buf[256];
+	uint8_t *img = eun_argval__image(a), buf[256];
 	uint8_t *tmp = a->size <= sizeof(buf) ? buf : malloc(a->size);
 	int err;
 
@@ -399,10 +38,10 @@ static int write_arg(struct eunomia_runner *r, struct eun_arg *a, const char *te
 		if (tmp && tmp != buf)
 			free(tmp);
 		eun_warn(&r->log, "--%s: the variable's map has no writable initial value",
-			 flag_name(a));
+			 eun_argval__flag(a));
 		return img ? -ENOMEM : -EUNOMIA_ERR_STATE;
 	}
-	err = parse_value(r, a, text, tmp);
+	err = eun_argval__parse(r, a, text, tmp);
 	if (!err)
 		memcpy(img, tmp, a->size);
 	if (tmp != buf)
@@ -462,14 +101,14 @@ static int add_arg(struct eunomia_runner *r, const struct eun_data_section *sec,
 		   const struct eun_var *v, struct bpf_map *map, const struct btf_var_secinfo *vi,
 		   size_t *cap)
 {
-	const struct btf *btf = obj_btf(r);
+	const struct btf *btf = eun_argval__btf(r);
 	const struct btf_type *var = btf__type_by_id(btf, vi->type);
 	struct eun_arg *a;
 	uint32_t tid;
-	enum arg_kind k;
+	enum eun_arg_kind k;
 
-	resolve_type(btf, var->type, &tid);
-	k = kind_of(btf, tid);
+	eun_argval__resolve(btf, var->type, &tid);
+	k = eun_argval__kind(btf, tid);
 	if (k == AK_UNSUPPORTED) {
 		eun_debug(&r->log, "variable '%s' in %s: type not settable from the command line",
 			  v->name, sec->name);
@@ -526,19 +165,19 @@ static void apply_initial(struct eunomia_runner *r, struct eun_arg *a)
 		text = json_value_text(srcs[i]);
 		if (!text) {
 			eun_warn(&r->log, "--%s: ignoring the package's %s: not a scalar",
-				 flag_name(a), what[i]);
+				 eun_argval__flag(a), what[i]);
 			continue;
 		}
 		if (write_arg(r, a, text))
-			eun_warn(&r->log, "--%s: ignoring the package's %s '%s'", flag_name(a),
-				 what[i], text);
+			eun_warn(&r->log, "--%s: ignoring the package's %s '%s'",
+				 eun_argval__flag(a), what[i], text);
 		free(text);
 	}
 }
 
 int eun_args__init(struct eunomia_runner *r)
 {
-	const struct btf *btf = obj_btf(r);
+	const struct btf *btf = eun_argval__btf(r);
 	size_t s, j, cap = 0, i;
 	int err;
 
@@ -591,7 +230,7 @@ int eun_args__init(struct eunomia_runner *r)
 		struct eun_arg *a = &r->args[i];
 
 		apply_initial(r, a);
-		a->owned_strings[0] = value_text(r, a);
+		a->owned_strings[0] = eun_argval__text(r, a);
 		if (!a->owned_strings[0])
 			return -ENOMEM;
 		a->info.default_text = a->owned_strings[0];
@@ -606,9 +245,9 @@ int eun_args__apply(struct eunomia_runner *r)
 	/* Values are written into the maps' initial images as they are set; check that every
 	 * image is still there (it is until load). */
 	for (i = 0; i < r->nr_args; i++) {
-		if (r->args[i].set && !arg_image(&r->args[i])) {
+		if (r->args[i].set && !eun_argval__image(&r->args[i])) {
 			eun_warn(&r->log, "--%s: the value could not be written into %s",
-				 flag_name(&r->args[i]), r->args[i].info.section);
+				 eun_argval__flag(&r->args[i]), r->args[i].info.section);
 			return -EUNOMIA_ERR_STATE;
 		}
 	}
@@ -686,7 +325,8 @@ static int set_value(struct eunomia_runner *r, struct eun_arg *a, const char *va
 	int err;
 
 	if (r->state != EUN_STATE_OPENED) {
-		eun_warn(&r->log, "--%s: arguments can only be set before load", flag_name(a));
+		eun_warn(&r->log, "--%s: arguments can only be set before load",
+			 eun_argval__flag(a));
 		return -EUNOMIA_ERR_STATE;
 	}
 	err = write_arg(r, a, value);
@@ -796,7 +436,7 @@ int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
 			else if (i + 1 < argc)
 				value = argv[++i];
 			else {
-				eun_warn(&r->log, "--%s: missing value (%s)", flag_name(a),
+				eun_warn(&r->log, "--%s: missing value (%s)", eun_argval__flag(a),
 					 a->info.type);
 				return -EUNOMIA_ERR_ARG;
 			}
@@ -828,7 +468,7 @@ int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
 				value = argv[++i];
 			else {
 				eun_warn(&r->log, "-%c (--%s): missing value (%s)", arg[1],
-					 flag_name(a), a->info.type);
+					 eun_argval__flag(a), a->info.type);
 				return -EUNOMIA_ERR_ARG;
 			}
 		} else {
@@ -847,7 +487,7 @@ int eunomia_runner__parse_args(struct eunomia_runner *r, int argc, char **argv)
 
 static void left_column(const struct eunomia_runner *r, const struct eun_arg *a, struct strbuf *sb)
 {
-	enum arg_kind k = kind_of(obj_btf(r), a->type_id);
+	enum eun_arg_kind k = eun_argval__kind(eun_argval__btf(r), a->type_id);
 
 	if (a->info.short_name)
 		sb_addf(sb, "  -%c, ", a->info.short_name);
@@ -855,7 +495,7 @@ static void left_column(const struct eunomia_runner *r, const struct eun_arg *a,
 		sb_adds(sb, "      ");
 	sb_addf(sb, "--%s", a->info.long_name);
 	if (k != AK_BOOL)
-		sb_addf(sb, "=%s", kind_placeholder(k));
+		sb_addf(sb, "=%s", eun_argval__placeholder(k));
 }
 
 int eunomia_runner__help(const struct eunomia_runner *r, FILE *f, const char *prog)
@@ -884,7 +524,7 @@ int eunomia_runner__help(const struct eunomia_runner *r, FILE *f, const char *pr
 	}
 	for (i = 0; i < r->nr_args; i++) {
 		const struct eun_arg *a = &r->args[i];
-		enum arg_kind k = kind_of(obj_btf(r), a->type_id);
+		enum eun_arg_kind k = eun_argval__kind(eun_argval__btf(r), a->type_id);
 
 		sb_reset(&left);
 		left_column(r, a, &left);
@@ -897,7 +537,7 @@ int eunomia_runner__help(const struct eunomia_runner *r, FILE *f, const char *pr
 		else
 			sb_addf(&sb, "(default: %s)", a->info.default_text);
 		if (k == AK_ENUM) {
-			const struct btf *btf = obj_btf(r);
+			const struct btf *btf = eun_argval__btf(r);
 			const struct btf_type *t = btf__type_by_id(btf, a->type_id);
 			int j, n = btf_vlen(t);
 

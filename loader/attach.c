@@ -129,7 +129,8 @@ static int attach_xdp(struct attach_ctx *c)
 	if (err)
 		return err;
 	if (ifindex <= 0) {
-		eun_warn(&c->r->log, "prog '%s': xdp needs an interface: pass -i IFNAME", c->name);
+		eun_warn(&c->r->log, "prog '%s': xdp needs an interface: set the ifname option",
+			 c->name);
 		return -EINVAL;
 	}
 	err = bpf_xdp_attach(ifindex, fd, flags, NULL);
@@ -170,7 +171,8 @@ static int attach_tc(struct attach_ctx *c)
 	if (err)
 		return err;
 	if (ifindex <= 0) {
-		eun_warn(&c->r->log, "prog '%s': tc needs an interface: pass -i IFNAME", c->name);
+		eun_warn(&c->r->log, "prog '%s': tc needs an interface: set the ifname option",
+			 c->name);
 		return -EINVAL;
 	}
 	hook.ifindex = ifindex;
@@ -317,13 +319,13 @@ static int attach_uprobe(struct attach_ctx *c)
 	binary = r->opts.uprobe_binary && *r->opts.uprobe_binary ? r->opts.uprobe_binary : path;
 	if (!*binary) {
 		eun_warn(&r->log,
-			 "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH",
+			 "prog '%s' (%s): no binary to probe: set the uprobe_binary option",
 			 c->name, c->sec);
 		return -EINVAL;
 	}
 	if (!*func && !off) {
 		eun_warn(&r->log,
-			 "prog '%s' (%s): no function to probe: pass -f/--uprobe-func FUNCTION "
+			 "prog '%s' (%s): no function to probe: name one (uprobe_func option) "
 			 "or write the section as uprobe/BINARY:FUNCTION",
 			 c->name, c->sec);
 		return -EINVAL;
@@ -336,7 +338,7 @@ static int attach_uprobe(struct attach_ctx *c)
 		eun_warn(&r->log, "prog '%s': %s on %s:%s failed: %s%s", c->name,
 			 uo.retprobe ? "uretprobe" : "uprobe", binary, func, strerror(-err),
 			 err == -ENOENT ? " (is the binary path right, and does it define that "
-					  "function? pick the binary with -b PATH)"
+					  "function? pick the binary with the uprobe_binary option)"
 					: "");
 		return err;
 	}
@@ -372,7 +374,7 @@ static int attach_usdt(struct attach_ctx *c)
 	binary = r->opts.uprobe_binary && *r->opts.uprobe_binary ? r->opts.uprobe_binary : spec;
 	if (!*binary) {
 		eun_warn(&r->log,
-			 "prog '%s' (%s): no binary to probe: pass -b/--uprobe-binary PATH",
+			 "prog '%s' (%s): no binary to probe: set the uprobe_binary option",
 			 c->name, c->sec);
 		return -EINVAL;
 	}
@@ -401,7 +403,7 @@ static int attach_cgroup(struct attach_ctx *c)
 	if (fd < 0) {
 		err = -errno;
 		eun_warn(&c->r->log,
-			 "prog '%s': cannot open cgroup %s: %s; pass --cgroup PATH of a "
+			 "prog '%s': cannot open cgroup %s: %s; set the cgroup_path option to a "
 			 "cgroup2 directory",
 			 c->name, path, strerror(-err));
 		return err;
@@ -428,10 +430,11 @@ static int attach_socket(struct attach_ctx *c)
 	if (err)
 		return err;
 	if (ifindex <= 0) {
-		eun_info(&c->r->log,
-			 "prog '%s' (%s): a socket filter needs a socket; pass -i IFNAME to attach "
-			 "it to a raw socket on that interface; not attached",
-			 c->name, c->sec);
+		eun_info(
+			&c->r->log,
+			"prog '%s' (%s): a socket filter needs a socket; set the ifname option to attach "
+			"it to a raw socket on that interface; not attached",
+			c->name, c->sec);
 		return ATTACH_SKIPPED;
 	}
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
@@ -535,8 +538,8 @@ static void explain_auto_failure(struct attach_ctx *c, int err)
 						   "'mount -t tracefs tracefs /sys/kernel/tracing'";
 	} else if (!strncmp(sec, "fentry", 6) || !strncmp(sec, "fexit", 5) ||
 		   !strncmp(sec, "lsm", 3) || !strncmp(sec, "fmod_ret", 8)) {
-		hint = "; this kernel refuses BPF trampolines: use --disable NAME or a kprobe/tp "
-		       "variant";
+		hint = "; this kernel refuses BPF trampolines: leave it out (disable_progs "
+		       "option) or use a kprobe/tp variant";
 	} else if (!strncmp(sec, "raw_tp", 6) || !strncmp(sec, "raw_tracepoint", 14) ||
 		   !strncmp(sec, "tp_btf", 6)) {
 		if (err == -ENOENT)
@@ -653,14 +656,14 @@ int eun_attach__all(struct eunomia_runner *r)
 		eun_warn(&r->log, "%s: %s; detaching everything",
 			 r->pkg ? eunomia_package__name(r->pkg) : "runner",
 			 attached == 0 ? "no program could be attached"
-				       : "a program failed to attach and --strict is set");
+				       : "a program failed to attach and the strict option is set");
 		eun_attach__detach_all(r);
 		return -EUNOMIA_ERR_ATTACH;
 	}
 	if (failed)
 		eun_warn(&r->log,
-			 "%d program(s) not attached; running with the other %d (--strict "
-			 "makes this fatal)",
+			 "%d program(s) not attached; running with the other %d (the strict "
+			 "option makes this fatal)",
 			 failed, attached);
 	if (r->opts.pid > 0 && !pid_used)
 		eun_warn(&r->log,

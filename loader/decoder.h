@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The BTF event decoder: walks a record by its BTF type, one function per BTF kind (after
- * bpftool's btf_dumper), never reading past the bytes given, and emits through a printer with
- * three back ends written once: plain (bcc-style cells), JSON (compact) and raw (hex).
+ * The BTF event decoder: a plan per type (plan.c) whose steps format scalars themselves and
+ * hand anything else to the walker (decoder.c: one function per BTF kind, after bpftool's
+ * btf_dumper, never reading past the bytes given, emitting through a printer with back ends
+ * written once: plain (bcc-style cells), JSON (compact) and raw (hex)).
  *
  * Rendering rules (docs/package-format.md §8.3):
  *  - integers of any width up to 128 bits, bitfields included; 128-bit values are decimal
@@ -67,17 +68,18 @@ int eun_dec_event_header(struct strbuf *sb, const struct btf *btf, uint32_t id);
 int eun_dec_hex(struct strbuf *sb, const void *data, size_t size);
 
 /*
- * A decoding plan: the layout of one type flattened once at set-up into a list of steps
- * (offset, size, kind, pre-escaped JSON key) so that decoding an event walks no BTF. Members
- * the fast kinds do not cover (enums, floats, bitfields, nested structs, non-char arrays,
- * 128-bit integers) are steps that run the BTF walker on that member alone; a record too short
- * for the fast steps is decoded entirely by the walker. The output is byte for byte what
- * eun_dec_event() gives for the same arguments.
+ * The decoder (plan.c): the layout of one type flattened once at set-up into a list of steps
+ * (offset, size, kind, pre-escaped JSON key, column width) so that decoding an event walks no
+ * BTF. Members the fast kinds do not cover (enums, floats, bitfields, nested structs, non-char
+ * arrays, 128-bit integers) are steps that run the BTF walker on that member alone; a step
+ * whose bytes a truncated record lacks prints the missing marker. eun_dec_event() and
+ * eun_dec_plain_cells() build a plan for one use.
  */
 struct eun_dec_plan;
 
-/* Plan for events of type id in format fmt (id 0 or any type: still valid, the walker decodes
- * it). NULL with errno ENOMEM. The plan refers to btf, which must outlive it. */
+/* Plan for events of type id in format fmt (id 0 or a non-struct type: one step, the walker
+ * decodes the whole value). NULL with errno ENOMEM. The plan refers to btf, which must outlive it.
+ */
 struct eun_dec_plan *eun_dec_plan_new(const struct btf *btf, uint32_t id, enum eunomia_format fmt);
 void eun_dec_plan_free(struct eun_dec_plan *p);
 /* Same line as eun_dec_event(sb, fmt, btf, id, data, size, timestr, label), appended to sb. */

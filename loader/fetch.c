@@ -89,19 +89,90 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *ctx)
 	return n;
 }
 
+/* GET base into b with libcurl (loaded on first use): 0 or a negative error, told to lg. */
+static int fetch_body(const char *base, const struct eunomia_package_opts *o,
+		      const struct eun_logger *lg, struct fetch_buf *b)
+{
+	char cerr[CURL_ERROR_SIZE] = "";
+	long status = 0;
+	CURLcode cc;
+	CURL *h = NULL;
+	int ret = 0;
+
+	pthread_once(&curl_once, curl_load);
+	if (curl_missing) {
+		eun_warn(lg,
+			 "package '%s': cannot load %s, needed for http(s):// packages: install "
+			 "libcurl (Debian: libcurl4), or download the package and give its path",
+			 base, curl_missing);
+		ret = -EUNOMIA_ERR_FETCH;
+		goto done;
+	}
+	if (curl_init_status != CURLE_OK) {
+		eun_warn(lg, "package '%s': libcurl failed to initialise: %s", base,
+			 cu.easy_strerror(curl_init_status));
+		ret = -EUNOMIA_ERR_FETCH;
+		goto done;
+	}
+	h = cu.easy_init();
+	if (!h) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	b->max = o->max_size;
+	cu.easy_setopt(h, CURLOPT_URL, base);
+	cu.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cu.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	cu.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	cu.easy_setopt(h, CURLOPT_TIMEOUT,
+		       (long)(o->fetch_timeout_s > 0 ? o->fetch_timeout_s : DEFAULT_TIMEOUT_S));
+	cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
+	cu.easy_setopt(h, CURLOPT_WRITEDATA, b);
+	cu.easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	cu.easy_setopt(h, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
+	cu.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (o->max_size <= 0x7fffffffffffffffULL)
+		cu.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
+	cc = cu.easy_perform(h);
+	cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (b->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		eun_warn(lg, "package '%s': download is larger than the limit of %zu bytes", base,
+			 o->max_size);
+		ret = -EUNOMIA_ERR_SIZE;
+		goto done;
+	}
+	if (cc != CURLE_OK) {
+		eun_warn(lg, "package '%s': fetch failed: %s%s%s", base,
+			 cerr[0] ? cerr : cu.easy_strerror(cc),
+			 cc == CURLE_OPERATION_TIMEDOUT ? " (the server did not answer in time)"
+							: "",
+			 cc == CURLE_COULDNT_CONNECT ? " (is the server running?)" : "");
+		ret = -EUNOMIA_ERR_FETCH;
+		goto done;
+	}
+	if (status >= 400 || (status && status < 200)) {
+		eun_warn(lg, "package '%s': fetch failed: the server answered HTTP %ld%s", base,
+			 status, status == 404 ? " Not Found (check the URL)" : "");
+		ret = -EUNOMIA_ERR_FETCH;
+		goto done;
+	}
+done:
+	if (h)
+		cu.easy_cleanup(h);
+	return ret;
+}
+
 struct eunomia_package *eunomia_package__open_url(const char *url,
 						  const struct eunomia_package_opts *opts)
 {
 	struct eunomia_package_opts o;
 	struct fetch_buf b = {0};
 	struct eunomia_package *pkg = NULL;
-	char cerr[CURL_ERROR_SIZE] = "";
 	const char *frag;
 	char *base = NULL, *pin = NULL;
 	struct eun_logger lg;
-	long status = 0;
-	CURLcode cc;
-	CURL *h = NULL;
 	int ret = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -148,71 +219,13 @@ struct eunomia_package *eunomia_package__open_url(const char *url,
 		}
 	}
 
-	pthread_once(&curl_once, curl_load);
-	if (curl_missing) {
-		eun_warn(&lg,
-			 "package '%s': cannot load %s, needed for http(s):// packages: install "
-			 "libcurl (Debian: libcurl4), or download the package and give its path",
-			 base, curl_missing);
-		ret = -EUNOMIA_ERR_FETCH;
+	ret = fetch_body(base, &o, &lg, &b);
+	if (ret)
 		goto out;
-	}
-	if (curl_init_status != CURLE_OK) {
-		eun_warn(&lg, "package '%s': libcurl failed to initialise: %s", base,
-			 cu.easy_strerror(curl_init_status));
-		ret = -EUNOMIA_ERR_FETCH;
-		goto out;
-	}
-	h = cu.easy_init();
-	if (!h) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	b.max = o.max_size;
-	cu.easy_setopt(h, CURLOPT_URL, base);
-	cu.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	cu.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-	cu.easy_setopt(h, CURLOPT_TIMEOUT,
-		       (long)(o.fetch_timeout_s > 0 ? o.fetch_timeout_s : DEFAULT_TIMEOUT_S));
-	cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
-	cu.easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	cu.easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-	cu.easy_setopt(h, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
-	cu.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	if (o.max_size <= 0x7fffffffffffffffULL)
-		cu.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o.max_size);
-	cc = cu.easy_perform(h);
-	cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (b.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-		eun_warn(&lg, "package '%s': download is larger than the limit of %zu bytes", base,
-			 o.max_size);
-		ret = -EUNOMIA_ERR_SIZE;
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		eun_warn(&lg, "package '%s': fetch failed: %s%s%s", base,
-			 cerr[0] ? cerr : cu.easy_strerror(cc),
-			 cc == CURLE_OPERATION_TIMEDOUT ? " (the server did not answer in time)"
-							: "",
-			 cc == CURLE_COULDNT_CONNECT ? " (is the server running?)" : "");
-		ret = -EUNOMIA_ERR_FETCH;
-		goto out;
-	}
-	if (status >= 400 || (status && status < 200)) {
-		eun_warn(&lg, "package '%s': fetch failed: the server answered HTTP %ld%s", base,
-			 status, status == 404 ? " Not Found (check the URL)" : "");
-		ret = -EUNOMIA_ERR_FETCH;
-		goto out;
-	}
 	pkg = eunomia_package__open_mem(b.data ? b.data : "", b.len, base, &o);
 	if (!pkg)
 		ret = -errno;
 out:
-	if (h)
-		cu.easy_cleanup(h);
 	free(b.data);
 	free(base);
 	free(pin);

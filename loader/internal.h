@@ -2,14 +2,21 @@
 /*
  * Internal structures shared by the loader's modules:
  *   package.c  meta.c  fetch.c      package lifecycle (open/validate/URL/tar)
- *   runner.c   args.c  attach.c     open, arguments, load, attach, detach, poll loop
- *   output.c   decoder.c  hist.c    ring/perf buffers, BTF event decoder, sampled maps
+ *   runner.c                         lifecycle: open, load, attach, detach, poll loop
+ *   print.c                          libbpf's messages to the runner's print callback
+ *   btfsel.c   btfcache.c            which BTF libbpf uses; the minimal-BTF cache
+ *   variants.c mapsize.c             which programs load; map sizes left to user space
+ *   explain.c                        why a load failed (per-program verifier logs)
+ *   args.c     argval.c   attach.c   tool arguments, their BTF-typed values; attach rules
+ *   output.c   plan.c     decoder.c  ring/perf buffers and the sink; event decoder (plan,
+ *   sample.c                         walker); sampled maps
  *   error.c                          eunomia_strerror, eunomia_version
  */
 #ifndef EUNOMIA_LOADER_INTERNAL_H
 #define EUNOMIA_LOADER_INTERNAL_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "eunomia/eunomia.h"
@@ -95,7 +102,13 @@ struct eunomia_runner {
 	enum eun_state state;
 
 	struct bpf_object *obj;
-	char *btf_tmp_path; /* BTF extracted from the package archive; unlinked on free */
+	char *btf_tmp_path; /* BTF from the package archive: /proc/self/fd/<btf_tmp_fd> */
+	int btf_tmp_fd;	    /* memfd holding it, -1: none */
+	/* during load: libbpf's warnings held back (print.c), per-program verifier logs */
+	struct strbuf *held;
+	char **log_bufs; /* one per program, in object order; NULL when not loading it */
+	size_t nr_log_bufs;
+	char *log_mem; /* the block they are cut from */
 
 	struct eun_arg *args;
 	size_t nr_args;
@@ -108,7 +121,7 @@ struct eunomia_runner {
 	uint64_t start_ns; /* CLOCK_MONOTONIC at first poll, for duration_ms */
 
 	/* minimal-BTF cache (btfcache.c): the entry used at open (a hit), or, after a miss,
-	 * the cache directory to fill in the background at the first poll */
+	 * the cache directory to fill when the caller asks (eunomia_runner__fill_btf_cache) */
 	char *btf_cache_path;
 	char *btf_cache_dir;
 	/* tracefs at /sys/kernel/tracing: 0 not checked yet, 1 mounted, -1 missing */
@@ -117,6 +130,35 @@ struct eunomia_runner {
 
 /* Monotonic clock in ns. */
 uint64_t eun_now_ns(void);
+
+/* ---- runner.c ---- */
+struct bpf_object *eun_runner__open_object(struct eunomia_runner *r, const char *custom, int *err);
+
+/* ---- print.c: libbpf's print hook, chained to the one installed before ---- */
+/* Route libbpf's messages on this thread to r; returns the previous runner for leave(). */
+struct eunomia_runner *eun_print__enter(struct eunomia_runner *r);
+void eun_print__leave(struct eunomia_runner *prev);
+const char *eun_strip_libbpf(const char *s);
+/* libbpf error to message + errno-style code (LIBBPF_ERRNO__* overlap ours). */
+int eun_libbpf_error(int err, char *msg, size_t size);
+
+/* ---- btfsel.c ---- */
+/* BTF path for libbpf (*custom, NULL: kernel's), or -errno / -EUNOMIA_ERR_NO_BTF. */
+int eun_btfsel__choose(struct eunomia_runner *r, const char **custom);
+void eun_btfsel__loaded(struct eunomia_runner *r);
+int eun_btfsel__reload_without_cache(struct eunomia_runner *r);
+void eun_btfsel__free(struct eunomia_runner *r);
+
+/* ---- variants.c / mapsize.c ---- */
+/* only/disable lists and variants: number of programs left to load, or -errno. */
+int eun_variants__select(struct eunomia_runner *r);
+void eun_mapsize__apply(struct eunomia_runner *r);
+
+/* ---- explain.c ---- */
+int eun_explain__prepare(struct eunomia_runner *r); /* verifier-log buffers, before load */
+void eun_explain__release(struct eunomia_runner *r);
+void eun_explain__replay(struct eunomia_runner *r, bool explained);
+int eun_explain__failure(struct eunomia_runner *r, int err); /* after a failed load */
 
 /* ---- args.c ---- */
 int eun_args__init(struct eunomia_runner *r);  /* after bpf_object open, before load */
@@ -127,13 +169,21 @@ void eun_args__free(struct eunomia_runner *r);
 int eun_attach__all(struct eunomia_runner *r);
 int eun_attach__detach_all(struct eunomia_runner *r);
 
-/* ---- output.c: events and sampled maps ---- */
+/* ---- output.c: events and sampled maps, through one sink ---- */
+struct eun_output_opts {
+	enum eunomia_format format;
+	FILE *out;		    /* stream sink (NULL: stdout) ... */
+	eunomia_output_fn_t output; /* ... unless a line callback is given */
+	void *output_ctx;
+	const struct eun_logger *log;
+	const struct eun_meta *meta;	   /* export types, sampled maps, perf_buffer_pages */
+	struct bpf_object *obj;		   /* loaded */
+	const volatile sig_atomic_t *stop; /* non-zero: stop consuming, poll returns -EINTR */
+};
 /* After load: set up ring/perf buffers for export maps and the sample schedule. */
-struct eun_output *eun_output__new(struct eunomia_runner *r);
+struct eun_output *eun_output__new(const struct eun_output_opts *opts);
 /* Poll buffers up to timeout_ms and print due samples; count or -errno. */
 int eun_output__poll(struct eun_output *o, int timeout_ms);
-/* Emit one output line through the runner's sink (callback or stream). */
-int eun_output__line(struct eunomia_runner *r, const char *line, size_t len);
 uint64_t eun_output__lost(const struct eun_output *o);
 void eun_output__free(struct eun_output *o);
 

@@ -38,7 +38,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader/decoder.h"
-#include "loader/hist.h"
+#include "loader/sample.h"
 #include "loader/internal.h"
 
 /* Records handled per poll round at most, so a flood cannot starve stop and sampled maps. */
@@ -71,7 +71,8 @@ struct eun_sampled {
 };
 
 struct eun_output {
-	struct eunomia_runner *r;
+	struct eun_output_opts opts; /* copy */
+	FILE *file;		     /* the stream sink when there is no callback */
 	const struct btf *btf;
 	int epfd;
 	struct ring_buffer *rb;
@@ -94,36 +95,12 @@ struct eun_output {
 	char ts[16];
 };
 
-/* ---- output sink ---- */
-
-static int sink_line(struct eunomia_runner *r, const char *line, size_t len)
-{
-	FILE *f;
-
-	if (r->opts.output)
-		return r->opts.output(r->opts.output_ctx, line, len);
-	f = r->opts.out ? r->opts.out : stdout;
-	if ((len && fwrite(line, 1, len, f) != len) || fputc('\n', f) == EOF)
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-static int sink_flush(struct eunomia_runner *r)
-{
-	FILE *f;
-
-	if (r->opts.output)
-		return 0;
-	f = r->opts.out ? r->opts.out : stdout;
-	if (fflush(f) == EOF)
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-static FILE *sink_file(struct eunomia_runner *r)
-{
-	return r->opts.out ? r->opts.out : stdout;
-}
+/*
+ * ---- the sink ----
+ * One sink for everything the runner outputs (event rows, headers, sampled maps): a line goes
+ * to the callback at once, or into the round buffer that is written to the stream with one
+ * fwrite and flushed at the end of the round.
+ */
 
 /* Write the round buffer to the FILE sink. */
 static int out_write(struct eun_output *o)
@@ -134,7 +111,7 @@ static int out_write(struct eun_output *o)
 
 	if (!len)
 		return 0;
-	n = fwrite(o->out.buf, 1, len, sink_file(o->r));
+	n = fwrite(o->out.buf, 1, len, o->file);
 	sb_reset(&o->out);
 	if (n != len)
 		return errno ? -errno : -EIO;
@@ -144,10 +121,14 @@ static int out_write(struct eun_output *o)
 /* Everything of this round to the reader. */
 static int out_flush(struct eun_output *o)
 {
-	int err = out_write(o);
-	int ferr = sink_flush(o->r);
+	int err;
 
-	return err ? err : ferr;
+	if (o->opts.output)
+		return 0;
+	err = out_write(o);
+	if (fflush(o->file) == EOF && !err)
+		err = errno ? -errno : -EIO;
+	return err;
 }
 
 /* One line for the reader: a callback gets it now, a FILE gets it with the round. */
@@ -155,8 +136,8 @@ static int out_line(struct eun_output *o, const char *line, size_t len)
 {
 	int err;
 
-	if (o->r->opts.output)
-		return o->r->opts.output(o->r->opts.output_ctx, line, len);
+	if (o->opts.output)
+		return o->opts.output(o->opts.output_ctx, line, len);
 	err = sb_add(&o->out, line, len);
 	if (!err)
 		err = sb_addc(&o->out, '\n');
@@ -179,16 +160,9 @@ static const char *round_timestr(struct eun_output *o)
 	return o->ts;
 }
 
-int eun_output__line(struct eunomia_runner *r, const char *line, size_t len)
-{
-	int err = sink_line(r, line, len);
-
-	return err ? err : sink_flush(r);
-}
-
 /* Sampled-map lines; in plain mode the round's "HH:MM:SS" line goes before the first one. */
 struct sample_emit {
-	struct eunomia_runner *r;
+	struct eun_output *o;
 	bool stamp; /* timestamp still to print */
 };
 
@@ -202,11 +176,11 @@ static int emit_cb(void *ctx, const char *line, size_t len)
 
 		se->stamp = false;
 		eun_timestr(ts, sizeof(ts));
-		err = sink_line(se->r, ts, strlen(ts));
+		err = out_line(se->o, ts, strlen(ts));
 		if (err)
 			return err;
 	}
-	return sink_line(se->r, line, len);
+	return out_line(se->o, line, len);
 }
 
 /* ---- records ---- */
@@ -224,8 +198,8 @@ static void mark_header(struct eun_output *o, uint32_t type_id)
 static int handle_record(struct eun_stream *s, const void *data, size_t size)
 {
 	struct eun_output *o = s->o;
-	enum eunomia_format fmt = o->r->opts.format;
-	bool direct = !o->r->opts.output; /* FILE sink: decode straight into the round buffer */
+	enum eunomia_format fmt = o->opts.format;
+	bool direct = !o->opts.output; /* FILE sink: decode straight into the round buffer */
 	struct strbuf *sb = direct ? &o->out : &o->line;
 	const char *ts = fmt != EUNOMIA_FMT_JSON ? round_timestr(o) : "";
 	size_t start;
@@ -290,7 +264,7 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 	o->count++;
 	/* A ring buffer under a sustained flood never drains: stop consuming (the record is
 	 * already consumed and printed) so that stop requests and sampled maps get their turn. */
-	if (o->r->stop)
+	if (*o->opts.stop)
 		return -EINTR;
 	if (o->count >= EUN_MAX_BATCH)
 		return -EAGAIN;
@@ -313,7 +287,7 @@ static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
 
 	s->o->lost += cnt;
 	eun_warn(
-		&s->o->r->log,
+		s->o->opts.log,
 		"lost %llu events on CPU %d (map '%s'); try a larger perf_buffer_pages or a ring buffer",
 		(unsigned long long)cnt, cpu, s->map_name);
 }
@@ -333,7 +307,7 @@ static const struct eun_map *meta_map(const struct eun_meta *meta, const char *n
 /* Check a meta export type against the object's BTF. 0 or -EUNOMIA_ERR_EXPORT_TYPE. */
 static int check_export_type(struct eun_output *o, const struct eun_export_type *et)
 {
-	const struct eun_logger *log = &o->r->log;
+	const struct eun_logger *log = o->opts.log;
 	const struct btf_type *t;
 	const char *bname;
 
@@ -389,7 +363,7 @@ static int check_export_type(struct eun_output *o, const struct eun_export_type 
 /* The export type id for an export map; 0 when the package has none (hex output). */
 static int stream_type(struct eun_output *o, const char *map_name, uint32_t *id)
 {
-	const struct eun_meta *meta = o->r->meta;
+	const struct eun_meta *meta = o->opts.meta;
 	const struct eun_map *mm = meta_map(meta, map_name);
 	const struct eun_export_type *et = NULL;
 	size_t i;
@@ -402,7 +376,7 @@ static int stream_type(struct eun_output *o, const char *map_name, uint32_t *id)
 				et = &meta->export_types[i];
 		if (!et) {
 			eun_warn(
-				&o->r->log,
+				o->opts.log,
 				"map '%s' exports type '%s', which is not in the package's export_types; rebuild the package with ecc",
 				map_name, mm->export_type);
 			return -EUNOMIA_ERR_EXPORT_TYPE;
@@ -410,10 +384,10 @@ static int stream_type(struct eun_output *o, const char *map_name, uint32_t *id)
 	} else if (meta->nr_export_types) {
 		et = &meta->export_types[0];
 		if (meta->enable_multiple_export_types && meta->nr_export_types > 1)
-			eun_debug(&o->r->log, "map '%s' names no export type; decoding it as '%s'",
+			eun_debug(o->opts.log, "map '%s' names no export type; decoding it as '%s'",
 				  map_name, et->name);
 	} else {
-		eun_info(&o->r->log,
+		eun_info(o->opts.log,
 			 "map '%s': the package has no export types; printing its records as hex",
 			 map_name);
 		return 0;
@@ -435,7 +409,7 @@ static int epoll_add(struct eun_output *o, int fd, uint64_t tag)
 
 static size_t perf_pages(struct eun_output *o)
 {
-	int pages = o->r->meta->perf_buffer_pages;
+	int pages = o->opts.meta->perf_buffer_pages;
 	size_t p = 1;
 
 	if (pages <= 0)
@@ -443,7 +417,7 @@ static size_t perf_pages(struct eun_output *o)
 	while (p * 2 <= (size_t)pages)
 		p *= 2;
 	if (p != (size_t)pages)
-		eun_info(&o->r->log, "perf_buffer_pages %d is not a power of 2; using %zu", pages,
+		eun_info(o->opts.log, "perf_buffer_pages %d is not a power of 2; using %zu", pages,
 			 p);
 	return p;
 }
@@ -459,7 +433,7 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 	if (type != BPF_MAP_TYPE_RINGBUF && type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 		return 0;
 	if (fd < 0) {
-		eun_debug(&o->r->log, "map '%s' was not created; not polling it", name);
+		eun_debug(o->opts.log, "map '%s' was not created; not polling it", name);
 		return 0;
 	}
 	err = stream_type(o, name, &id);
@@ -470,7 +444,7 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 	s->map_name = name;
 	s->type_id = id;
 	/* records without an export type print as hex lines in plain mode too */
-	s->plan = eun_dec_plan_new(o->btf, id, id ? o->r->opts.format : EUNOMIA_FMT_RAW);
+	s->plan = eun_dec_plan_new(o->btf, id, id ? o->opts.format : EUNOMIA_FMT_RAW);
 	if (!s->plan)
 		return -ENOMEM;
 
@@ -479,7 +453,7 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 			o->rb = ring_buffer__new(fd, ringbuf_cb, s, NULL);
 			if (!o->rb) {
 				err = -errno;
-				eun_warn(&o->r->log, "map '%s': cannot set up the ring buffer: %s",
+				eun_warn(o->opts.log, "map '%s': cannot set up the ring buffer: %s",
 					 name, strerror(-err));
 				return err;
 			}
@@ -487,7 +461,7 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 		}
 		err = ring_buffer__add(o->rb, fd, ringbuf_cb, s);
 		if (err)
-			eun_warn(&o->r->log, "map '%s': cannot add the ring buffer: %s", name,
+			eun_warn(o->opts.log, "map '%s': cannot add the ring buffer: %s", name,
 				 strerror(-err));
 		return err;
 	} else {
@@ -501,7 +475,7 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 		pb = perf_buffer__new(fd, perf_pages(o), perf_cb, perf_lost_cb, s, NULL);
 		if (!pb) {
 			err = -errno;
-			eun_warn(&o->r->log, "map '%s': cannot set up the perf buffer: %s", name,
+			eun_warn(o->opts.log, "map '%s': cannot set up the perf buffer: %s", name,
 				 strerror(-err));
 			return err;
 		}
@@ -512,7 +486,7 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 
 static int setup_samples(struct eun_output *o)
 {
-	const struct eun_meta *meta = o->r->meta;
+	const struct eun_meta *meta = o->opts.meta;
 	uint64_t now = eun_now_ns();
 	size_t i;
 
@@ -526,10 +500,10 @@ static int setup_samples(struct eun_output *o)
 
 		if (!mm->has_sample)
 			continue;
-		map = bpf_object__find_map_by_name(o->r->obj, mm->name);
+		map = bpf_object__find_map_by_name(o->opts.obj, mm->name);
 		if (!map || bpf_map__fd(map) < 0) {
 			eun_warn(
-				&o->r->log,
+				o->opts.log,
 				"sampled map '%s' is not in the loaded object; it will not be printed",
 				mm->name);
 			continue;
@@ -545,8 +519,9 @@ static int setup_samples(struct eun_output *o)
 	return 0;
 }
 
-struct eun_output *eun_output__new(struct eunomia_runner *r)
+struct eun_output *eun_output__new(const struct eun_output_opts *opts)
 {
+	struct bpf_object *obj = opts->obj;
 	struct eun_output *o;
 	struct bpf_map *map;
 	size_t nmaps = 0;
@@ -557,21 +532,22 @@ struct eun_output *eun_output__new(struct eunomia_runner *r)
 		errno = ENOMEM;
 		return NULL;
 	}
-	o->r = r;
-	o->btf = bpf_object__btf(r->obj);
+	o->opts = *opts;
+	o->file = opts->out ? opts->out : stdout;
+	o->btf = bpf_object__btf(obj);
 	o->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (o->epfd < 0) {
 		err = -errno;
 		goto fail;
 	}
-	bpf_object__for_each_map(map, r->obj) nmaps++;
+	bpf_object__for_each_map(map, obj)
+		nmaps++;
 	o->streams = calloc(nmaps ? nmaps : 1, sizeof(*o->streams));
 	if (!o->streams) {
 		err = -ENOMEM;
 		goto fail;
 	}
-	bpf_object__for_each_map(map, r->obj)
-	{
+	bpf_object__for_each_map(map, obj) {
 		err = setup_buffer(o, map);
 		if (err)
 			goto fail;
@@ -590,7 +566,8 @@ fail:
 
 static int print_due_samples(struct eun_output *o, uint64_t now)
 {
-	struct sample_emit se = {.r = o->r, .stamp = o->r->opts.format != EUNOMIA_FMT_JSON};
+	struct sample_emit se = {.o = o, .stamp = o->opts.format != EUNOMIA_FMT_JSON};
+	bool printed = false;
 	size_t i;
 	int err = 0;
 
@@ -599,14 +576,15 @@ static int print_due_samples(struct eun_output *o, uint64_t now)
 
 		if (now < s->next_due_ns)
 			continue;
-		err = eun_sample_print(&s->meta->sample, s->map, o->btf, o->r->opts.format, emit_cb,
-				       &se, &o->r->log);
+		printed = true;
+		err = eun_sample_print(&s->meta->sample, s->map, o->btf, o->opts.format, emit_cb,
+				       &se, o->opts.log);
 		s->next_due_ns += s->interval_ns;
 		if (s->next_due_ns <= now)
 			s->next_due_ns = now + s->interval_ns;
-		if (err >= 0)
-			err = sink_flush(o->r);
 	}
+	if (err >= 0 && printed)
+		err = out_flush(o);
 	return err < 0 ? err : 0;
 }
 
@@ -627,7 +605,7 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 		if (timeout_ms < 0 || ms < timeout_ms)
 			timeout_ms = ms;
 	}
-	if (o->busy && timeout_ms != 0 && !o->r->stop) {
+	if (o->busy && timeout_ms != 0 && !*o->opts.stop) {
 		/* part of this poll's wait (see the top of this file) */
 		long ns = EUN_COALESCE_NS;
 		struct timespec ts = {0};
@@ -644,7 +622,7 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 	if (n < 0) {
 		if (errno != EINTR)
 			return -errno;
-		if (o->r->stop)
+		if (*o->opts.stop)
 			return -EINTR;
 		n = 0;
 	}
@@ -660,7 +638,7 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 		if (!err)
 			err = o->cb_err;
 	}
-	if (err == -EINTR || (!err && o->r->stop)) {
+	if (err == -EINTR || (!err && *o->opts.stop)) {
 		out_flush(o);
 		return -EINTR;
 	}

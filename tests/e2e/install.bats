@@ -52,3 +52,21 @@ setup() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"obj minimal_bpf version "* ]]
 }
+
+@test "installed static and shared library define only eunomia_* global symbols" {
+	need_cmd nm
+	make -C "$EUNOMIA_ROOT" O="$O" install DESTDIR="$DEST" PREFIX="$PFX" >/dev/null
+	lib=$DEST$PFX/lib
+	# the check itself must see the API, or an empty listing would pass
+	run bash -c "nm -g --defined-only '$lib/libeunomia.a' | awk 'NF == 3 {print \$3}'"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *eunomia_runner__open* ]] || { echo "$output"; false; }
+	[[ "$output" == *eunomia_runner__fill_btf_cache* ]]
+	bad=$(grep -v '^eunomia_' <<<"$output" || true)
+	[ -z "$bad" ] || { echo "non-API globals in libeunomia.a: $bad" >&2; false; }
+	run bash -c "nm -D --defined-only '$lib/libeunomia.so.0' | awk 'NF == 3 {print \$3}'"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *eunomia_package__open* ]] || { echo "$output"; false; }
+	bad=$(grep -v '^eunomia_' <<<"$output" | grep -v '^EUNOMIA_' || true)
+	[ -z "$bad" ] || { echo "non-API symbols exported by libeunomia.so: $bad" >&2; false; }
+}

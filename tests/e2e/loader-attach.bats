@@ -187,7 +187,7 @@ PY
 	run "$ECLI" run -d 1 --only e2e_xdp "$pkg"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"prog 'e2e_xdp': xdp needs an interface: pass -i IFNAME"* ]]
+	[[ "$output" == *"prog 'e2e_xdp': xdp needs an interface: pass -i NAME"* ]]
 	run "$ECLI" run -d 1 -i no-such-if0 "$pkg"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no network interface 'no-such-if0'"* ]]
@@ -262,7 +262,7 @@ PY
 	run "$ECLI" run -d 0.2 "$pkg"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"prog 'e2e_sock' (socket): a socket filter needs a socket; pass -i IFNAME"* ]]
+	[[ "$output" == *"prog 'e2e_sock' (socket): a socket filter needs a socket; pass -i NAME"* ]]
 	[[ "$output" == *"0 programs attached"* ]]
 }
 

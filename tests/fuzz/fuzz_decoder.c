@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target: the BTF event decoder (loader/decoder.c) and the histogram renderers
- * (loader/hist.c) on records of any length and content.
+ * (loader/sample.c) on records of any length and content.
  *
  * The BTF is fixed and built once in memory with libbpf's btf__add_*() (as the unit test
  * does), covering every kind the decoder walks: ints of 1..16 bytes (128-bit included),
@@ -45,7 +45,7 @@
 #include "common/strbuf.h"
 #include "fuzz_util.h"
 #include "loader/decoder.h"
-#include "loader/hist.h"
+#include "loader/sample.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -356,7 +356,7 @@ static void decode(const struct btf *btf, uint32_t id, const uint8_t *rec, size_
 	check_raw(&sb, rec, len);
 	sb_reset(&sb);
 
-	/* a key/value table row as hist.c prints it: key cells then value cells */
+	/* a key/value table row as sample.c prints it: key cells then value cells */
 	must(eun_dec_plain_cells(&sb, btf, id, rec, len, "key"), "plain cells");
 	check_line(&sb, "plain cells have a control byte");
 	sb_reset(&sb);

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "loader/hist.h"
+#include "loader/sample.h"
 
 static void test_log2_small(void **state)
 {

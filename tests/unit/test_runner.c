@@ -194,6 +194,8 @@ static void test_archive_used_without_kernel_btf(void **state)
 	r = eunomia_runner__open(pkg, &ro);
 	assert_non_null(r);
 	assert_non_null(r->btf_tmp_path);
+	/* held in memory, not written under /tmp */
+	assert_int_equal(strncmp(r->btf_tmp_path, "/proc/self/fd/", 14), 0);
 	assert_int_equal(stat(r->btf_tmp_path, &st), 0);
 	assert_int_equal(stat("/sys/kernel/btf/vmlinux", &kst), 0);
 	assert_int_equal(st.st_size, kst.st_size);
@@ -350,8 +352,7 @@ static int bss_counter(struct eunomia_runner *r)
 	uint32_t key = 0;
 	int c;
 
-	bpf_object__for_each_map(m, eunomia_runner__bpf_object(r))
-	{
+	bpf_object__for_each_map(m, eunomia_runner__bpf_object(r)) {
 		const char *n = bpf_map__name(m);
 		size_t len = strlen(n);
 
@@ -456,6 +457,96 @@ static void test_detach_many_links_concurrently(void **state)
 	eunomia_package__free(pkg);
 }
 
+/* A host program's own libbpf print hook, installed before any runner. */
+static char hostbuf[16384];
+static int host_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	size_t n = strlen(hostbuf);
+
+	if (n + 1 < sizeof(hostbuf))
+		vsnprintf(hostbuf + n, sizeof(hostbuf) - n, fmt, ap);
+	return 0;
+}
+
+/* A runner routes libbpf's messages it causes to its own callback, and leaves the host's hook
+ * in charge of everything else (libbpf_set_print is chained, not replaced). */
+static void test_libbpf_print_chained(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture, .verbose = true);
+	libbpf_print_fn_t old = libbpf_set_print(host_print);
+	struct eunomia_package *pkg = open_pkg(json_path);
+	struct bpf_object *obj;
+	struct eunomia_runner *r;
+
+	hostbuf[0] = '\0';
+	logbuf[0] = '\0';
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	/* the runner's own open: libbpf's debug lines went to the runner only */
+	assert_non_null(strstr(logbuf, "libbpf: "));
+	assert_null(strstr(hostbuf, "unit_bpf"));
+	/* libbpf used directly by the host while the runner exists: the host's hook gets it */
+	logbuf[0] = '\0';
+	obj = bpf_object__open_file("/nonexistent/eun-host.bpf.o", NULL);
+	assert_null(obj);
+	assert_non_null(strstr(hostbuf, "/nonexistent/eun-host.bpf.o"));
+	assert_null(strstr(logbuf, "eun-host"));
+	eunomia_runner__free(r);
+	eunomia_package__free(pkg);
+	libbpf_set_print(old);
+}
+
+/* Wait for a minimal-BTF cache entry under dir (tries x 0.1 s): the BTF, or the ".none"
+ * marker written for an object without CO-RE relocations; true when one appeared. */
+static bool cache_entry_appears(const char *dir, int tries)
+{
+	char cmd[1400];
+
+	snprintf(cmd, sizeof(cmd),
+		 "for f in %s/*/*.btf %s/*/*.none; do [ -e \"$f\" ] && exit 0; done; exit 1", dir,
+		 dir);
+	for (int i = 0; i < tries; i++) {
+		if (system(cmd) == 0)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* The library never forks bpftool on its own (not in poll, not in free): the cache is
+ * filled when the caller asks, after a load that missed it. */
+static void test_btf_cache_filled_only_on_request(void **state)
+{
+	char dir[600];
+	EUNOMIA_OPTS(runner, ro, .print = capture, .btf_cache_dir = dir);
+	struct eunomia_package *pkg;
+	struct eunomia_runner *r;
+
+	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK)) {
+		skip();
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/cache-on-request", tmpdir);
+	pkg = open_pkg(json_path);
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_int_equal(eunomia_runner__fill_btf_cache(r), 0); /* not loaded: nothing */
+	assert_int_equal(eunomia_runner__load(r), 0);
+	for (int i = 0; i < 3; i++)
+		assert_true(eunomia_runner__poll(r, 10) >= 0);
+	eunomia_runner__free(r);
+	assert_false(cache_entry_appears(dir, 5));
+	/* asked for: the entry is made in the background */
+	r = eunomia_runner__open(pkg, &ro);
+	assert_non_null(r);
+	assert_int_equal(eunomia_runner__load(r), 0);
+	assert_int_equal(eunomia_runner__fill_btf_cache(r), 0);
+	assert_int_equal(eunomia_runner__fill_btf_cache(r), 0); /* once */
+	eunomia_runner__free(r);
+	assert_true(cache_entry_appears(dir, 300));
+	eunomia_package__free(pkg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +559,8 @@ int main(void)
 		cmocka_unit_test(test_stop_before_run),
 		cmocka_unit_test(test_detach_many_links_concurrently),
 		cmocka_unit_test(test_two_runners_in_one_process),
+		cmocka_unit_test(test_libbpf_print_chained),
+		cmocka_unit_test(test_btf_cache_filled_only_on_request),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -23,6 +23,17 @@
  *    the print callback given in the options (none given: they are dropped); events and
  *    sampled maps go to the output stream or callback given in the runner options.
  *  - all state lives in the objects: two runners in one process are independent.
+ *  - libbpf's print hook is process-wide: a runner installs its own while it calls libbpf and
+ *    passes messages not caused by a runner to the hook installed before it.
+ * Environment: the library reads only these variables (each has an option that wins):
+ *    BTF_FILE_PATH          BTF of the running kernel (runner opts btf_path wins)
+ *    EUNOMIA_NO_BTF_CACHE   non-empty and not "0": as runner opts no_btf_cache
+ *    EUNOMIA_BTF_CACHE_DIR  minimal-BTF cache directory (runner opts btf_cache_dir wins);
+ *                           unset: /var/cache/eunomia/btf for root, else
+ *                           $XDG_CACHE_HOME/eunomia/btf or $HOME/.cache/eunomia/btf
+ *    EUNOMIA_BPFTOOL        bpftool used by eunomia_runner__fill_btf_cache (default: PATH)
+ *    EUNOMIA_OS_RELEASE     os-release file naming the distribution when a btfhub-archive
+ *                           entry is chosen (default /etc/os-release, /usr/lib/os-release)
  */
 #ifndef EUNOMIA_EUNOMIA_H
 #define EUNOMIA_EUNOMIA_H
@@ -198,7 +209,9 @@ struct eunomia_runner_opts {
 	uint32_t default_max_entries;
 	/* Fail when any program fails to attach (default: only when none attached). */
 	bool strict;
-	/* Mount tracefs at /sys/kernel/tracing when missing and we are root (default true). */
+	/* Deprecated: the library no longer mounts tracefs unless mount_tracefs is set (an ABI
+	 * change of the 0.x series: it used to mount by default). Kept for ABI; when set it
+	 * still forbids mounting. */
 	bool no_mount_tracefs;
 	/* Stop polling after this many milliseconds (0: no limit). */
 	int duration_ms;
@@ -213,6 +226,11 @@ struct eunomia_runner_opts {
 	/* uprobe/uretprobe programs: the function to probe, "NAME" or "NAME+OFFSET" (or a bare
 	 * "+OFFSET" into the binary); replaces the one in the section, which may name none. */
 	const char *uprobe_func;
+
+	/* Fields added later come last (an older caller's sz leaves them zero). */
+	/* Mount tracefs at /sys/kernel/tracing when it is missing and a tracepoint or kprobe
+	 * program needs it (root only). Default: never mount anything. */
+	bool mount_tracefs;
 };
 
 /* Open the package's BPF object (not yet loaded). pkg must outlive the runner. */
@@ -278,6 +296,18 @@ EUNOMIA_API void eunomia_runner__stop(struct eunomia_runner *r);
 EUNOMIA_API int eunomia_runner__detach(struct eunomia_runner *r);
 /* Detach and free everything. Accepts NULL. */
 EUNOMIA_API void eunomia_runner__free(struct eunomia_runner *r);
+
+/*
+ * Fill the minimal-BTF cache for this package and kernel when this run missed it: a detached
+ * background process (double fork, nothing left to reap) runs bpftool; the call returns at
+ * once. Does nothing when the cache is disabled, was hit, is of no use for this
+ * object, was already filled, or the runner is not loaded. The library never calls it on its
+ * own: the caller chooses when (ecli: after "Running", i.e. off the start-up path).
+ * It forks, and the child runs ordinary library code: a multi-threaded caller should call it
+ * while no other thread may hold a lock (e.g. malloc's), or not at all.
+ * Returns 0 or a negative error (the cache is an optimisation: runs work without it).
+ */
+EUNOMIA_API int eunomia_runner__fill_btf_cache(struct eunomia_runner *r);
 
 /* Events lost by perf buffers so far. */
 EUNOMIA_API uint64_t eunomia_runner__lost_events(const struct eunomia_runner *r);

@@ -20,8 +20,8 @@
  *  - clear_map: after printing, every printed key is deleted (array maps: the value is
  *    overwritten with zeros, since array elements cannot be deleted).
  */
-#ifndef EUNOMIA_LOADER_HIST_H
-#define EUNOMIA_LOADER_HIST_H
+#ifndef EUNOMIA_LOADER_SAMPLE_H
+#define EUNOMIA_LOADER_SAMPLE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Sampled maps: bcc-style log2/linear histograms and key/value tables. */
-#include "loader/hist.h"
+#include "loader/sample.h"
 
 #include <errno.h>
 #include <stdlib.h>
