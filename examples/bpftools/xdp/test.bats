@@ -97,7 +97,9 @@ build() {
 	build
 	run "$ECLI" run -i "eunNoSuch$ID" "$PKG"
 	echo "$output"
-	[ "$status" -eq 1 ] || [ "$status" -eq 2 ]
-	[[ "$output" == *"eunNoSuch$ID"* ]]
+	# a runtime error (1), not a usage error (2), saying which interface is missing
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no network interface 'eunNoSuch$ID' (No such device)"* ]]
+	[[ "$output" != *Running* ]]
 	assert_no_prog xdp_count
 }
