@@ -89,6 +89,18 @@ send_from_cgroup() {
 		head -c "$3" /dev/zero >&3 && exec 3>&-' _ "$CG" "$PORT" "$1"
 }
 
+# wait_new_sample DIR: wait (up to 30 s) for a DIR sample printed after this call.
+wait_new_sample() {
+	local n _
+	n=$(grep -c "\"$1" "$OUT")
+	for _ in $(seq 1 300); do
+		[ "$(grep -c "\"$1" "$OUT")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "no new $1 sample in 30 s" >&2
+	return 1
+}
+
 # wait_count DIR PACKETS BYTES: wait (up to 30 s) until the last DIR sample counts at least
 # PACKETS packets and BYTES bytes; fail with the output otherwise.
 wait_count() {
@@ -142,8 +154,10 @@ wait_count() {
 	# ... 50000 bytes from this shell, which is not in the cgroup ...
 	bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && head -c 50000 /dev/zero >&3 && exec 3>&-' \
 		_ "$PORT"
-	# ... and 20000 more from inside: once those are counted, so is anything sent before them
+	# ... and 20000 more from inside. The counters are bumped as the data is sent, so a
+	# sample printed after this send returns holds everything sent before it
 	send_from_cgroup 20000
+	wait_new_sample EGRESS
 	wait_count EGRESS 0 40000
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
