@@ -168,9 +168,12 @@ static int select_btf(struct eunomia_runner *r, const char **custom)
 	*custom = NULL;
 	if (r->opts.btf_path) {
 		if (access(r->opts.btf_path, R_OK)) {
-			eun_warn(&r->log, "cannot read the BTF file %s: %s; give a readable BTF file",
-				 r->opts.btf_path, strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			eun_warn(&r->log,
+				 "cannot read the BTF file %s: %s; give a readable BTF file",
+				 r->opts.btf_path, strerror(-err));
+			return err;
 		}
 		*custom = r->opts.btf_path;
 		return 0;

@@ -204,7 +204,8 @@ static struct eunomia_package *open_pkg(const char *path)
 /* The tgid the program read with CO-RE for the process whose real tgid is pid, or -1. */
 static int core_tgid(struct eunomia_runner *r, int pid)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(eunomia_runner__bpf_object(r), "core_tgids");
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(eunomia_runner__bpf_object(r), "core_tgids");
 	int val = -1;
 
 	assert_non_null(m);
