@@ -68,7 +68,7 @@ PY
 	ecli_start -j -b "$bin" -p "$TARGET_PID" "$pkg"
 	# from now on both are attached: the watcher must see the other process call the function
 	n=$(wc -l <"$wout")
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		tail -n +$((n + 1)) "$wout" >"$BATS_TEST_TMPDIR/later"
 		json_match "$BATS_TEST_TMPDIR/later" "e['pid'] == $OTHER_PID" 2>/dev/null && break
 		sleep 0.1

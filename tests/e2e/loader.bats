@@ -339,7 +339,7 @@ link_ids() {
 # bc_entry: path of the one minimal-BTF cache entry (waits for the background store)
 bc_entry() {
 	local _
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		compgen -G "$EUNOMIA_BTF_CACHE_DIR/*/*.btf" >/dev/null && break
 		sleep 0.1
 	done

@@ -55,7 +55,7 @@ build() {
 	ip link show dev "$HOST_IF" | grep -q 'prog/xdp'
 	send_udp 20 100 9999
 	# 20 frames of 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + 100 bytes.
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		[ "$(udp_count "$OUT")" = "20 2840" ] && break
 		sleep 0.1
 	done
@@ -77,7 +77,7 @@ build() {
 	build
 	ecli_start -j -i "$HOST_IF" "$PKG" --proto 17
 	send_udp 7 10 9999
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		[ "$(udp_count "$OUT")" = "7 364" ] && break
 		sleep 0.1
 	done
