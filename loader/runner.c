@@ -167,14 +167,6 @@ static int select_btf(struct eunomia_runner *r, const char **custom)
 
 	*custom = NULL;
 	if (r->opts.btf_path) {
-		if (access(r->opts.btf_path, R_OK)) {
-			int err = -errno;
-
-			eun_warn(&r->log,
-				 "cannot read the BTF file %s: %s; give a readable BTF file",
-				 r->opts.btf_path, strerror(-err));
-			return err;
-		}
 		*custom = r->opts.btf_path;
 		return 0;
 	}
@@ -966,6 +958,13 @@ int eunomia_runner__load(struct eunomia_runner *r)
 	if (r->state != EUN_STATE_OPENED) {
 		eun_warn(&r->log, "load: the runner is already loaded");
 		return -EUNOMIA_ERR_STATE;
+	}
+	if (r->opts.btf_path && access(r->opts.btf_path, R_OK)) {
+		/* libbpf would only say "failed to parse target BTF: -2" */
+		err = -errno;
+		eun_warn(&r->log, "cannot read the BTF file %s: %s; give a readable BTF file",
+			 r->opts.btf_path, strerror(-err));
+		return err;
 	}
 	err = check_list(r, r->opts.only_progs, "--only");
 	if (!err)
