@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
@@ -134,6 +135,13 @@ int eunomia_runner__load(struct eunomia_runner *r)
 	if (r->state != EUN_STATE_OPENED) {
 		eun_warn(&r->log, "load: the runner is already loaded");
 		return -EUNOMIA_ERR_STATE;
+	}
+	if (r->opts.btf_path && access(r->opts.btf_path, R_OK)) {
+		/* libbpf would only say "failed to parse target BTF: -2" */
+		err = -errno;
+		eun_warn(&r->log, "cannot read the BTF file %s: %s; give a readable BTF file",
+			 r->opts.btf_path, strerror(-err));
+		return err;
 	}
 	prev = eun_print__enter(r);
 	nload = eun_variants__select(r);

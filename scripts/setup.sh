@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent machine set-up for building and testing eunomia-bpf.
 #   scripts/setup.sh deps     install the Debian packages the build and tests need
-#   scripts/setup.sh mounts   mount bpffs, tracefs, debugfs (once; never twice)
+#   scripts/setup.sh mounts   mount bpffs, tracefs, debugfs, securityfs (once; never twice)
 #   scripts/setup.sh          both
 set -euo pipefail
 
@@ -47,6 +47,8 @@ mounts() {
 	mnt bpf bpf /sys/fs/bpf
 	mnt tracefs tracefs /sys/kernel/tracing
 	mnt debugfs debugfs /sys/kernel/debug
+	# /sys/kernel/security/lsm tells whether BPF LSM is active
+	mnt securityfs securityfs /sys/kernel/security
 }
 
 case "${1:-all}" in

@@ -26,6 +26,18 @@ exec_true() {
 	wait "$p"
 }
 
+# wait_cache_entry: fail unless ecli's background store writes a minimal BTF (within 30 s)
+wait_cache_entry() {
+	local _
+	for _ in $(seq 1 300); do
+		compgen -G "$EUNOMIA_BTF_CACHE_DIR/*/*.btf" >/dev/null && return 0
+		sleep 0.1
+	done
+	echo "no minimal BTF in $EUNOMIA_BTF_CACHE_DIR 30 s after a successful run:" >&2
+	find "$EUNOMIA_BTF_CACHE_DIR" >&2
+	return 1
+}
+
 # check_exec_event: the exec of $p was reported with this shell as its parent
 check_exec_event() {
 	wait_for "$OUT" "\"pid\": ?${p}[,}]"
@@ -57,9 +69,18 @@ check_exec_event() {
 	check_exec_event
 	ecli_stop
 	grep -q "loading kernel BTF '/sys/kernel/btf/vmlinux'" "$ERR"
+	# positive control, started after it: the same run without EUNOMIA_NO_BTF_CACHE fills
+	# another cache directory; by the time that entry exists, a store of the first run (had
+	# it started one) would have been written too
+	off=$EUNOMIA_BTF_CACHE_DIR
+	EUNOMIA_BTF_CACHE_DIR=$BATS_TEST_TMPDIR/btf-cache-control ecli_start -j "$pkg" \
+		--target_ppid "$BASHPID"
+	exec_true
+	check_exec_event
+	ecli_stop
+	EUNOMIA_BTF_CACHE_DIR=$BATS_TEST_TMPDIR/btf-cache-control wait_cache_entry
 	# EUNOMIA_NO_BTF_CACHE=1: the cache is neither read nor filled
-	sleep 0.5
-	[ ! -e "$EUNOMIA_BTF_CACHE_DIR" ]
+	[ ! -e "$off" ]
 }
 
 @test "ecli fills the cache on a first run and uses it on the next (same events)" {
@@ -68,14 +89,8 @@ check_exec_event() {
 	exec_true
 	check_exec_event
 	ecli_stop
-	# the entry is written in the background after a successful load
-	for _ in $(seq 1 50); do
-		compgen -G "$EUNOMIA_BTF_CACHE_DIR/*/*.btf" >/dev/null && break
-		sleep 0.1
-	done
-	if ! compgen -G "$EUNOMIA_BTF_CACHE_DIR/*/*.btf" >/dev/null; then
-		skip "ecli does not use the BTF cache yet (runner.c wiring pending)"
-	fi
+	# the entry is written in the background after a successful load: it must appear
+	wait_cache_entry
 	# no temporary files left behind, identity recorded
 	run find "$EUNOMIA_BTF_CACHE_DIR" -name '.*' -type f
 	[ -z "$output" ]
@@ -85,22 +100,42 @@ check_exec_event() {
 	exec_true
 	check_exec_event
 	ecli_stop
+	grep -qF "using the cached minimal BTF $EUNOMIA_BTF_CACHE_DIR/" "$ERR"
 	run grep -c "loading kernel BTF '/sys/kernel/btf/vmlinux'" "$ERR"
 	[ "$output" = "0" ]
 }
 
 @test "a cache entry for another kernel is never used" {
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	obj=$(dirname "$pkg")/exec.bpf.o
-	sha=$(sha256sum "$obj" | cut -d' ' -f1)
-	# an entry whose identity names another kernel, holding a BTF that would break CO-RE
-	d=$EUNOMIA_BTF_CACHE_DIR/0000000000000000
-	mkdir -p "$d"
-	printf 'release=0.0.0-not-this-kernel\n' >"$d/identity"
-	printf 'not a BTF' >"$d/$sha.btf"
+	# a real entry, in the directory lookups for this kernel visit
+	ecli_start -j "$pkg" --target_ppid "$BASHPID"
+	exec_true
+	check_exec_event
+	ecli_stop
+	wait_cache_entry
+	ids=("$EUNOMIA_BTF_CACHE_DIR"/*/identity)
+	[ "${#ids[@]}" -eq 1 ]
+	d=$(dirname "${ids[0]}")
+	btfs=("$d"/*.btf)
+	[ "${#btfs[@]}" -eq 1 ]
+	# positive control: as it stands the entry is used
 	ecli_start -v -j "$pkg" --target_ppid "$BASHPID"
 	exec_true
 	check_exec_event
 	ecli_stop
+	grep -qF "using the cached minimal BTF ${btfs[0]}" "$ERR"
+
+	# the same directory now claims another kernel (same hash, other identity) and holds a
+	# BTF that would break CO-RE: lookups must miss, libbpf must load the kernel BTF
+	printf 'release=0.0.0-not-this-kernel\n' >"${ids[0]}"
+	printf 'not a BTF' >"${btfs[0]}"
+	ecli_start -v -j "$pkg" --target_ppid "$BASHPID"
+	exec_true
+	check_exec_event
+	ecli_stop
+	run ! grep -F "cached minimal BTF" "$ERR"
 	grep -q "loading kernel BTF '/sys/kernel/btf/vmlinux'" "$ERR"
+	# the foreign entry was neither used (no "<sha>.none" rejection) nor overwritten
+	[ "$(cat "${btfs[0]}")" = "not a BTF" ]
+	run ! compgen -G "$d/*.none"
 }

@@ -116,7 +116,7 @@ PY
 	[ -f "$OUT/execsnoop.skel.yaml" ]
 	[ ! -e "$OUT/package.json" ]
 	"$CHECK" "$OUT/package.yaml" --export event --prog ecc_e2e_exec
-	python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert d["bpf_skel"]["obj_name"] == "execsnoop_bpf"' \
+	/usr/bin/python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); assert d["bpf_skel"]["obj_name"] == "execsnoop_bpf"' \
 		"$OUT/execsnoop.skel.yaml"
 }
 
@@ -124,7 +124,7 @@ PY
 	run "$ECC" "$DATA/latin1.bpf.c" -y -o "$OUT"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"latin1.bpf.c:6: doc comment is not valid UTF-8; read it as Latin-1"* ]]
-	python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1], encoding="utf-8")); v = [x for x in d["bpf_skel"]["data_sections"][0]["variables"] if x["name"] == "latin1_flag"][0]; assert v["description"] == "caf\u00e9 flag", v' \
+	/usr/bin/python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1], encoding="utf-8")); v = [x for x in d["bpf_skel"]["data_sections"][0]["variables"] if x["name"] == "latin1_flag"][0]; assert v["description"] == "caf\u00e9 flag", v' \
 		"$OUT/latin1.skel.yaml"
 	run "$ECC" "$DATA/latin1.bpf.c" -o "$OUT"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -371,12 +371,15 @@ EOF
 	ecc_build "$DATA/execsnoop.bpf.c"
 	"$CHECK" "$PKG" --export event
 	ecli_start -j "$PKG"
-	local marker
+	local marker comm
 	marker=$BATS_TEST_TMPDIR/ecc_e2e_$(run_id)
+	# the kernel keeps the first 15 characters of a name as the comm
+	comm=$(basename "$marker")
+	comm=${comm:0:15}
 	cp /bin/true "$marker"
 	"$marker"
-	wait_for "$OUT" '"comm":"ecc_e2e_' 10
-	json_has "$OUT" comm "^ecc_e2e_$(run_id)"
+	wait_for "$OUT" '"comm":"ecc_e2e_' 30
+	json_has "$OUT" comm "^$comm\$"
 	json_has "$OUT" filename "ecc_e2e_$(run_id)\$"
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]

@@ -157,15 +157,15 @@ PY
 	e=$BATS_TEST_TMPDIR/e
 	# (expand $BASHPID here: inside `CMD &` it would be the pid of the forked child)
 	me=$BASHPID
-	"$ECLI" run -j -d 2 "$pkg" --target_ppid "$me" >"$o" 2>"$e" &
+	"$ECLI" run -j "$pkg" --target_ppid "$me" >"$o" 2>"$e" &
 	ECLI_PID=$!
 	wait_for "$e" Running 20
 	/bin/true &
 	p=$!
 	wait "$p"
-	wait_json "$o" "e['pid'] == $p and e['comm'] == 'true'"
-	wait "$ECLI_PID"
-	ECLI_PID=
+	wait_json "$o" "e['pid'] == $p and e['comm'] == 'true'" 30
+	# stopped once the event is in (a -d duration could run out before it on a busy machine)
+	ERR=$e ecli_stop
 	grep -q "^ecli: Running exec: 1 program attached. Ctrl-C to stop.$" "$e"
 	# at least one line, and every line of stdout is a JSON event object
 	python3 - "$o" <<'PY'
@@ -263,9 +263,10 @@ tfs_build() {
 	need_tracefs
 	[ -w /dev/full ] || skip "no /dev/full"
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	"$ECLI" run -j -d 3 "$pkg" >/dev/full 2>"$BATS_TEST_TMPDIR/e" &
+	# -d 60 only bounds a broken run: the first event written ends it
+	"$ECLI" run -j -d 60 "$pkg" >/dev/full 2>"$BATS_TEST_TMPDIR/e" &
 	pid=$!
-	sleep 0.7
+	wait_for "$BATS_TEST_TMPDIR/e" Running 20
 	for _ in $(seq 1 20); do /bin/true; done
 	st=0
 	wait "$pid" || st=$?
@@ -274,26 +275,39 @@ tfs_build() {
 	grep -q "No space left on device" "$BATS_TEST_TMPDIR/e"
 }
 
+# exec_event_seen: the running ecli ($OUT, $ERR, $ECLI_PID) decodes the exec of a child of
+# this shell, then stops with status 0.
+exec_event_seen() {
+	local p
+	/bin/true &
+	p=$!
+	wait "$p"
+	wait_json "$OUT" "e['pid'] == $p and e['ppid'] == $BASHPID and e['comm'] == 'true'" 30
+	ecli_stop
+}
+
 @test "package from standard input (-), YAML packages, and --sha256 pins" {
 	need_root
 	need_tracefs
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	run bash -c "'$ECLI' run -d 0.2 - < '$pkg'"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"Running exec"* ]]
+	me=$BASHPID
+	# from stdin (an explicit redirection: a background command's stdin is /dev/null)
+	OUT=$BATS_TEST_TMPDIR/stdin.out ERR=$BATS_TEST_TMPDIR/stdin.err
+	"$ECLI" run -j - --target_ppid "$me" <"$pkg" >"$OUT" 2>"$ERR" &
+	ECLI_PID=$!
+	wait_for "$ERR" "Running exec" 20
+	exec_event_seen
 
 	ydir=$BATS_TEST_TMPDIR/yaml
 	mkdir -p "$ydir"
 	"$ECC" "$E2E_DATA/exec.bpf.c" "$E2E_DATA/exec.h" -y -o "$ydir" >/dev/null 2>&1
 	[ -f "$ydir/package.yaml" ]
-	run "$ECLI" run -d 0.2 "$ydir/package.yaml"
-	echo "$output"
-	[ "$status" -eq 0 ]
+	ecli_start -j "$ydir/package.yaml" --target_ppid "$me"
+	exec_event_seen
 
 	sum=$(sha256sum "$pkg" | cut -d' ' -f1)
-	run "$ECLI" run --sha256 "$sum" -d 0.2 "$pkg"
-	[ "$status" -eq 0 ]
+	ecli_start -j --sha256 "$sum" "$pkg" --target_ppid "$me"
+	exec_event_seen
 	bad=$(printf '%064d' 0)
 	run "$ECLI" run --sha256 "$bad" -d 0.2 "$pkg"
 	echo "$output"

@@ -68,7 +68,7 @@ PY
 	ecli_start -j -b "$bin" -p "$TARGET_PID" "$pkg"
 	# from now on both are attached: the watcher must see the other process call the function
 	n=$(wc -l <"$wout")
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		tail -n +$((n + 1)) "$wout" >"$BATS_TEST_TMPDIR/later"
 		json_match "$BATS_TEST_TMPDIR/later" "e['pid'] == $OTHER_PID" 2>/dev/null && break
 		sleep 0.1
@@ -199,7 +199,11 @@ PY
 	TARGET_PID=$!
 	ecli_start -j -F 199 -p "$TARGET_PID" "$pkg"
 	wait_for "$OUT" "\"pid\": ?$TARGET_PID,"
-	sleep 0.3
+	# a few samples more (at 199 Hz), each of which must be the target's
+	for _ in $(seq 1 300); do
+		[ "$(grep -c . "$OUT")" -ge 5 ] && break
+		sleep 0.1
+	done
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	python3 - "$OUT" "$TARGET_PID" <<'PY'
@@ -225,13 +229,14 @@ PY
 	pkg=$(e2e_build cgroup)
 	CGROUP=$cg2/eun$(run_id)
 	mkdir "$CGROUP"
-	ecli_start -j --cgroup "$CGROUP" "$pkg" --port 4343
-	# a connection from outside the cgroup (this shell's cgroup) is not seen
-	bash -c "echo > /dev/tcp/127.0.0.1/4343" 2>/dev/null || true
-	sleep 0.5
-	json_none "$OUT" "e['dport'] == 4343"
+	ecli_start -j --cgroup "$CGROUP" "$pkg"
+	# a connection from outside the cgroup (this shell's cgroup), to port 4344, then one from
+	# inside it, to 4343: once the second is reported, the first would have been (one ring
+	# buffer, in order) had the program seen it
+	bash -c "echo > /dev/tcp/127.0.0.1/4344" 2>/dev/null || true
 	bash -c "echo \$\$ > $CGROUP/cgroup.procs; echo > /dev/tcp/127.0.0.1/4343" 2>/dev/null || true
-	wait_for "$OUT" '"dport": ?4343'
+	wait_for "$OUT" '"dport": ?4343' 30
+	json_none "$OUT" "e['dport'] == 4344"
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	assert_no_line . bpftool cgroup show "$CGROUP"

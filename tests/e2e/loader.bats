@@ -281,14 +281,28 @@ sys.exit("map counts not found")'
 }
 
 @test "--btf: an explicit BTF file is used; a missing one fails clearly" {
+	need_cmd bpftool
+	[ -r /sys/kernel/btf/vmlinux ] || skip "this kernel has no BTF"
 	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	run "$ECLI" run --btf /sys/kernel/btf/vmlinux -d 0.2 "$pkg" --target_ppid "$BASHPID"
-	echo "$output"
-	[ "$status" -eq 0 ]
+	bpftool gen min_core_btf /sys/kernel/btf/vmlinux "$BATS_TEST_TMPDIR/min.btf" \
+		"$(dirname "$pkg")/exec.bpf.o"
+	# no cache: a cached minimal BTF would spare the kernel BTF whatever --btf does
+	export EUNOMIA_NO_BTF_CACHE=1
+	ecli_start -v -j --btf "$BATS_TEST_TMPDIR/min.btf" "$pkg" --target_ppid "$BASHPID"
+	/bin/true &
+	p=$!
+	wait "$p"
+	# CO-RE through the given BTF reads the real parent
+	wait_json "$OUT" "e['pid'] == $p and e['ppid'] == $BASHPID"
+	ecli_stop
+	# libbpf relocated against the given file, never against the kernel's
+	run ! grep -F "loading kernel BTF" "$ERR"
+
 	run "$ECLI" run --btf "$BATS_TEST_TMPDIR/no-such.btf" -d 0.2 "$pkg"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"no-such.btf"* || "$output" == *"No such file"* ]]
+	[[ "$output" == *"cannot read the BTF file $BATS_TEST_TMPDIR/no-such.btf: No such file"* ]]
+	[[ "$output" != *Running* ]]
 }
 
 # link_ids PROG_ID...: ids of the bpf links of these programs (fails if bpftool fails: python
@@ -325,7 +339,7 @@ link_ids() {
 # bc_entry: path of the one minimal-BTF cache entry (waits for the background store)
 bc_entry() {
 	local _
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		compgen -G "$EUNOMIA_BTF_CACHE_DIR/*/*.btf" >/dev/null && break
 		sleep 0.1
 	done
@@ -368,7 +382,15 @@ bc_entry() {
 	run "$ECLI" run --no-btf-cache -v -d 0.3 "$pkg"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"loading kernel BTF '/sys/kernel/btf/vmlinux'"* ]]
-	sleep 0.5
+	# positive control, started after it: without the option the same run fills another
+	# cache directory; once that entry exists, a store the first run started would exist too
+	EUNOMIA_BTF_CACHE_DIR=$BATS_TEST_TMPDIR/btf-cache-control run "$ECLI" run -d 0.3 "$pkg"
+	[ "$status" -eq 0 ]
+	for _ in $(seq 1 300); do
+		compgen -G "$BATS_TEST_TMPDIR/btf-cache-control/*/*.btf" >/dev/null && break
+		sleep 0.1
+	done
+	compgen -G "$BATS_TEST_TMPDIR/btf-cache-control/*/*.btf"
 	[ ! -e "$EUNOMIA_BTF_CACHE_DIR" ]
 	"$ECLI" run --help | grep -q -- --no-btf-cache
 }

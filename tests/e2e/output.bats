@@ -104,7 +104,15 @@ PY
 	wait_for "$OUT" '^KEY    VALUE$'
 	wait_for "$OUT" '^1      2$'
 	wait_for "$OUT" '^     pids                : count    distribution$'
-	sleep 1 # several more intervals: counts stays, the cleared histogram does not come back
+	# two more intervals (the key/value map is printed each one): counts stays, the cleared
+	# histogram does not come back
+	local n0 _
+	n0=$(grep -c '^1      2$' "$OUT")
+	for _ in $(seq 1 300); do
+		[ "$(grep -c '^1      2$' "$OUT")" -ge $((n0 + 2)) ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c '^1      2$' "$OUT")" -ge $((n0 + 2)) ]
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	grep -q "^key = 1, comm = $NAME\$" "$OUT"
@@ -222,9 +230,13 @@ for m in meta["bpf_skel"]["maps"]:
 		"$BIN"
 	done
 	kill -CONT "$ECLI_PID"
-	# the kernel writes its LOST record with the next event that finds room
-	sleep 0.5
-	trigger
+	# the kernel writes its LOST record with the next event that finds room (once ecli has
+	# drained the buffer): exec again, paced, until the loss is reported (up to 30 s)
+	for _ in $(seq 1 100); do
+		trigger
+		grep -Eq 'lost [0-9]+ events on CPU [0-9]+' "$ERR" && break
+		sleep 0.3
+	done
 	wait_for "$ERR" 'lost [0-9]+ events on CPU [0-9]+' 10
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]

@@ -18,6 +18,11 @@ setup_file() {
 
 teardown() {
 	teardown_ecli
+	if [ -n "${SILENT_PID:-}" ]; then
+		kill -KILL "$SILENT_PID" 2>/dev/null
+		wait "$SILENT_PID" 2>/dev/null
+		SILENT_PID=
+	fi
 	if [ -n "${TRIGGER_PID:-}" ]; then
 		kill "$TRIGGER_PID" 2>/dev/null
 		wait "$TRIGGER_PID" 2>/dev/null
@@ -158,12 +163,22 @@ sys.exit(0 if pids == {int(sys.argv[2])} else 1)' "$OUT" "$TRIGGER_PID"
 	need_tracefs
 	start_trigger "$BATS_TEST_TMPDIR/go"
 	ecli_start -j "$PKGDIR/package.json" --target-pid "$TRIGGER_PID" --no-enabled
-	touch "$BATS_TEST_TMPDIR/go"
-	sleep 1.5
-	# an empty output means something only if the trigger was calling getpid() all along
-	kill -0 "$TRIGGER_PID"
 	grep -q 'Running minimal' "$ERR"
+	SILENT_PID=$ECLI_PID SILENT_OUT=$OUT
+	# positive control, attached after the silenced one: the same package, enabled, sees the
+	# trigger's getpid() calls; each of them also ran the silenced program
+	ecli_start -j "$PKGDIR/package.json" --target-pid "$TRIGGER_PID"
+	touch "$BATS_TEST_TMPDIR/go"
+	wait_for "$OUT" "\"pid\":$TRIGGER_PID" 30
+	for _ in $(seq 1 300); do
+		[ "$(grep -c "\"pid\":$TRIGGER_PID" "$OUT")" -ge 10 ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c "\"pid\":$TRIGGER_PID" "$OUT")" -ge 10 ]
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	[ ! -s "$OUT" ]
+	ECLI_PID=$SILENT_PID SILENT_PID=
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	[ ! -s "$SILENT_OUT" ]
 }

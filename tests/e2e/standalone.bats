@@ -109,10 +109,19 @@ teardown() {
 	need_root
 	need_tracefs
 	need_exe
-	run timeout 20 "$TOOL" -d 1 --target_ppid 1
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"Running"* ]]
+	local probe=$BATS_TEST_TMPDIR/h8standdur
+	cp /bin/true "$probe"
+	# events decode until the duration ends the tool by itself (-d 8: long enough for the
+	# exec below on a busy machine; the tool is never signalled)
+	cmd_start "$TOOL" -d 8 -- --target_ppid "$BASHPID"
+	"$probe"
+	wait_for "$OUT" 'h8standdur' 30
+	grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} .*$BASHPID .*h8standdur" "$OUT"
+	st=0
+	wait "$ECLI_PID" || st=$?
+	ECLI_PID=
+	cat "$ERR"
+	[ "$st" -eq 0 ]
 }
 
 @test "standalone: a bad tool flag is a usage error" {

@@ -44,6 +44,11 @@ teardown_file() {
 
 teardown() {
 	teardown_ecli
+	if [ -n "${TRIGGER_PID:-}" ]; then
+		kill "$TRIGGER_PID" 2>/dev/null
+		wait "$TRIGGER_PID" 2>/dev/null
+	fi
+	true
 }
 
 @test "a package served over http opens (tool --help)" {
@@ -53,14 +58,22 @@ teardown() {
 	grep -q 'Usage: minimal \[OPTIONS\]' <<<"$output"
 }
 
-@test "a package served over http runs for -d 2 seconds" {
+@test "a package served over http runs and reports the events of its --target-pid" {
 	need_root
 	need_tracefs
-	run timeout 20 "$ECLI" run -d 2 "http://127.0.0.1:$PORT/package.json#sha256=$SUM" \
-		--target-pid 1
-	echo "$output"
-	[ "$status" -eq 0 ]
-	grep -q 'Running minimal' <<<"$output"
+	python3 -c 'import os, time
+for _ in range(1200):
+    os.getpid()
+    time.sleep(0.05)' &
+	TRIGGER_PID=$!
+	ecli_start -j "http://127.0.0.1:$PORT/package.json#sha256=$SUM" --target-pid "$TRIGGER_PID"
+	grep -q 'Running minimal' "$ERR"
+	wait_for "$OUT" "\"pid\": ?$TRIGGER_PID," 30
+	json_match "$OUT" "e['pid'] == $TRIGGER_PID and e['comm'] == 'python3'"
+	ecli_stop
+	kill "$TRIGGER_PID"
+	wait "$TRIGGER_PID" || true
+	TRIGGER_PID=
 	assert_no_prog url_getpid
 }
 

@@ -407,8 +407,8 @@ static void hist(const uint8_t *rec, size_t len)
 
 /*
  * How many values the decoder would visit for type id, capped at VALUE_CAP (and VALUE_CAP
- * for a type that contains itself). The decoder bounds depth but not breadth, so BTFs that
- * expand past the cap are the open bug of crashes/OPEN (decoder-recursive-*.bin); with
+ * for a type that contains itself). BTFs that expand past the cap once hung the decoder
+ * (crashes/decoder-recursive-*.bin; it now bounds the values per record); with
  * FUZZ_DECODER_SKIP_HUGE=1 in the environment they are skipped, so that a fuzzing run looks
  * for other bugs (the replay of the reproducers does not set it).
  */

@@ -88,9 +88,10 @@ cmd_start() {
 	return 1
 }
 
-# wait_for FILE REGEX [SECONDS]: wait until FILE has a line matching REGEX (grep -E).
+# wait_for FILE REGEX [SECONDS]: wait (default 30 s: generous, a busy machine only makes it
+# slower to pass) until FILE has a line matching REGEX (grep -E).
 wait_for() {
-	local file=$1 re=$2 secs=${3:-10} _
+	local file=$1 re=$2 secs=${3:-30} _
 	for _ in $(seq 1 $((secs * 10))); do
 		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
 		sleep 0.1
@@ -227,11 +228,11 @@ json_none() {
 	return 1
 }
 
-# wait_json FILE EXPR [SECONDS]: wait (default 10 s) until json_match FILE EXPR holds; fails
+# wait_json FILE EXPR [SECONDS]: wait (default 30 s) until json_match FILE EXPR holds; fails
 # with json_match's report if it never does.
 wait_json() {
 	local _
-	for _ in $(seq 1 $((${3:-10} * 10))); do
+	for _ in $(seq 1 $((${3:-30} * 10))); do
 		json_match "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done

@@ -219,9 +219,12 @@ static void test_bad_args(void **state)
 static void test_miss_store_hit(void **state)
 {
 	struct eun_btfcache_opts other = {.kernel_id = "release=0.0.0-other\nversion=#1\n"};
-	char path[1024];
+	char path[1024], idpath[1100];
 	struct btf *btf;
 	struct stat st;
+	size_t mine_sz;
+	char *mine;
+	FILE *f;
 
 	if (!have_kbtf)
 		skip();
@@ -241,6 +244,23 @@ static void test_miss_store_hit(void **state)
 	/* another kernel (release, version, BTF size/mtime ...) never sees this entry */
 	assert_int_equal(eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &other),
 			 -ENOENT);
+	/* the directory this kernel's lookups visit, claimed by another identity (a hash
+	 * collision, or an old entry): the identity comparison makes it a miss */
+	snprintf(idpath, sizeof(idpath), "%s", path);
+	*strrchr(idpath, '/') = '\0';
+	strcat(idpath, "/identity");
+	assert_non_null(mine = test_slurp(idpath, &mine_sz));
+	assert_int_equal(test_write_text(idpath, other.kernel_id), 0);
+	assert_int_equal(eun_btfcache__lookup(cache, core_obj.sha, path, sizeof(path)), -ENOENT);
+	/* ... and no store writes into it */
+	assert_int_equal(eun_btfcache__store(cache, core_obj.elf, core_obj.size, core_obj.sha),
+			 -EEXIST);
+	f = fopen(idpath, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(mine, 1, mine_sz, f), mine_sz);
+	assert_int_equal(fclose(f), 0);
+	free(mine);
+	assert_int_equal(eun_btfcache__lookup(cache, core_obj.sha, path, sizeof(path)), 0);
 	/* another object neither */
 	assert_int_equal(eun_btfcache__lookup(cache, plain_obj.sha, path, sizeof(path)), -ENOENT);
 	/* a path buffer too small is an error, not a truncated path */
@@ -361,40 +381,50 @@ static void test_no_bpftool(void **state)
 	assert_int_equal(count_temp_files(), 0);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
+/*
+ * The caller of store_async only waits for the intermediate child, never for bpftool: here
+ * "bpftool" is a wrapper that waits (up to 60 s) for a gate file before running the real one.
+ * store_async must return while it waits (a synchronous store would hang until the wrapper
+ * gives up, and then store nothing); once the gate opens, the entry appears.
+ */
 static void test_store_async(void **state)
 {
 	struct eun_btfcache_opts o = {.kernel_id = "release=async-test\n"};
-	char path[1024];
-	double t0, dt;
+	char path[1024], tool[700], gate[700], script[2200];
 	int i, fds[2];
 	char c;
 
 	if (!have_kbtf)
 		skip();
+	snprintf(tool, sizeof(tool), "%s/gated-bpftool", tmpdir);
+	snprintf(gate, sizeof(gate), "%s/bpftool-gate", tmpdir);
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\n"
+		 "i=0\n"
+		 "while [ ! -e '%s' ]; do\n"
+		 "	i=$((i + 1)); [ $i -gt 600 ] && exit 1; sleep 0.1\n"
+		 "done\n"
+		 "exec bpftool \"$@\"\n",
+		 gate);
+	assert_int_equal(test_write_text(tool, script), 0);
+	assert_int_equal(chmod(tool, 0755), 0);
+	o.bpftool = tool;
 	assert_int_equal(eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &o),
 			 -ENOENT);
 	/* a descriptor of ours (think: a bpf_link) the background worker must not keep open */
 	assert_int_equal(pipe(fds), 0);
-	t0 = now_ms();
 	assert_int_equal(
 		eun_btfcache__store_async(cache, core_obj.elf, core_obj.size, core_obj.sha, &o), 0);
-	dt = now_ms() - t0;
-	/* the caller only waits for the intermediate child, never for bpftool */
-	assert_true(dt < 200);
+	/* returned while "bpftool" still waits at its gate: nothing stored yet */
+	assert_int_equal(eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &o),
+			 -ENOENT);
 	/* our write end closed: EOF at once, so no other process holds a copy */
 	close(fds[1]);
 	assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
 	assert_int_equal(read(fds[0], &c, 1), 0);
 	close(fds[0]);
-	for (i = 0; i < 200; i++) {
+	assert_int_equal(test_write_text(gate, ""), 0);
+	for (i = 0; i < 600; i++) {
 		if (eun_btfcache__lookup_opts(cache, core_obj.sha, path, sizeof(path), &o) == 0)
 			break;
 		usleep(50000);

@@ -28,15 +28,31 @@
 #include "packer/package.h"
 
 static char tmpdir[] = "/tmp/eun-test-runner-XXXXXX";
-static char tar_path[512], json_path[512], osr_path[512], many_path[512];
+static char tar_path[512], bad_tar_path[512], json_path[512], osr_path[512], many_path[512];
 static char logbuf[16384];
 
+/* CO-RE: the tgid is read from task_struct at offsets relocated against the BTF in use. */
 static const char bpf_src[] =
 	"#include <linux/bpf.h>\n"
 	"#include <bpf/bpf_helpers.h>\n"
+	"#include <bpf/bpf_core_read.h>\n"
+	"struct task_struct { int tgid; } __attribute__((preserve_access_index));\n"
+	"struct {\n"
+	"	__uint(type, BPF_MAP_TYPE_HASH);\n"
+	"	__uint(max_entries, 1024);\n"
+	"	__type(key, int);\n"
+	"	__type(value, int);\n"
+	"} core_tgids SEC(\".maps\");\n"
 	"int counter = 0;\n"
 	"SEC(\"tp/syscalls/sys_enter_getpid\")\n"
-	"int eun_unit_tp(void *ctx) { __sync_fetch_and_add(&counter, 1); return 0; }\n"
+	"int eun_unit_tp(void *ctx)\n"
+	"{\n"
+	"	struct task_struct *t = (void *)bpf_get_current_task();\n"
+	"	int tgid = bpf_get_current_pid_tgid() >> 32, core = BPF_CORE_READ(t, tgid);\n"
+	"	__sync_fetch_and_add(&counter, 1);\n"
+	"	bpf_map_update_elem(&core_tgids, &tgid, &core, BPF_ANY);\n"
+	"	return 0;\n"
+	"}\n"
 	"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
 
 static const char meta_json[] =
@@ -151,6 +167,12 @@ static int group_setup(void **state)
 	snprintf(tar_path, sizeof(tar_path), "%s/unit.tar", tmpdir);
 	if (pkg_tar_write(tar_path, ents, 2))
 		return -1;
+	/* the same package whose archive holds 16 bytes of garbage as that machine's BTF */
+	ents[1].data = "0123456789abcdef";
+	ents[1].size = 16;
+	snprintf(bad_tar_path, sizeof(bad_tar_path), "%s/unit-bad-btf.tar", tmpdir);
+	if (pkg_tar_write(bad_tar_path, ents, 2))
+		return -1;
 	free(btf);
 	sb_free(&doc_text);
 	if (make_pkg("many", many_src, many_meta, many_path, sizeof(many_path)))
@@ -179,6 +201,19 @@ static struct eunomia_package *open_pkg(const char *path)
 	return pkg;
 }
 
+/* The tgid the program read with CO-RE for the process whose real tgid is pid, or -1. */
+static int core_tgid(struct eunomia_runner *r, int pid)
+{
+	struct bpf_map *m =
+		bpf_object__find_map_by_name(eunomia_runner__bpf_object(r), "core_tgids");
+	int val = -1;
+
+	assert_non_null(m);
+	if (bpf_map__lookup_elem(m, &pid, sizeof(pid), &val, sizeof(val), 0))
+		return -1;
+	return val;
+}
+
 static void test_archive_used_without_kernel_btf(void **state)
 {
 	EUNOMIA_OPTS(runner, ro, .print = capture, .kernel_btf_path = "/nonexistent/vmlinux");
@@ -202,6 +237,12 @@ static void test_archive_used_without_kernel_btf(void **state)
 	if (geteuid() == 0) {
 		/* libbpf relocates against the archive's BTF and the program loads */
 		assert_int_equal(eunomia_runner__load(r), 0);
+		if (!access("/sys/kernel/tracing/events", F_OK)) {
+			/* and CO-RE reads this process's tgid through the archive's offsets */
+			assert_int_equal(eunomia_runner__attach(r), 1);
+			syscall(SYS_getpid);
+			assert_int_equal(core_tgid(r, getpid()), getpid());
+		}
 	}
 	tmp = strdup(r->btf_tmp_path);
 	eunomia_runner__free(r);
@@ -209,6 +250,30 @@ static void test_archive_used_without_kernel_btf(void **state)
 	assert_int_equal(access(tmp, F_OK), -1); /* the temp copy is removed */
 	assert_int_equal(errno, ENOENT);
 	free(tmp);
+	eunomia_package__free(pkg);
+}
+
+/* The archive's BTF is what libbpf relocates against: garbage there makes the load fail. */
+static void test_archive_garbage_btf_fails(void **state)
+{
+	EUNOMIA_OPTS(runner, ro, .print = capture, .kernel_btf_path = "/nonexistent/vmlinux");
+	struct eunomia_package *pkg;
+	struct eunomia_runner *r;
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	pkg = open_pkg(bad_tar_path);
+	unsetenv("BTF_FILE_PATH");
+	write_os_release("testos", "42");
+	logbuf[0] = '\0';
+	r = eunomia_runner__open(pkg, &ro);
+	if (r) {
+		assert_non_null(r->btf_tmp_path);
+		assert_int_not_equal(eunomia_runner__load(r), 0);
+		eunomia_runner__free(r);
+	}
 	eunomia_package__free(pkg);
 }
 
@@ -311,7 +376,9 @@ static void test_run_duration_stop_detach(void **state)
 	t0 = eun_now_ns();
 	assert_int_equal(eunomia_runner__run(r), 0);
 	ms = (eun_now_ns() - t0) / 1000000;
-	assert_true(ms >= 150 && ms < 3000);
+	/* not before the duration (an upper bound would only measure the machine's load: timing
+	 * figures live in `make bench`; a run that never ends fails by the suite's timeout) */
+	assert_true(ms >= 150);
 	assert_int_equal(eunomia_runner__poll(r, 10), -ETIME);
 	eunomia_runner__stop(r);
 	assert_int_equal(eunomia_runner__poll(r, 10), -EINTR);
@@ -551,6 +618,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_archive_used_without_kernel_btf),
+		cmocka_unit_test(test_archive_garbage_btf_fails),
 		cmocka_unit_test(test_archive_no_match_is_clear_error),
 		cmocka_unit_test(test_kernel_btf_wins_over_archive),
 		cmocka_unit_test(test_explicit_btf_wins),

@@ -54,7 +54,7 @@ os.waitpid(pid, 0)
 PY
 	CHILD=$!
 	local _
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		[ -s "$PIDFILE" ] && break
 		sleep 0.1
 	done

@@ -49,14 +49,16 @@ teardown() {
 	done
 }
 
-# run_workload: open the gate for $CHILD, run another target process (M calls) beside it,
-# wait for both.
+# run_workload: run another target process (M calls) to its end, then open the gate for
+# $CHILD and wait for it. Every call of OTHER precedes every call of CHILD: once all N calls
+# of CHILD are printed, any call of OTHER that a filter let through is printed too (the maps
+# are read, printed and cleared each interval), so no extra interval needs waiting for.
 run_workload() {
-	echo go >"$GATE"
 	"$TARGET" "$M" 5 >/dev/null &
 	OTHER=$!
-	wait "$CHILD"
 	wait "$OTHER"
+	echo go >"$GATE"
+	wait "$CHILD"
 	CHILD=
 }
 
@@ -102,10 +104,10 @@ total() {
 	echo "$1" | awk '{ for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }'
 }
 
-# wait_plain_total FILE COUNT: wait (10 s) until FILE's histograms hold COUNT calls
+# wait_plain_total FILE COUNT: wait (30 s) until FILE's histograms hold COUNT calls
 wait_plain_total() {
 	local _
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		[ "$(plain_total "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done
@@ -118,7 +120,6 @@ wait_plain_total() {
 	ecli_start -b "$TARGET" -f work_ms "$PKG" --pid "$CHILD"
 	run_workload
 	wait_plain_total "$OUT" "$N"
-	sleep 1.2 # one more interval: nothing else may arrive
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	cat "$OUT"
@@ -140,7 +141,7 @@ wait_plain_total() {
 	local child=$CHILD
 	run_workload
 	local other=$OTHER _ s1='' s2=''
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		s1=$(json_slots "$OUT" "$child")
 		s2=$(json_slots "$OUT" "$other")
 		[ "$(total "$s1")" -ge "$N" ] &&
@@ -169,7 +170,6 @@ wait_plain_total() {
 	ecli_start -b "$TARGET" -f quick -p "$CHILD" "$PKG"
 	run_workload
 	wait_plain_total "$OUT" "$N"
-	sleep 1.2
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	run plain_rows "$OUT"

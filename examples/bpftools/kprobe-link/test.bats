@@ -48,8 +48,8 @@ build() {
 	[[ "$output" != *Running* ]]
 	# Names the program that could not attach and says why.
 	[[ "$output" == *do_unlinkat_e* ]]
-	echo "$output" | grep -qi 'kprobe'
-	echo "$output" | grep -Eqi 'not (available|supported|enabled)|unavailable|CONFIG_KPROBES|no kprobe'
+	# the loader's explanation itself, not libbpf's own "failed to create kprobe" lines
+	echo "$output" | grep -qF 'this kernel has no kprobe support (CONFIG_KPROBES off?)'
 	assert_no_prog do_unlinkat_entry do_unlinkat_exit
 }
 

@@ -43,6 +43,8 @@ path, count, ifindex, net = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys
 host = [int(x) for x in net.split(".")] + [1]
 peer = host[:3] + [2]
 rows = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
+# the end marker (source port 40125) is not counted
+rows = [r for r in rows if r.get("sport") != 40125]
 want = {"ifindex": ifindex, "len": 14 + 20 + 8 + 64, "saddr": peer, "daddr": host,
         "sport": 40123, "dport": 9876, "ip_proto": 17, "ttl": 64}
 if len(rows) != count:
@@ -59,11 +61,13 @@ PY
 	build
 	ecli_start -j -i "$HOST_IF" "$PKG" --proto 17 --port 9876
 	tc filter show dev "$HOST_IF" ingress | grep -q bpf
-	send_udp 5 64 40123 9876
 	# Other ports must be filtered out in the kernel.
 	send_udp 3 64 40124 9877
-	wait_for "$OUT" '"dport":9876' 10
-	sleep 0.3
+	send_udp 5 64 40123 9876
+	# a last datagram from another source port marks the end: once it is logged, so is
+	# everything sent before it
+	send_udp 1 64 40125 9876
+	wait_for "$OUT" '"sport":40125' 30
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	check_packets "$OUT" 5
@@ -78,7 +82,8 @@ PY
 	build
 	ecli_start -i "$HOST_IF" "$PKG" -P 9876
 	send_udp 2 64 40123 9876
-	wait_for "$OUT" ' 9876 ' 10
+	send_udp 1 64 40125 9876 # end marker
+	wait_for "$OUT" ' 40125 +9876 ' 30
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	head -1 "$OUT" | grep -Eq '^TIME +IFINDEX +LEN +SADDR +DADDR +SPORT +DPORT +IP_PROTO +TTL'
