@@ -42,6 +42,8 @@ ECLI_LIBS   := -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs-only-l $(STATI
 else
 ECLI_LIBS   := $(PKG_LIBS)
 endif
+# ecli server: libmicrohttpd (dynamic; GnuTLS for --tls-cert comes with Debian's build)
+SERVER_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
 CLANG_INC   := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
 CLANG_LIBDIR:= $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 
@@ -100,7 +102,7 @@ $(LIBSHARED): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS)) loader/l
 
 $(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBSTATIC)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(ECLI_LIBS) -lm
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(ECLI_LIBS) $(SERVER_LIBS) -lm -lpthread
 
 $(ECC): $(call objs,$(ECC_SRCS)) $(LIBPACKER)
 	@mkdir -p $(dir $@)
