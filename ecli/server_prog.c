@@ -715,7 +715,7 @@ cJSON *srv_prog_json(struct srv_prog *p, bool detail)
 					continue;
 				e = cJSON_CreateObject();
 				cJSON_AddStringToObject(e, "name", bpf_program__name(prog));
-				if (!bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+				if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 					srv_json_u64(e, "prog_id", info.id);
 				cJSON_AddItemToArray(a, e);
 			}
