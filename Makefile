@@ -42,8 +42,8 @@ ECLI_LIBS   := -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs-only-l $(STATI
 else
 ECLI_LIBS   := $(PKG_LIBS)
 endif
-# ecli server: libmicrohttpd (dynamic; GnuTLS for --tls-cert comes with Debian's build)
-SERVER_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null)
+# ecli server: libmicrohttpd (dynamic; it brings GnuTLS, which `ecli client` uses for https)
+SERVER_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd gnutls 2>/dev/null)
 CLANG_INC   := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
 CLANG_LIBDIR:= $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "ecli/ecli.h"
+#include "ecli/sbuf.h"
 
 #define SRV_MAX_LISTEN 8
 
@@ -36,17 +37,6 @@ struct srv_config {
 	size_t max_events;
 	const char *tls_cert, *tls_key;
 };
-
-/* ---- tiny string builder (ecli uses only the public loader API) ---- */
-struct sbuf {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-void sbuf_add(struct sbuf *b, const void *data, size_t len);
-void sbuf_adds(struct sbuf *b, const char *s);
-void sbuf_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_free(struct sbuf *b);
 
 /* ---- programs (server_prog.c) ---- */
 enum prog_state {
