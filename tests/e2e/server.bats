@@ -8,104 +8,7 @@
 
 load ../lib/common
 load ../data/e2e/helpers
-
-API=$EUNOMIA_ROOT/tests/lib/server-api.py
-
-setup() {
-	need_root
-	need_tracefs
-	need_cmd curl
-	SOCK=$BATS_TEST_TMPDIR/s.sock
-	STATE=$BATS_TEST_TMPDIR/state
-	EP=unix:$SOCK
-	SRV_PID=
-	# sun_path holds 107 bytes
-	[ "${#SOCK}" -lt 100 ] || skip "BATS_TEST_TMPDIR is too long for a Unix socket path"
-}
-
-teardown() {
-	if [ -n "${SRV_PID:-}" ]; then
-		kill -KILL "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
-	SRV_PID=
-}
-
-# server_start [OPTIONS...]: `ecli server` on $SOCK (state in $STATE) plus OPTIONS; waits for
-# "Running"; sets SRV_PID, SRV_LOG and PORT (when a tcp: listener was asked for).
-server_start() {
-	SRV_LOG=$BATS_TEST_TMPDIR/server.log.$RANDOM
-	"$ECLI" server --listen "unix:$SOCK" --state-dir "$STATE" "$@" >"$SRV_LOG" 2>&1 &
-	SRV_PID=$!
-	local _
-	for _ in $(seq 1 200); do
-		grep -q 'Running' "$SRV_LOG" && break
-		if ! kill -0 "$SRV_PID" 2>/dev/null; then
-			cat "$SRV_LOG" >&2
-			SRV_PID=
-			return 1
-		fi
-		sleep 0.1
-	done
-	grep -q 'Running' "$SRV_LOG" || {
-		cat "$SRV_LOG" >&2
-		return 1
-	}
-	PORT=$(sed -n 's/.*listening on tcp:127\.0\.0\.1:\([0-9]*\).*/\1/p' "$SRV_LOG" | head -n1)
-}
-
-# server_stop: SIGTERM, wait; SRV_STATUS is its exit status.
-server_stop() {
-	kill -TERM "$SRV_PID"
-	SRV_STATUS=0
-	wait "$SRV_PID" || SRV_STATUS=$?
-	SRV_PID=
-	cat "$SRV_LOG"
-}
-
-# req METHOD PATH [BODY-FILE]: request on $EP; sets CODE and BODY.
-req() {
-	local out
-	out=$(python3 "$API" "$EP" request "$@")
-	CODE=${out%%$'\n'*}
-	BODY=${out#*$'\n'}
-}
-
-# start_body FILE PKG [NAME] [--opt K=V]... [-- TOOL-FLAGS]: write a POST /v1/programs body.
-start_body() {
-	local f=$1
-	shift
-	python3 "$API" "$EP" start-body "$@" >"$f"
-}
-
-# start_exec NAME TAG: the exec test package following this shell's children, tagged TAG;
-# sets ID.
-start_exec() {
-	local pkg
-	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	start_body "$BATS_TEST_TMPDIR/req.$1" "$pkg" "$1" -- --target_ppid "$BASHPID" --tag "$2"
-	req POST /v1/programs "$BATS_TEST_TMPDIR/req.$1"
-	echo "$CODE $BODY"
-	[ "$CODE" = 201 ]
-	ID=$(jq_get "$BODY" "d['id']")
-}
-
-# jq_get JSON EXPR: python expression over d = the parsed JSON.
-jq_get() {
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
-}
-
-# Exec /bin/true as a child of this test shell; sets p to its pid.
-exec_true() {
-	/bin/true &
-	p=$!
-	wait "$p"
-}
-
-# wait_ev ID EXPR [COUNT]: long-poll until COUNT events of ID match EXPR (over e = data).
-wait_ev() {
-	python3 "$API" "$EP" wait "$@"
-}
+load ../lib/server
 
 @test "server: health, version; two packages at once, each with its own decoded events" {
 	server_start
@@ -352,23 +255,6 @@ PY
 	grep -q "Running (1 program)" "$SRV_LOG"
 }
 
-@test "server: 50 concurrent readers of one program all get every event, in order" {
-	server_start
-	start_exec many 5
-	out=$BATS_TEST_TMPDIR/readers.out
-	python3 "$API" "$EP" readers "$ID" 50 "e['tag'] == 5 and e['comm'] == 'true'" 5 60 >"$out" 2>&1 &
-	rpid=$!
-	wait_for "$out" "readers started" 30
-	for _ in 1 2 3 4 5; do
-		exec_true
-	done
-	st=0
-	wait "$rpid" || st=$?
-	cat "$out"
-	[ "$st" -eq 0 ]
-	grep -q "50/50 readers got all 5 events" "$out"
-}
-
 @test "server: events stream as chunked NDJSON until the client leaves" {
 	server_start
 	start_exec streamed 9
@@ -427,49 +313,6 @@ PY
 	echo "$BODY"
 	[ "$CODE" = 413 ] # the package is over 4 KiB
 	[[ "$BODY" == *"over the server's limit of 4096 bytes"* ]]
-}
-
-@test "server: 200 start/stop cycles leave no programs, maps, links or file descriptors behind" {
-	server_start --no-state
-	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
-	start_body "$BATS_TEST_TMPDIR/c" "$pkg" cycle -- --target_ppid "$BASHPID"
-	# warm up once (libbpf, BTF cache), then count
-	req POST /v1/programs "$BATS_TEST_TMPDIR/c"
-	req DELETE "/v1/programs/$(jq_get "$BODY" "d['id']")"
-	fds0=$(ls "/proc/$SRV_PID/fd" | wc -l)
-	maps0=$(bpftool map show | grep -c "name events\b" || true)
-	all_ids=
-	# curl and bash only in the loop: a python per request would dominate the run time
-	for i in $(seq 1 200); do
-		out=$(curl -sS --unix-socket "$SOCK" -w ' %{http_code}' --data-binary @"$BATS_TEST_TMPDIR/c" http://x/v1/programs)
-		[[ "$out" =~ ^\{\"id\":([0-9]+),.*\ 201$ ]] || {
-			echo "cycle $i: $out"
-			false
-		}
-		id=${BASH_REMATCH[1]}
-		if [ $((i % 50)) -eq 1 ]; then
-			req GET "/v1/programs/$id"
-			all_ids="$all_ids $(jq_get "$BODY" "d['programs'][0]['prog_id']")"
-		fi
-		out=$(curl -sS --unix-socket "$SOCK" -w ' %{http_code}' -X DELETE "http://x/v1/programs/$id")
-		[[ "$out" == *" 200" ]] || {
-			echo "cycle $i: stop: $out"
-			false
-		}
-	done
-	req GET /v1/programs
-	[ "$BODY" = '{"programs":[]}' ]
-	fds1=$(ls "/proc/$SRV_PID/fd" | wc -l)
-	echo "fds: $fds0 -> $fds1"
-	[ "$fds1" -le "$fds0" ]
-	# shellcheck disable=SC2086
-	assert_ids_gone $all_ids
-	# no link left on any of them, no extra ring buffer map named like ours
-	run bash -c "bpftool -j link show | python3 -c 'import json,sys; ids={$(echo $all_ids | tr ' ' ,)}; print(sum(1 for l in json.load(sys.stdin) if l.get(\"prog_id\") in ids))'"
-	[ "$output" = 0 ]
-	maps1=$(bpftool map show | grep -c "name events\b" || true)
-	echo "ring buffer maps named events: $maps0 -> $maps1"
-	[ "$maps1" -le "$((maps0 + 2))" ] # other tests on this machine may hold a couple
 }
 
 @test "server: compatibility endpoints of the archived eunomia-bpf server (/task, /log, /pause, /resume, /stop)" {
