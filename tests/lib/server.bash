@@ -1,5 +1,5 @@
 # Helpers for tests/e2e/server*.bats (load after tests/lib/common and tests/data/e2e/helpers).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # PORT, SRV_STATUS, CODE... are read by the tests
 
 API=$EUNOMIA_ROOT/tests/lib/server-api.py
 
