@@ -42,8 +42,6 @@ ECLI_LIBS   := -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs-only-l $(STATI
 else
 ECLI_LIBS   := $(PKG_LIBS)
 endif
-# ecli server: libmicrohttpd (dynamic; it brings GnuTLS, which `ecli client` uses for https)
-SERVER_LIBS := $(shell $(PKG_CONFIG) --libs libmicrohttpd gnutls 2>/dev/null)
 CLANG_INC   := $(shell $(LLVM_CONFIG) --includedir 2>/dev/null)
 CLANG_LIBDIR:= $(shell $(LLVM_CONFIG) --libdir 2>/dev/null)
 
@@ -102,7 +100,7 @@ $(LIBSHARED): $(call objs,$(LOADER_SRCS) $(COMMON_SRCS) $(PACKER_SRCS)) loader/l
 
 $(ECLI): $(call objs,$(ECLI_SRCS)) $(LIBSTATIC)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(ECLI_LIBS) $(SERVER_LIBS) -lm -lpthread
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(ECLI_LIBS) -lm
 
 $(ECC): $(call objs,$(ECC_SRCS)) $(LIBPACKER)
 	@mkdir -p $(dir $@)

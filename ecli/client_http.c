@@ -5,7 +5,7 @@
  * (Connection: close), Content-Length or chunked replies.
  */
 #include <errno.h>
-#include <gnutls/gnutls.h>
+#include "ecli/lazy.h"
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +155,7 @@ struct conn {
 
 static int conn_open(struct client *cl, struct conn *c)
 {
+	char err_text[512];
 	int err;
 
 	c->fd = -1;
@@ -199,6 +200,10 @@ static int conn_open(struct client *cl, struct conn *c)
 	}
 	if (!cl->tls)
 		return 0;
+	if (ecli_lazy_load_gnutls(err_text, sizeof(err_text))) {
+		fprintf(stderr, "ecli client: https: %s\n", err_text);
+		return -1;
+	}
 	if (gnutls_certificate_allocate_credentials(&c->cred) ||
 	    (cl->cacert ? gnutls_certificate_set_x509_trust_file(c->cred, cl->cacert,
 								 GNUTLS_X509_FMT_PEM) <= 0

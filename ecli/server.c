@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
-#include <microhttpd.h>
+#include "ecli/lazy.h"
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -349,6 +349,10 @@ int do_server(int argc, char **argv)
 	}
 	if (!cfg.nr_listen)
 		cfg.listen[cfg.nr_listen++] = DEFAULT_LISTEN;
+	if (ecli_lazy_load_mhd(err, sizeof(err))) {
+		fprintf(stderr, "ecli server: %s\n", err);
+		return ECLI_EXIT_FAIL;
+	}
 	if (check_listen(&cfg))
 		return ECLI_EXIT_USAGE;
 	if (cfg.group) {

@@ -5,7 +5,7 @@
  * map onto the same registry as /v1; docs/server.md lists the differences.
  */
 #include <errno.h>
-#include <microhttpd.h>
+#include "ecli/lazy.h"
 #include <stdlib.h>
 #include <string.h>
 

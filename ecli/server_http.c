@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <microhttpd.h>
+#include "ecli/lazy.h"
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
