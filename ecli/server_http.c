@@ -576,7 +576,7 @@ int srv_http_start(struct srv_listener *l, char *err, size_t errsz)
 		flags |= MHD_USE_TLS;
 	}
 	l->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, l, MHD_OPTION_LISTEN_SOCKET, l->fd,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, (void *)NULL,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
 				tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 				MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
