@@ -131,10 +131,16 @@ static void *prog_thread(void *arg)
 			break;
 		if (p->ctl == CTL_PAUSE || p->ctl == CTL_RESUME) {
 			int want = p->ctl;
+			bool there = p->state == (want == CTL_PAUSE ? PROG_PAUSED : PROG_RUNNING);
 
+			/* two requests raced: the second finds it done */
 			pthread_mutex_unlock(&p->lock);
-			err = want == CTL_PAUSE ? eunomia_runner__detach(p->r)
-						: eunomia_runner__attach(p->r);
+			if (there)
+				err = want == CTL_PAUSE ? 0 : p->attached;
+			else if (want == CTL_PAUSE)
+				err = eunomia_runner__detach(p->r);
+			else
+				err = eunomia_runner__attach(p->r);
 			pthread_mutex_lock(&p->lock);
 			p->ctl = CTL_NONE;
 			p->ctl_err = err < 0 ? err : 0;
@@ -475,7 +481,9 @@ int srv_prog_pause(struct srv_prog *p, bool pause, char **msg)
 				   eunomia_strerror(err));
 		return err;
 	}
+	pthread_mutex_lock(&p->lock);
 	p->spec.paused = pause;
+	pthread_mutex_unlock(&p->lock);
 	srv_state_save(p->srv, p);
 	return 0;
 }
