@@ -432,7 +432,7 @@ out:
 	s.shutting_down = 1;
 	for (i = 0; i < SRV_MAX_LISTEN; i++)
 		if (ls[i].d)
-			MHD_quiesce_daemon(ls[i].d);
+			ls[i].fd = MHD_quiesce_daemon(ls[i].d); /* ours again: closed below */
 	srv_prog_wake_all(&s);
 	srv_prog_stop_all(&s);
 	for (i = 0; i < SRV_MAX_LISTEN; i++)

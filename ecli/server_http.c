@@ -580,6 +580,8 @@ int srv_http_start(struct srv_listener *l, char *err, size_t errsz)
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
 				tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 				MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
+	if (l->d)
+		l->fd = -1; /* libmicrohttpd's now: closed by MHD_stop_daemon() (or quiesce) */
 	/* libmicrohttpd may refer to them while it runs: freed with the listener */
 	l->tls_cert = cert;
 	l->tls_key = key;

@@ -471,3 +471,34 @@ PY
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Usage: ecli server"* ]]
 }
+
+@test "server: a package by URL (fetched by the server, #sha256 pinned); a wrong digest is a 400" {
+	pkg=$(e2e_build exec "$E2E_DATA/exec.h")
+	www=$BATS_TEST_TMPDIR/www
+	mkdir -p "$www"
+	cp "$pkg" "$www/exec.json"
+	sum=$(sha256sum "$www/exec.json" | cut -d' ' -f1)
+	python3 -u -m http.server --bind 127.0.0.1 --directory "$www" 0 >"$BATS_TEST_TMPDIR/www.log" 2>&1 &
+	hpid=$!
+	wait_for "$BATS_TEST_TMPDIR/www.log" "port [0-9]+" 20
+	hport=$(sed -n 's/.* port \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/www.log" | head -n1)
+	server_start
+	printf '{"url": "http://127.0.0.1:%s/exec.json#sha256=%s", "args": ["--target_ppid", "%s", "--tag", "44"]}\n' \
+		"$hport" "$sum" "$BASHPID" >"$BATS_TEST_TMPDIR/u"
+	req POST /v1/programs "$BATS_TEST_TMPDIR/u"
+	echo "$BODY"
+	[ "$CODE" = 201 ]
+	id=$(jq_get "$BODY" "d['id']")
+	exec_true
+	wait_ev "$id" "e['pid'] == $p and e['tag'] == 44"
+	req GET "/v1/programs/$id"
+	[ "$(jq_get "$BODY" "d['sha256']")" = "$sum" ]
+	[[ "$(jq_get "$BODY" "d['url']")" == "http://127.0.0.1:$hport/exec.json#sha256=$sum" ]]
+	printf '{"url": "http://127.0.0.1:%s/exec.json#sha256=%064d"}\n' "$hport" 0 >"$BATS_TEST_TMPDIR/u2"
+	req POST /v1/programs "$BATS_TEST_TMPDIR/u2"
+	kill "$hpid"
+	wait "$hpid" || true
+	echo "$BODY"
+	[ "$CODE" = 400 ]
+	[[ "$(jq_get "$BODY" "d['error']")" == *"cannot open package 'http://127.0.0.1:$hport/exec.json#sha256="* ]]
+}
