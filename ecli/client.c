@@ -150,8 +150,7 @@ static int cmd_list(struct client *cl)
 		return rc;
 	printf("%-6s %-20s %-8s %10s %8s %8s  %-19s %s\n", "ID", "NAME", "STATE", "EVENTS",
 	       "DROPPED", "LOST", "STARTED", "RESTARTED");
-	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "programs"))
-	{
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(doc, "programs")) {
 		fmt_time(jnum(p, "started_at"), when, sizeof(when));
 		printf("%-6.0f %-20s %-8s %10.0f %8.0f %8.0f  %-19s %s\n", jnum(p, "id"),
 		       jstr(p, "name"), jstr(p, "state"), jnum(p, "events"), jnum(p, "dropped"),
@@ -246,8 +245,7 @@ static int cmd_log(struct client *cl, int argc, char **argv)
 		rc = call(cl, "GET", path, NULL, 0, 200, &doc, "log");
 		if (rc)
 			return client_stop ? ECLI_EXIT_OK : rc;
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "events"))
-		{
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "events")) {
 			cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "data");
 			char *t = cJSON_PrintUnformatted(d);
 

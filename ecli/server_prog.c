@@ -220,30 +220,24 @@ static struct srv_prog *prog_new(struct srv *s, struct prog_spec *spec)
 	return p;
 }
 
-/* The start error: the loader's warnings, then ecli's own line (as `ecli run` prints them). */
+/* The start error as `ecli run` words it: the loader's warnings when it gave a reason (the
+ * verifier's tail, the package field, the unknown flag), else ecli's own line. */
 static char *start_error(struct srv_prog *p, const char *fmt, ...)
 {
-	struct sbuf b = {0};
+	char *msg = NULL;
 	va_list ap;
-	char *tail = NULL;
 
-	va_start(ap, fmt);
-	if (vasprintf(&tail, fmt, ap) < 0)
-		tail = NULL;
-	va_end(ap);
 	pthread_mutex_lock(&p->lock);
-	if (p->msgs.len) {
-		sbuf_add(&b, p->msgs.buf, p->msgs.len);
-		sbuf_adds(&b, "\n");
-	}
+	if (p->msgs.len && !p->msgs.oom)
+		msg = strdup(p->msgs.buf);
 	pthread_mutex_unlock(&p->lock);
-	sbuf_adds(&b, tail ? tail : "out of memory");
-	free(tail);
-	if (b.oom) {
-		sbuf_free(&b);
-		return strdup("out of memory");
-	}
-	return b.buf;
+	if (msg)
+		return msg;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	return msg ? msg : strdup("out of memory");
 }
 
 static int prog_open(struct srv_prog *p, struct start_result *res)
@@ -656,8 +650,7 @@ cJSON *srv_prog_json(struct srv_prog *p, bool detail)
 		cJSON_AddNumberToObject(o, "attached", p->state == PROG_RUNNING ? p->attached : 0);
 		a = cJSON_AddArrayToObject(o, "programs");
 		if (a && p->r) {
-			bpf_object__for_each_program(prog, eunomia_runner__bpf_object(p->r))
-			{
+			bpf_object__for_each_program(prog, eunomia_runner__bpf_object(p->r)) {
 				struct bpf_prog_info info = {0};
 				__u32 len = sizeof(info);
 				cJSON *e;

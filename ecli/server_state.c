@@ -148,8 +148,7 @@ static int spec_args(cJSON *args, const char *what, struct prog_spec *spec, char
 	spec->argc = 1;
 	if (!spec->argv[0])
 		return -1;
-	cJSON_ArrayForEach(a, args)
-	{
+	cJSON_ArrayForEach(a, args) {
 		if (!cJSON_IsString(a)) {
 			if (asprintf(err, "%s: expected an array of strings", what) < 0)
 				*err = NULL;
@@ -217,8 +216,7 @@ int srv_spec_from_v1(cJSON *body, struct prog_spec *spec, char **err)
 			*err = strdup("options: expected an object");
 			goto fail;
 		}
-		cJSON_ArrayForEach(o, opts)
-		{
+		cJSON_ArrayForEach(o, opts) {
 			for (i = 0; i < sizeof(known_opts) / sizeof(known_opts[0]); i++)
 				if (!strcmp(o->string, known_opts[i]))
 					break;
