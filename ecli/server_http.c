@@ -234,6 +234,7 @@ static int reply_events(struct srv_prog *p, struct MHD_Connection *c)
 	struct emit_ctx e = {.plain = p->spec.plain};
 	struct MHD_Response *resp;
 	uint64_t after = 0, limit = 1000, wait = 0, next, dropped;
+	enum prog_state st;
 	const char *v;
 	bool gone;
 	int ret;
@@ -254,10 +255,11 @@ static int reply_events(struct srv_prog *p, struct MHD_Connection *c)
 	next = srv_prog_read(p, after, (size_t)limit, (int)wait, emit_event, &e, &gone);
 	pthread_mutex_lock(&p->lock);
 	dropped = p->dropped;
+	st = p->state;
 	pthread_mutex_unlock(&p->lock);
 	sbuf_addf(&e.b, "],\"next\":%llu,\"dropped\":%llu,\"state\":\"%s\"}\n",
 		  (unsigned long long)next, (unsigned long long)dropped,
-		  gone ? "stopped" : srv_prog_state_name(p->state));
+		  gone ? "stopped" : srv_prog_state_name(st));
 	if (e.b.oom) {
 		sbuf_free(&e.b);
 		return srv_reply_error(c, 500, "error", "out of memory");
