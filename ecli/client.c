@@ -265,7 +265,7 @@ static int cmd_log(struct client *cl, int argc, char **argv)
 		}
 		cJSON_Delete(doc);
 		fflush(stdout);
-		if (!follow && !n)
+		if (!follow && n < 1000) /* all there was (a busy program does not keep us here) */
 			break;
 	}
 	return ECLI_EXIT_OK;
