@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ecli/client.h"
+#include "ecli/options.h"
 
 #define DEFAULT_ENDPOINT "unix:/run/eunomia/ecli.sock"
 
@@ -271,98 +272,123 @@ static int cmd_log(struct client *cl, int argc, char **argv)
 	return ECLI_EXIT_OK;
 }
 
+/* The `ecli run` options the server applies, as its JSON "options" (same table, same parser,
+ * same messages as `ecli run`); output and duration options belong to `ecli run` only. */
+static int start_options(cJSON *o, const struct run_config *cfg)
+{
+	const struct eunomia_runner_opts *r = &cfg->runner;
+
+	if (r->format != EUNOMIA_FMT_PLAIN || r->duration_ms || r->verbose) {
+		fprintf(stderr, "ecli client start: -j, -r, -d and -v are `ecli run` options: the "
+				"server keeps events as JSON and runs until `ecli client stop`\n");
+		return -1;
+	}
+#define STR(key, v) \
+	if (v)      \
+		cJSON_AddStringToObject(o, key, v);
+#define NUM(key, v) \
+	if (v)      \
+		cJSON_AddNumberToObject(o, key, (double)(v));
+#define BOOL(key, v) \
+	if (v)       \
+		cJSON_AddBoolToObject(o, key, true);
+	STR("ifname", r->ifname)
+	NUM("ifindex", r->ifindex)
+	STR("uprobe_binary", r->uprobe_binary)
+	STR("uprobe_func", r->uprobe_func)
+	NUM("pid", r->pid)
+	STR("cgroup", r->cgroup_path)
+	NUM("freq", r->perf_freq)
+	STR("only", r->only_progs)
+	STR("disable", r->disable_progs)
+	NUM("max_entries", r->default_max_entries)
+	BOOL("strict", r->strict)
+	STR("btf", r->btf_path)
+	BOOL("no_btf_cache", r->no_btf_cache)
+	STR("sha256", cfg->sha256)
+#undef STR
+#undef NUM
+#undef BOOL
+	return 0;
+}
+
 /* start: read the package here (the server may not see this file), send it with the flags. */
 static int cmd_start(struct client *cl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"ifname", required_argument, NULL, 'i'},
-		{"uprobe-binary", required_argument, NULL, 'b'},
-		{"uprobe-func", required_argument, NULL, 'f'},
-		{"target-pid", required_argument, NULL, 'p'},
-		{"cgroup", required_argument, NULL, 1001},
-		{"freq", required_argument, NULL, 'F'},
-		{"only", required_argument, NULL, 1002},
-		{"disable", required_argument, NULL, 1003},
-		{"btf", required_argument, NULL, 1004},
-		{},
-	};
 	cJSON *req = cJSON_CreateObject(), *o = cJSON_AddObjectToObject(req, "options"), *a, *doc;
-	const char *loc;
-	char *text;
-	int opt, rc, i;
+	char **av = calloc((size_t)argc + 1, sizeof(*av)), *text;
+	const char *loc, *name = NULL;
+	struct run_config cfg;
+	int ac = 1, i = 1, rc, pi;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:n:i:b:f:p:F:", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			cJSON_AddStringToObject(req, "name", optarg);
-			break;
-		case 'i':
-			cJSON_AddStringToObject(o, "ifname", optarg);
-			break;
-		case 'b':
-			cJSON_AddStringToObject(o, "uprobe_binary", optarg);
-			break;
-		case 'f':
-			cJSON_AddStringToObject(o, "uprobe_func", optarg);
-			break;
-		case 'p':
-			cJSON_AddStringToObject(o, "pid", optarg);
-			break;
-		case 1001:
-			cJSON_AddStringToObject(o, "cgroup", optarg);
-			break;
-		case 'F':
-			cJSON_AddStringToObject(o, "freq", optarg);
-			break;
-		case 1002:
-			cJSON_AddStringToObject(o, "only", optarg);
-			break;
-		case 1003:
-			cJSON_AddStringToObject(o, "disable", optarg);
-			break;
-		case 1004:
-			cJSON_AddStringToObject(o, "btf", optarg);
-			break;
-		default:
-			fprintf(stderr,
-				"ecli client start: %s option '%s'; see `ecli client --help`\n",
-				opt == ':' ? "missing value for" : "unknown", argv[optind - 1]);
-			cJSON_Delete(req);
-			return ECLI_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "ecli client start: no package given\n");
+	if (!req || !o || !av) {
 		cJSON_Delete(req);
-		return ECLI_EXIT_USAGE;
+		free(av);
+		return ECLI_EXIT_FAIL;
 	}
-	loc = argv[optind];
+	/* -n/--name is ours; everything else before the package is an `ecli run` option */
+	av[0] = "ecli client start";
+	while (i < argc) {
+		bool takes_next = false;
+
+		if ((!strcmp(argv[i], "-n") || !strcmp(argv[i], "--name")) && i + 1 < argc) {
+			name = argv[i + 1];
+			i += 2;
+			continue;
+		}
+		if (!strncmp(argv[i], "--name=", 7)) {
+			name = argv[i++] + 7;
+			continue;
+		}
+		if (argv[i][0] != '-' || !argv[i][1] || !strcmp(argv[i], "--"))
+			break;
+		run_option_match(argv[i], &takes_next);
+		av[ac++] = argv[i++];
+		if (takes_next && i < argc)
+			av[ac++] = argv[i++];
+	}
+	while (i < argc)
+		av[ac++] = argv[i++];
+	run_config_init(&cfg, false);
+	pi = run_options_parse(&cfg, ac, av, "ecli client start", "ecli client");
+	rc = pi == RUN_OPTS_HELP ? ECLI_EXIT_OK : ECLI_EXIT_USAGE;
+	if (pi == RUN_OPTS_HELP)
+		client_help(stdout);
+	else if (pi >= ac)
+		fprintf(stderr, "ecli client start: no package given\n");
+	else if (pi >= 0 && !start_options(o, &cfg))
+		rc = -1;
+	if (rc >= 0)
+		goto out;
+	loc = av[pi];
+	if (name)
+		cJSON_AddStringToObject(req, "name", name);
 	if (!strncmp(loc, "http://", 7) || !strncmp(loc, "https://", 8)) {
 		cJSON_AddStringToObject(req, "url", loc);
 	} else if (client_add_package(req, loc)) {
-		cJSON_Delete(req);
-		return ECLI_EXIT_FAIL;
+		rc = ECLI_EXIT_FAIL;
+		goto out;
 	}
 	a = cJSON_AddArrayToObject(req, "args");
-	for (i = optind + 1; i < argc; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
+	for (i = pi + 1; i < ac; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(av[i]));
 	text = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
+	rc = ECLI_EXIT_FAIL;
 	if (!text)
-		return ECLI_EXIT_FAIL;
+		goto out;
 	rc = call(cl, "POST", "/v1/programs", text, strlen(text), 201, cl->json ? NULL : &doc,
 		  "start");
 	free(text);
 	if (rc || cl->json)
-		return rc;
+		goto out;
 	printf("%.0f\n", jnum(doc, "id"));
 	fprintf(stderr, "ecli client: started %s as program %.0f (`ecli client log -f %.0f`)\n",
 		jstr(doc, "name"), jnum(doc, "id"), jnum(doc, "id"));
 	cJSON_Delete(doc);
-	return ECLI_EXIT_OK;
+out:
+	cJSON_Delete(req);
+	free(av);
+	return rc;
 }
 
 int do_client(int argc, char **argv)

@@ -61,7 +61,9 @@ struct prog_spec {
 	char **argv; /* tool flags; argv[0] is the tool name */
 	int argc;
 	char *ifname, *uprobe_binary, *uprobe_func, *cgroup, *only, *disable, *btf;
-	int pid, freq;
+	char *sha256; /* pin: the package's SHA-256 */
+	int pid, freq, ifindex, max_entries;
+	bool strict, no_btf_cache;
 	bool plain; /* compat: export_json false -> bcc-style text lines */
 	bool paused;
 };

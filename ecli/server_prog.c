@@ -66,6 +66,7 @@ void prog_spec_free(struct prog_spec *spec)
 	free(spec->only);
 	free(spec->disable);
 	free(spec->btf);
+	free(spec->sha256);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -242,7 +243,7 @@ static char *start_error(struct srv_prog *p, const char *fmt, ...)
 
 static int prog_open(struct srv_prog *p, struct start_result *res)
 {
-	EUNOMIA_OPTS(package, po, .print = prog_print, .print_ctx = p);
+	EUNOMIA_OPTS(package, po, .print = prog_print, .print_ctx = p, .sha256 = p->spec.sha256);
 	struct prog_spec *sp = &p->spec;
 	const char *loc = sp->url ? sp->url : sp->name ? sp->name : "package";
 	const char *name;
@@ -262,13 +263,15 @@ static int prog_open(struct srv_prog *p, struct start_result *res)
 	if (!sp->name && !(sp->name = strdup(name)))
 		return res->status = 500, -1;
 	{
-		EUNOMIA_OPTS(runner, ro, .print = prog_print, .print_ctx = p,
-			     .format = sp->plain ? EUNOMIA_FMT_PLAIN : EUNOMIA_FMT_JSON,
-			     .output = prog_output, .output_ctx = p, .btf_path = sp->btf,
-			     .ifname = sp->ifname, .uprobe_binary = sp->uprobe_binary,
-			     .uprobe_func = sp->uprobe_func, .pid = sp->pid,
-			     .cgroup_path = sp->cgroup, .perf_freq = sp->freq,
-			     .only_progs = sp->only, .disable_progs = sp->disable);
+		EUNOMIA_OPTS(
+			runner, ro, .print = prog_print, .print_ctx = p,
+			.format = sp->plain ? EUNOMIA_FMT_PLAIN : EUNOMIA_FMT_JSON,
+			.output = prog_output, .output_ctx = p, .btf_path = sp->btf,
+			.ifname = sp->ifname, .uprobe_binary = sp->uprobe_binary,
+			.uprobe_func = sp->uprobe_func, .pid = sp->pid, .cgroup_path = sp->cgroup,
+			.perf_freq = sp->freq, .only_progs = sp->only, .disable_progs = sp->disable,
+			.ifindex = sp->ifindex, .default_max_entries = (uint32_t)sp->max_entries,
+			.strict = sp->strict, .no_btf_cache = sp->no_btf_cache);
 
 		p->r = eunomia_runner__open(p->pkg, &ro);
 	}
@@ -642,6 +645,15 @@ cJSON *srv_prog_json(struct srv_prog *p, bool detail)
 				cJSON_AddNumberToObject(opts, "pid", p->spec.pid);
 			if (p->spec.freq)
 				cJSON_AddNumberToObject(opts, "freq", p->spec.freq);
+			if (p->spec.ifindex)
+				cJSON_AddNumberToObject(opts, "ifindex", p->spec.ifindex);
+			if (p->spec.max_entries)
+				cJSON_AddNumberToObject(opts, "max_entries", p->spec.max_entries);
+			if (p->spec.strict)
+				cJSON_AddBoolToObject(opts, "strict", true);
+			if (p->spec.no_btf_cache)
+				cJSON_AddBoolToObject(opts, "no_btf_cache", true);
+			add_opt_str(opts, "sha256", p->spec.sha256);
 		}
 		if (p->spec.url)
 			cJSON_AddStringToObject(o, "url", p->spec.url);

@@ -162,8 +162,25 @@ static int spec_args(cJSON *args, const char *what, struct prog_spec *spec, char
 }
 
 static const char *const known_opts[] = {
-	"ifname", "uprobe_binary", "uprobe_func", "pid", "cgroup", "freq", "only", "disable", "btf",
+	"ifname", "ifindex",	 "uprobe_binary", "uprobe_func", "pid",
+	"cgroup", "freq",	 "only",	  "disable",	 "btf",
+	"strict", "max_entries", "no_btf_cache",  "sha256",
 };
+
+static int get_bool(cJSON *o, const char *key, bool *out, char **err)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsBool(v)) {
+		if (asprintf(err, "options.%s: expected true or false", key) < 0)
+			*err = NULL;
+		return -1;
+	}
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
 
 int srv_spec_from_v1(cJSON *body, struct prog_spec *spec, char **err)
 {
@@ -221,11 +238,12 @@ int srv_spec_from_v1(cJSON *body, struct prog_spec *spec, char **err)
 				if (!strcmp(o->string, known_opts[i]))
 					break;
 			if (i == sizeof(known_opts) / sizeof(known_opts[0])) {
-				if (asprintf(err,
-					     "options: unknown option '%s' (known: ifname, "
-					     "uprobe_binary, uprobe_func, pid, cgroup, freq, only, "
-					     "disable, btf)",
-					     o->string) < 0)
+				if (asprintf(
+					    err,
+					    "options: unknown option '%s' (known: ifname, ifindex, "
+					    "uprobe_binary, uprobe_func, pid, cgroup, freq, only, "
+					    "disable, btf, strict, max_entries, no_btf_cache, sha256)",
+					    o->string) < 0)
 					*err = NULL;
 				goto fail;
 			}
@@ -238,10 +256,17 @@ int srv_spec_from_v1(cJSON *body, struct prog_spec *spec, char **err)
 		spec->only = dup_str(opts, "only", "options.only", &bad, err);
 		spec->disable = dup_str(opts, "disable", "options.disable", &bad, err);
 		spec->btf = dup_str(opts, "btf", "options.btf", &bad, err);
+		spec->sha256 = dup_str(opts, "sha256", "options.sha256", &bad, err);
 		if (bad)
 			goto fail;
 		if (get_int(opts, "pid", "options.pid", 1, 0x7fffffff, &spec->pid, err) ||
-		    get_int(opts, "freq", "options.freq", 1, 1000000, &spec->freq, err))
+		    get_int(opts, "freq", "options.freq", 1, 1000000, &spec->freq, err) ||
+		    get_int(opts, "ifindex", "options.ifindex", 1, 0x7fffffff, &spec->ifindex,
+			    err) ||
+		    get_int(opts, "max_entries", "options.max_entries", 1, 0x7fffffff,
+			    &spec->max_entries, err) ||
+		    get_bool(opts, "strict", &spec->strict, err) ||
+		    get_bool(opts, "no_btf_cache", &spec->no_btf_cache, err))
 			goto fail;
 	}
 	return 0;
@@ -311,9 +336,9 @@ static cJSON *spec_to_json(struct srv_prog *p)
 	opts = cJSON_AddObjectToObject(o, "options");
 	if (opts) {
 		const char *keys[] = {"ifname", "uprobe_binary", "uprobe_func", "cgroup",
-				      "only",	"disable",	 "btf"};
+				      "only",	"disable",	 "btf",		"sha256"};
 		const char *vals[] = {sp->ifname, sp->uprobe_binary, sp->uprobe_func, sp->cgroup,
-				      sp->only,	  sp->disable,	     sp->btf};
+				      sp->only,	  sp->disable,	     sp->btf,	      sp->sha256};
 
 		for (i = 0; i < (int)(sizeof(keys) / sizeof(keys[0])); i++)
 			if (vals[i])
@@ -322,6 +347,14 @@ static cJSON *spec_to_json(struct srv_prog *p)
 			cJSON_AddNumberToObject(opts, "pid", sp->pid);
 		if (sp->freq)
 			cJSON_AddNumberToObject(opts, "freq", sp->freq);
+		if (sp->ifindex)
+			cJSON_AddNumberToObject(opts, "ifindex", sp->ifindex);
+		if (sp->max_entries)
+			cJSON_AddNumberToObject(opts, "max_entries", sp->max_entries);
+		if (sp->strict)
+			cJSON_AddBoolToObject(opts, "strict", true);
+		if (sp->no_btf_cache)
+			cJSON_AddBoolToObject(opts, "no_btf_cache", true);
 	}
 	cJSON_AddBoolToObject(o, "paused", sp->paused);
 	if (sp->plain)

@@ -422,6 +422,17 @@ PY
 	run "$ECLI" client status "$id"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no such program $id (HTTP 404)"* ]]
+	# `ecli run` options, parsed by the same table: the server applies them ...
+	id=$("$ECLI" client start --name opts --strict --max-entries 100 "$pkg" --tag 1)
+	run "$ECLI" client -j status "$id"
+	[ "$(jq_get "$output" "d['options']")" = "{'max_entries': 100, 'strict': True}" ]
+	# ... those about ecli run's own output are refused, unknown ones too, as ecli run does
+	run "$ECLI" client start -j "$pkg"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-j, -r, -d and -v are \`ecli run\` options"* ]]
+	run "$ECLI" client start --bogus "$pkg"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ecli client start: unknown option '--bogus'; see \`ecli client --help\`" ]
 	run "$ECLI" client bogus
 	[ "$status" -eq 2 ]
 	run "$ECLI" client -e unix:"$BATS_TEST_TMPDIR/none.sock" list
