@@ -9,6 +9,7 @@
 load ../lib/common
 load ../data/e2e/helpers
 load ../lib/server
+# shellcheck disable=SC2154 # p: set by exec_true (tests/lib/server.bash)
 
 @test "server: health, version; two packages at once, each with its own decoded events" {
 	server_start
