@@ -168,8 +168,11 @@ static void *prog_thread(void *arg)
 				     eunomia_strerror(err)) < 0)
 				p->error = NULL;
 			p->state = PROG_FAILED;
-			eunomia_runner__detach(p->r);
 			pthread_cond_broadcast(&p->cond);
+			/* unlocked: the loader may print (prog_print takes the lock) */
+			pthread_mutex_unlock(&p->lock);
+			eunomia_runner__detach(p->r);
+			pthread_mutex_lock(&p->lock);
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
