@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+from server_bench import bench_server
+
 
 def quartiles(xs):
     xs = sorted(xs)
@@ -261,9 +263,11 @@ def main():
     r["throughput"] = bench_throughput(a, max(3, reps // 3))
     r["compile"] = bench_compile(a, max(3, reps // 2))
     r["size"] = bench_size(a)
+    r["server"] = bench_server(a, reps, summary)
 
     s, l, t, c, z = (r["startup_small"], r["startup_large"], r["throughput"], r["compile"],
                      r["size"])
+    sv = r["server"]
     rows = [
         ("start-up, 1 tracepoint", fmt_s(s["ecli_s"]), fmt_s(s["native_s"]), s["ratio"], "≤ 1.10"),
         ("start-up, 12 progs CO-RE", fmt_s(l["ecli_s"]), fmt_s(l["native_s"]), l["ratio"], "≤ 1.10"),
@@ -281,6 +285,8 @@ def main():
          z["package_ratio"], "≤ 0.5"),
         ("package vs ELF, large", "%12d" % z["large_package_bytes"], "%12d" % z["large_elf_bytes"],
          z["large_package_ratio"], "≤ 0.5"),
+        ("server: request→1st event", fmt_s(sv["server_first_event_s"]),
+         fmt_s(sv["run_first_event_s"]), sv["ratio"], "vs ecli run; ≤ 5 ms"),
     ]
     print("%-26s %-28s %-28s %7s  %s" % ("benchmark", "eunomia", "native", "ratio", "target"))
     for name, e, n, ratio, target in rows:
@@ -292,6 +298,8 @@ def main():
           " running 'events' %d KiB (native %d KiB)" %
           (z["ecli_binary_bytes"], z["ecli_peak_rss_kib_small"], z["native_peak_rss_kib_small"],
            z["ecli_peak_rss_kib_events"], z["native_peak_rss_kib_events"]))
+    print("ecli server RSS: %d KiB with 0 programs, %d KiB with 10 ('small')" %
+          (sv["server_rss_kib_0"], sv["server_rss_kib_10"]))
     os.makedirs(os.path.dirname(a.json) or ".", exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(r, f, indent=2)

@@ -22,7 +22,7 @@ read -r -a LIBBPF <<<"$(pkg-config --cflags --libs libbpf)"
 # Same vmlinux.h for the bare-clang baseline as ecc uses (generated from the running kernel).
 [ -s "$B/vmlinux.h" ] || bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$B/vmlinux.h"
 
-for p in small large events; do
+for p in small large events first; do
 	mkdir -p "$B/$p"
 	cp bench/progs/$p.bpf.c "$B/$p/"
 	[ -f bench/progs/$p.h ] && cp bench/progs/$p.h "$B/$p/"

@@ -47,6 +47,12 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
  * '-' and '_' interchangeable in long names, --no-NAME for switches, -xyz clusters. */
 int ecli_tool_flag(const struct eunomia_runner *r, const char *arg);
 
+/* server.c: `ecli server` (HTTP API, many packages in one process). */
+int do_server(int argc, char **argv);
+
+/* client.c: `ecli client` (talks to `ecli server`). */
+int do_client(int argc, char **argv);
+
 /* standalone.c: if this executable carries an embedded package (ecc -s), run it with the
  * process's arguments and return an exit code; return -1 when there is none. */
 int ecli_standalone_main(int argc, char **argv);

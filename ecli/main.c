@@ -23,7 +23,9 @@ static const struct cmd {
 	{"run", do_run, "load, attach and run a package, printing its events"},
 	{"help", do_help, "show help for ecli or one of its commands"},
 	{"version", do_version, "print the version"},
-	/* room for "server", "push", "pull" */
+	{"server", do_server, "serve an HTTP API that runs packages on request"},
+	{"client", do_client, "start, list, follow and stop packages on an ecli server"},
+	/* room for "push", "pull" */
 };
 
 static void usage(FILE *f)

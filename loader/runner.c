@@ -199,7 +199,8 @@ int eunomia_runner__attach(struct eunomia_runner *r)
 
 	if (!r)
 		return -EINVAL;
-	if (r->state != EUN_STATE_LOADED) {
+	/* DETACHED: attach again after detach (pause/resume) */
+	if (r->state != EUN_STATE_LOADED && r->state != EUN_STATE_DETACHED) {
 		eun_warn(&r->log, "attach: %s",
 			 r->state == EUN_STATE_OPENED ? "load the runner first"
 						      : "the runner was already attached");

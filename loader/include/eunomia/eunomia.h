@@ -292,7 +292,8 @@ EUNOMIA_API int eunomia_runner__poll(struct eunomia_runner *r, int timeout_ms);
 EUNOMIA_API int eunomia_runner__run(struct eunomia_runner *r);
 /* Async-signal-safe: make run()/poll() return as soon as possible. */
 EUNOMIA_API void eunomia_runner__stop(struct eunomia_runner *r);
-/* Detach every link, tc hook and xdp attachment (idempotent). */
+/* Detach every link, tc hook and xdp attachment (idempotent). Maps and loaded programs stay:
+ * eunomia_runner__attach() attaches them again (pause/resume). */
 EUNOMIA_API int eunomia_runner__detach(struct eunomia_runner *r);
 /* Detach and free everything. Accepts NULL. */
 EUNOMIA_API void eunomia_runner__free(struct eunomia_runner *r);
