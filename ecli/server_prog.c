@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ecli/options.h"
 #include "ecli/server.h"
 
 enum { CTL_NONE, CTL_PAUSE, CTL_RESUME, CTL_STOP };
@@ -236,7 +237,7 @@ static char *start_error(struct srv_prog *p, const char *fmt, ...)
 		msg = strdup(p->msgs.buf);
 	pthread_mutex_unlock(&p->lock);
 	if (msg)
-		return msg;
+		return run_options_flag_names(msg); /* option names as ecli's flags, as ecli says */
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
@@ -274,7 +275,9 @@ static int prog_open(struct srv_prog *p, struct start_result *res)
 			.uprobe_func = sp->uprobe_func, .pid = sp->pid, .cgroup_path = sp->cgroup,
 			.perf_freq = sp->freq, .only_progs = sp->only, .disable_progs = sp->disable,
 			.ifindex = sp->ifindex, .default_max_entries = (uint32_t)sp->max_entries,
-			.strict = sp->strict, .no_btf_cache = sp->no_btf_cache);
+			.strict = sp->strict, .no_btf_cache = sp->no_btf_cache,
+			/* the server's policy, as ecli run's: a missing tracefs is mounted */
+			.mount_tracefs = true);
 
 		p->r = eunomia_runner__open(p->pkg, &ro);
 	}
