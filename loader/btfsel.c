@@ -248,14 +248,14 @@ static void btf_cache_reject(struct eunomia_runner *r)
 }
 
 /* Carry what was set on the first object over to its reopened twin. */
-static void copy_settings(struct bpf_object *old, struct bpf_object *obj)
+static void copy_settings(struct bpf_object *old, struct bpf_object *obj, bool keep_autoload)
 {
 	struct bpf_program *p, *q;
 	struct bpf_map *m, *n;
 
 	bpf_object__for_each_program(p, old) {
 		q = bpf_object__find_program_by_name(obj, bpf_program__name(p));
-		if (q)
+		if (q && keep_autoload)
 			bpf_program__set_autoload(q, bpf_program__autoload(p));
 	}
 	bpf_object__for_each_map(m, old) {
@@ -280,29 +280,42 @@ static void copy_settings(struct bpf_object *old, struct bpf_object *obj)
  * without it, carry over what was set on the first one (program selection, map sizes, the
  * argument values in the data sections), and load that. The cache must never cost a run.
  */
-int eun_btfsel__reload_without_cache(struct eunomia_runner *r)
+int eun_btfsel__reopen(struct eunomia_runner *r, const char *custom, bool keep_autoload)
 {
 	struct bpf_object *old = r->obj, *obj;
-	struct eunomia_runner *prev;
 	size_t i;
+	int err;
+
+	obj = eun_runner__open_object(r, custom, &err);
+	if (!obj)
+		return err;
+	copy_settings(old, obj, keep_autoload);
+	for (i = 0; i < r->nr_args; i++)
+		if (r->args[i].map)
+			r->args[i].map =
+				bpf_object__find_map_by_name(obj, bpf_map__name(r->args[i].map));
+	eun_explain__release(r);
+	bpf_object__close(old);
+	r->obj = obj;
+	r->btf_custom = custom;
+	return 0;
+}
+
+int eun_btfsel__reload_without_cache(struct eunomia_runner *r)
+{
+	struct eunomia_runner *prev;
 	int err;
 
 	eun_info(&r->log,
 		 "%s: loading with the cached minimal BTF %s failed; dropping that entry and "
 		 "loading with the kernel BTF instead",
 		 eunomia_package__name(r->pkg), r->btf_cache_path);
-	obj = eun_runner__open_object(r, NULL, &err);
-	if (!obj)
-		return err;
-	copy_settings(old, obj);
-	for (i = 0; i < r->nr_args; i++)
-		if (r->args[i].map)
-			r->args[i].map =
-				bpf_object__find_map_by_name(obj, bpf_map__name(r->args[i].map));
 	prev = eun_print__enter(r);
-	eun_explain__release(r);
-	bpf_object__close(old);
-	r->obj = obj;
+	err = eun_btfsel__reopen(r, NULL, true);
+	if (err) {
+		eun_print__leave(prev);
+		return err;
+	}
 	btf_cache_reject(r);
 	err = eun_explain__prepare(r);
 	if (!err) {

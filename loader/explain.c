@@ -176,6 +176,55 @@ static struct bpf_program *failed_prog(struct eunomia_runner *r, int err, const 
 	return err == -EPERM || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */ ? tramp : NULL;
 }
 
+/* The last non-empty line of a verifier log (what it died on, usually). */
+static void last_line(const char *log, char *out, size_t size)
+{
+	const char *end = log + strlen(log), *start;
+
+	while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	/* the kernel closes with "processed N insns ..." statistics: the reason comes before */
+	for (int i = 0; i < 4; i++) {
+		start = end;
+		while (start > log && start[-1] != '\n')
+			start--;
+		if (strncmp(start, "processed ", 10) && strncmp(start, "verification time", 17) &&
+		    strncmp(start, "stack depth", 11))
+			break;
+		end = start;
+		while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+	}
+	start = end;
+	while (start > log && start[-1] != '\n')
+		start--;
+	snprintf(out, size, "%.*s", (int)(end - start), start);
+}
+
+struct bpf_program *eun_explain__refused(struct eunomia_runner *r, int err, char *reason,
+					 size_t size)
+{
+	const char *log;
+	struct bpf_program *prog = failed_prog(r, err, &log);
+	char msg[256];
+
+	if (!prog)
+		return NULL;
+	if (log) {
+		char line[200];
+
+		last_line(log, line, sizeof(line));
+		snprintf(reason, size, "the kernel verifier rejected it: %s", line);
+	} else {
+		eun_libbpf_error(err, msg, sizeof(msg));
+		snprintf(reason, size,
+			 "the kernel refused to load it (%s): this kernel refuses fentry/fexit/lsm "
+			 "programs",
+			 msg);
+	}
+	return prog;
+}
+
 int eun_explain__failure(struct eunomia_runner *r, int err)
 {
 	struct bpf_program *prog;

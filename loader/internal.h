@@ -102,6 +102,11 @@ struct eunomia_runner {
 	enum eun_state state;
 
 	struct bpf_object *obj;
+	const char *btf_custom; /* the BTF file libbpf was given at open (NULL: the kernel's) */
+	/* programs the kernel refused during load, comma-separated: left out when the object is
+	 * opened again for the next try (variants.c), and named in the summary */
+	struct strbuf failed_progs;
+	int load_tries;	    /* loads attempted so far */
 	char *btf_tmp_path; /* BTF from the package archive: /proc/self/fd/<btf_tmp_fd> */
 	int btf_tmp_fd;	    /* memfd holding it, -1: none */
 	/* during load: libbpf's warnings held back (print.c), per-program verifier logs */
@@ -147,11 +152,20 @@ int eun_libbpf_error(int err, char *msg, size_t size);
 int eun_btfsel__choose(struct eunomia_runner *r, const char **custom);
 void eun_btfsel__loaded(struct eunomia_runner *r);
 int eun_btfsel__reload_without_cache(struct eunomia_runner *r);
+/* Replace r->obj by a fresh open of the package's object with BTF `custom`, carrying over map
+ * sizes and data-section values (and, with keep_autoload, the program selection). */
+int eun_btfsel__reopen(struct eunomia_runner *r, const char *custom, bool keep_autoload);
 void eun_btfsel__free(struct eunomia_runner *r);
 
 /* ---- variants.c / mapsize.c ---- */
 /* only/disable lists and variants: number of programs left to load, or -errno. */
 int eun_variants__select(struct eunomia_runner *r);
+/* Left out on request (only/disable options) or refused on an earlier try? */
+bool eun_variants__excluded(const struct eunomia_runner *r, const char *name);
+/* After a reselect: the program that now stands in for the refused `name` (same hook), or
+ * NULL when it had no other variant. */
+struct bpf_program *eun_variants__stand_in(struct eunomia_runner *r, const char *name,
+					   const char *sec);
 void eun_mapsize__apply(struct eunomia_runner *r);
 
 /* ---- explain.c ---- */
@@ -159,6 +173,10 @@ int eun_explain__prepare(struct eunomia_runner *r); /* verifier-log buffers, bef
 void eun_explain__release(struct eunomia_runner *r);
 void eun_explain__replay(struct eunomia_runner *r, bool explained);
 int eun_explain__failure(struct eunomia_runner *r, int err); /* after a failed load */
+/* The program a failed load (err) was refused on, or NULL when no program is to blame; with
+ * the reason in one line (the verifier's last words, or why the kernel refused it). */
+struct bpf_program *eun_explain__refused(struct eunomia_runner *r, int err, char *reason,
+					 size_t size);
 
 /* ---- args.c ---- */
 int eun_args__init(struct eunomia_runner *r);  /* after bpf_object open, before load */

@@ -79,6 +79,7 @@ struct eunomia_runner *eunomia_runner__open(const struct eunomia_package *pkg,
 	if (err)
 		goto err_out;
 	r->obj = eun_runner__open_object(r, custom, &err);
+	r->btf_custom = custom;
 	if (!r->obj) {
 		char msg[256];
 
@@ -102,19 +103,89 @@ err_out:
 
 /* ---- load ---------------------------------------------------------------------------- */
 
-/* bpf_object__load with per-program verifier logs and libbpf's warnings held back. */
+/* Programs that may still load: not left out on request, not refused. */
+static int nr_candidates(const struct eunomia_runner *r)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program(prog, r->obj)
+		n += !eun_variants__excluded(r, bpf_program__name(prog));
+	return n;
+}
+
+/*
+ * The load was refused on one program (err): outside the strict option, leave it out and try
+ * again, with its next variant in its place if it has one, as long as a program is left.
+ * Returns 0 when the object was opened again for another try, else err.
+ */
+static int leave_out_refused(struct eunomia_runner *r, int err)
+{
+	char reason[320], name[128], sec[128];
+	struct bpf_program *prog, *stand_in;
+	struct eunomia_runner *prev;
+	int n;
+
+	if (r->opts.strict)
+		return err;
+	prog = eun_explain__refused(r, err, reason, sizeof(reason));
+	if (!prog)
+		return err;
+	snprintf(name, sizeof(name), "%s", bpf_program__name(prog));
+	snprintf(sec, sizeof(sec), "%s", bpf_program__section_name(prog));
+	n = (int)r->failed_progs.len;
+	if (sb_addf(&r->failed_progs, "%s%s", n ? "," : "", name))
+		return err;
+	if (nr_candidates(r) == 0) {
+		/* nothing else could run: report this program's failure in full */
+		r->failed_progs.len = (size_t)n;
+		r->failed_progs.buf[n] = '\0';
+		return err;
+	}
+	eun_explain__replay(r, true);
+	sb_reset(r->held);
+	r->load_tries++;
+	prev = eun_print__enter(r);
+	n = eun_btfsel__reopen(r, r->btf_custom, false);
+	if (!n)
+		n = eun_variants__select(r);
+	eun_print__leave(prev);
+	if (n <= 0)
+		return n < 0 ? n : err;
+	stand_in = eun_variants__stand_in(r, name, sec);
+	if (stand_in)
+		eun_warn(&r->log, "prog '%s' (%s): %s; its variant '%s' (%s) runs instead", name,
+			 sec, reason, bpf_program__name(stand_in),
+			 bpf_program__section_name(stand_in));
+	else
+		eun_warn(&r->log,
+			 "prog '%s' (%s): left out: %s; the other programs run (the strict option "
+			 "makes this an error)",
+			 name, sec, reason);
+	return 0;
+}
+
+/*
+ * bpf_object__load with per-program verifier logs and libbpf's warnings held back. A program
+ * the kernel refuses is left out and the object loaded again (leave_out_refused); the common
+ * case, everything loading first time, costs one load.
+ */
 static int load_object(struct eunomia_runner *r)
 {
 	struct eunomia_runner *prev;
 	int err;
 
-	prev = eun_print__enter(r);
-	err = eun_explain__prepare(r);
-	if (!err)
-		err = bpf_object__load(r->obj);
-	eun_print__leave(prev);
-	if (err && r->btf_cache_path)
-		err = eun_btfsel__reload_without_cache(r);
+	for (;;) {
+		prev = eun_print__enter(r);
+		err = eun_explain__prepare(r);
+		if (!err)
+			err = bpf_object__load(r->obj);
+		eun_print__leave(prev);
+		if (err && r->btf_cache_path)
+			err = eun_btfsel__reload_without_cache(r);
+		if (!err || leave_out_refused(r, err))
+			break;
+	}
 	if (err)
 		err = eun_explain__failure(r, err);
 	else
@@ -192,6 +263,21 @@ int eunomia_runner__load(struct eunomia_runner *r)
 	return 0;
 }
 
+/* After programs were left out at load: one line saying which programs run. */
+static void say_running(struct eunomia_runner *r)
+{
+	struct strbuf names = STRBUF_INIT;
+
+	if (!r->failed_progs.len)
+		return;
+	for (size_t i = 0; i < r->nr_att; i++)
+		if (r->att[i].prog_name && !strstr(sb_str(&names), r->att[i].prog_name))
+			sb_addf(&names, "%s%s", names.len ? ", " : "", r->att[i].prog_name);
+	eun_warn(&r->log, "%s: running %s; left out: %s", eunomia_package__name(r->pkg),
+		 names.len ? sb_str(&names) : "no program", sb_str(&r->failed_progs));
+	sb_free(&names);
+}
+
 int eunomia_runner__attach(struct eunomia_runner *r)
 {
 	struct eunomia_runner *prev;
@@ -209,8 +295,11 @@ int eunomia_runner__attach(struct eunomia_runner *r)
 	prev = eun_print__enter(r);
 	n = eun_attach__all(r);
 	eun_print__leave(prev);
-	if (n >= 0)
+	if (n >= 0) {
+		if (r->state == EUN_STATE_LOADED)
+			say_running(r);
 		r->state = EUN_STATE_ATTACHED;
+	}
 	return n;
 }
 
@@ -301,6 +390,7 @@ void eunomia_runner__free(struct eunomia_runner *r)
 	bpf_object__close(r->obj);
 	eun_print__leave(prev);
 	eun_btfsel__free(r);
+	sb_free(&r->failed_progs);
 	free(r);
 }
 

@@ -2,7 +2,11 @@
 /*
  * Which programs load: the caller's only/disable lists, then variants (programs implementing
  * one probe several ways: fentry/kprobe/tracepoint, grouped by attach target or by a name
- * suffix), of which the first one this kernel accepts is kept.
+ * suffix), of which the most capable one this kernel accepts is kept: fentry > kprobe > tp
+ * for function hooks, tp_btf > raw_tp > tp for tracepoints (the order of variant_secs[]).
+ * Cheap probes rule out what cannot work (no trampolines, no kprobes); the rest is decided by
+ * trial: a program the kernel refuses at load is recorded in r->failed_progs, the object is
+ * opened again, and the next variant of the same hook takes its place (runner.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +98,9 @@ static const struct {
 	{"tp/", "tp", VK_TP},
 	{"tracepoint/", "tp", VK_TP},
 };
+
+/* Rank of a section in the preference order: its index in variant_secs[]; others last. */
+#define RANK_OTHER 1000
 
 /* Program-name suffixes that mark variants of one probe: "handle_exit_fentry" etc. */
 static const char *const variant_suffixes[] = {
@@ -206,8 +213,13 @@ static int kind_supported(struct eunomia_runner *r, struct prog_info *pi, int *t
 		return *tramp;
 	case VK_KPROBE:
 		return kprobe_supported();
+	case VK_TP:
+		/* tracepoint kinds: the type probe says "unsupported" for tp_btf (TRACING) on
+		 * kernels that load it; trial decides */
+		return 1;
 	default:
-		return libbpf_probe_bpf_prog_type(bpf_program__type(pi->prog), NULL) == 1;
+		return bpf_program__type(pi->prog) == BPF_PROG_TYPE_TRACING ||
+		       libbpf_probe_bpf_prog_type(bpf_program__type(pi->prog), NULL) == 1;
 	}
 }
 
@@ -223,51 +235,26 @@ static const char *kind_reason(enum variant_kind k)
 	}
 }
 
-/*
- * Programs implementing the same probe several ways (fentry/kprobe/tp variants, grouped by
- * attach target or by a name suffix) are variants: keep the first one this kernel accepts.
- */
-static void select_variants(struct eunomia_runner *r)
+static int rank(const struct prog_info *pi)
 {
-	struct bpf_program *prog;
-	struct prog_info *pi = NULL;
-	size_t n = 0, i, j;
-	int tramp = -1, ngroups = 0;
+	return pi->sec_idx < 0 ? RANK_OTHER : pi->sec_idx;
+}
 
-	bpf_object__for_each_program(prog, r->obj)
-		if (bpf_program__autoload(prog))
-			n++;
-	if (n < 2)
-		return;
-	pi = calloc(n, sizeof(*pi));
-	if (!pi)
-		return;
-	n = 0;
-	bpf_object__for_each_program(prog, r->obj) {
-		if (!bpf_program__autoload(prog))
-			continue;
-		pi[n].prog = prog;
-		pi[n].kind = sec_variant(bpf_program__section_name(prog), pi[n].key,
-					 sizeof(pi[n].key), &pi[n].sec_idx);
-		if (!name_base(bpf_program__name(prog), pi[n].base, sizeof(pi[n].base)))
-			pi[n].base[0] = '\0';
-		pi[n].ok = -1;
-		pi[n].group = -1;
-		n++;
-	}
-	/* union programs sharing a (class:target) key or a name base into groups */
-	for (i = 0; i < n; i++) {
+/* Group programs sharing a (class:target) key or a name base; returns the number of groups. */
+static int group_programs(struct prog_info *pi, size_t n)
+{
+	int ngroups = 0;
+
+	for (size_t i = 0; i < n; i++) {
 		if (pi[i].group >= 0)
 			continue;
 		pi[i].group = ngroups++;
 		for (bool changed = true; changed;) {
 			changed = false;
-			for (j = 0; j < n; j++) {
-				size_t k;
-
+			for (size_t j = 0; j < n; j++) {
 				if (pi[j].group >= 0)
 					continue;
-				for (k = 0; k < n; k++) {
+				for (size_t k = 0; k < n; k++) {
 					if (pi[k].group != pi[i].group)
 						continue;
 					if ((pi[j].kind != VK_OTHER &&
@@ -281,6 +268,53 @@ static void select_variants(struct eunomia_runner *r)
 			}
 		}
 	}
+	return ngroups;
+}
+
+/* Fill pi[] (programs still set to load); the count. */
+static size_t collect(struct eunomia_runner *r, struct prog_info *pi)
+{
+	struct bpf_program *prog;
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, r->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		pi[n].prog = prog;
+		pi[n].kind = sec_variant(bpf_program__section_name(prog), pi[n].key,
+					 sizeof(pi[n].key), &pi[n].sec_idx);
+		if (!name_base(bpf_program__name(prog), pi[n].base, sizeof(pi[n].base)))
+			pi[n].base[0] = '\0';
+		pi[n].ok = -1;
+		pi[n].group = -1;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Programs implementing the same probe several ways (fentry/kprobe/tp variants, grouped by
+ * attach target or by a name suffix) are variants: keep the most preferred one this kernel
+ * may accept.
+ */
+static void select_variants(struct eunomia_runner *r)
+{
+	struct bpf_program *prog;
+	struct prog_info *pi = NULL;
+	size_t n = 0, i;
+	int tramp = -1, ngroups;
+	bool quiet = r->load_tries > 0; /* said on the first try */
+
+	bpf_object__for_each_program(prog, r->obj)
+		if (bpf_program__autoload(prog))
+			n++;
+	if (n < 2)
+		return;
+	pi = calloc(n, sizeof(*pi));
+	if (!pi)
+		return;
+	n = collect(r, pi);
+	ngroups = group_programs(pi, n);
 	for (int g = 0; g < ngroups; g++) {
 		size_t members = 0, chosen = n;
 		int first_sec = -2;
@@ -302,7 +336,7 @@ static void select_variants(struct eunomia_runner *r)
 			if (pi[i].group != g)
 				continue;
 			pi[i].ok = kind_supported(r, &pi[i], &tramp);
-			if (pi[i].ok && chosen == n)
+			if (pi[i].ok && (chosen == n || rank(&pi[i]) < rank(&pi[chosen])))
 				chosen = i;
 		}
 		if (chosen == n)
@@ -311,6 +345,8 @@ static void select_variants(struct eunomia_runner *r)
 			if (pi[i].group != g || i == chosen)
 				continue;
 			bpf_program__set_autoload(pi[i].prog, false);
+			if (quiet)
+				continue;
 			eun_info(&r->log,
 				 "prog '%s' (%s): not used, variant '%s' (%s) runs instead%s%s",
 				 bpf_program__name(pi[i].prog),
@@ -321,6 +357,37 @@ static void select_variants(struct eunomia_runner *r)
 		}
 	}
 	free(pi);
+}
+
+struct bpf_program *eun_variants__stand_in(struct eunomia_runner *r, const char *name,
+					   const char *sec)
+{
+	char key[256], base[256], k2[256], b2[256];
+	struct bpf_program *prog;
+	int idx;
+
+	if (sec_variant(sec, key, sizeof(key), &idx) == VK_OTHER)
+		key[0] = '\0';
+	if (!name_base(name, base, sizeof(base)))
+		base[0] = '\0';
+	bpf_object__for_each_program(prog, r->obj) {
+		if (!bpf_program__autoload(prog) || !strcmp(bpf_program__name(prog), name))
+			continue;
+		if (sec_variant(bpf_program__section_name(prog), k2, sizeof(k2), &idx) == VK_OTHER)
+			k2[0] = '\0';
+		if (!name_base(bpf_program__name(prog), b2, sizeof(b2)))
+			b2[0] = '\0';
+		if ((key[0] && !strcmp(key, k2)) || (base[0] && !strcmp(base, b2)))
+			return prog;
+	}
+	return NULL;
+}
+
+bool eun_variants__excluded(const struct eunomia_runner *r, const char *name)
+{
+	return (r->opts.only_progs && !in_list(r->opts.only_progs, name)) ||
+	       (r->opts.disable_progs && in_list(r->opts.disable_progs, name)) ||
+	       in_list(sb_str(&r->failed_progs), name);
 }
 
 /* Apply the only/disable lists (names checked first), then pick variants; programs left. */
@@ -340,7 +407,10 @@ int eun_variants__select(struct eunomia_runner *r)
 		if ((r->opts.only_progs && !in_list(r->opts.only_progs, name)) ||
 		    (r->opts.disable_progs && in_list(r->opts.disable_progs, name))) {
 			bpf_program__set_autoload(prog, false);
-			eun_info(&r->log, "prog '%s': disabled on request", name);
+			if (!r->load_tries)
+				eun_info(&r->log, "prog '%s': disabled on request", name);
+		} else if (in_list(sb_str(&r->failed_progs), name)) {
+			bpf_program__set_autoload(prog, false); /* refused on an earlier try */
 		}
 	}
 	select_variants(r);

@@ -169,13 +169,6 @@ PY
 	assert_no_prog e2e_kp_unlinkat
 }
 
-# trampoline_probe: sets TRAMP to have_trampolines' status; fails the test if it is inconclusive.
-trampoline_probe() {
-	TRAMP=0
-	have_trampolines || TRAMP=$?
-	[ "$TRAMP" -ne 2 ]
-}
-
 @test "fentry: EPERM from the kernel is explained, exit 1" {
 	trampoline_probe
 	[ "$TRAMP" -eq 1 ] || skip "this kernel loads fentry programs (bpftool probe)"

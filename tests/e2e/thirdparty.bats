@@ -3,6 +3,7 @@
 # that is really submitted, and the loader decodes it (fixtures in tests/data/thirdparty/).
 
 load ../lib/common
+load ../data/e2e/helpers
 
 DATA=$EUNOMIA_ROOT/tests/data/thirdparty
 
@@ -93,4 +94,83 @@ assert e["pid"] == pid, e
 assert e["comm"] == "bash", e
 assert e["flags"] == 0, e
 PY
+}
+
+# exec_child: a child that execs /bin/true once released; sets CHILD and GATE.
+exec_child() {
+	GATE=$BATS_TEST_TMPDIR/gate.$RANDOM
+	mkfifo "$GATE"
+	(
+		read -r _ <"$GATE"
+		exec /bin/true
+	) &
+	CHILD=$!
+}
+
+release_child() {
+	echo go >"$GATE"
+	wait "$CHILD"
+}
+
+@test "thirdparty: tp_btf is preferred over raw_tp and tp; the type probe does not veto it" {
+	ecc_build "$DATA/tpvariants.bpf.c"
+	exec_child
+	ecli_start -j "$PKG" --targ_pid "$CHILD"
+	grep -q "prog 'exec_raw_tp' (raw_tp/sched_process_exec): not used, variant 'exec_tp_btf'" "$ERR"
+	grep -q "prog 'exec_tp' (tp/sched/sched_process_exec): not used, variant 'exec_tp_btf'" "$ERR"
+	release_child
+	wait_for "$OUT" "\"pid\": ?$CHILD[,}]"
+	ecli_stop
+	json_match "$OUT" "e['pid'] == $CHILD and e['variant'] == 1"
+	json_none "$OUT" "e['variant'] != 1"
+}
+
+@test "thirdparty: a variant the verifier rejects gives way to the next one (raw_tp -> tp)" {
+	ecc_build "$DATA/tpvariants.bpf.c"
+	exec_child
+	ecli_start -j --disable exec_tp_btf "$PKG" --targ_pid "$CHILD"
+	grep -q "prog 'exec_raw_tp' (raw_tp/sched_process_exec): the kernel verifier rejected it: .*invalid mem access.*; its variant 'exec_tp' (tp/sched/sched_process_exec) runs instead" "$ERR"
+	grep -q "running exec_tp; left out: exec_raw_tp" "$ERR"
+	release_child
+	wait_for "$OUT" "\"pid\": ?$CHILD[,}]"
+	ecli_stop
+	json_match "$OUT" "e['pid'] == $CHILD and e['variant'] == 3"
+	json_none "$OUT" "e['variant'] != 3"
+	assert_no_prog exec_raw_tp
+}
+
+@test "thirdparty: a refused variant under --strict fails the run with the verifier's reason" {
+	ecc_build "$DATA/tpvariants.bpf.c"
+	run "$ECLI" run --strict --disable exec_tp_btf -d 1 "$PKG"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prog 'exec_raw_tp' (raw_tp/sched_process_exec): the kernel verifier rejected it"* ]]
+	[[ "$output" != *Running* ]]
+	assert_no_prog exec_raw_tp exec_tp
+}
+
+@test "thirdparty: a refused fentry program without a variant is dropped with one warning; the rest runs" {
+	trampoline_probe
+	[ "$TRAMP" -eq 1 ] || skip "this kernel loads fentry programs: nothing is refused"
+	ecc_build "$DATA/dropfentry.bpf.c"
+	GATE=$BATS_TEST_TMPDIR/gate
+	mkfifo "$GATE"
+	(
+		read -r _ <"$GATE"
+		exec /usr/bin/python3 -c 'import os; import tempfile; f = tempfile.TemporaryFile(); os.fsync(f.fileno())'
+	) &
+	CHILD=$!
+	ecli_start -j "$PKG" --targ_pid "$CHILD"
+	[ "$(grep -c "prog 'sync_fentry_only'" "$ERR")" -eq 1 ]
+	grep -q "prog 'sync_fentry_only' (fentry/vfs_fsync_range): left out: .*refuses fentry/fexit/lsm programs; the other programs run" "$ERR"
+	grep -q "running fsync_tp; left out: sync_fentry_only" "$ERR"
+	echo go >"$GATE"
+	wait "$CHILD"
+	wait_for "$OUT" "\"pid\": ?$CHILD[,}]"
+	ecli_stop
+	json_match "$OUT" "e['pid'] == $CHILD and e['source'] == 2"
+	run "$ECLI" run --strict -d 1 "$PKG"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"refuses fentry/fexit/lsm programs"* ]]
+	[[ "$output" != *Running* ]]
 }

@@ -135,3 +135,10 @@ have_trampolines() {
 have_kprobes() {
 	[ -e /sys/bus/event_source/devices/kprobe ] || [ -e /sys/kernel/tracing/kprobe_events ]
 }
+
+# trampoline_probe: sets TRAMP to have_trampolines' status; fails the test if it is inconclusive.
+trampoline_probe() {
+	TRAMP=0
+	have_trampolines || TRAMP=$?
+	[ "$TRAMP" -ne 2 ]
+}
