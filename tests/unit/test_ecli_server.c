@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "ecli/options.c"
 #include "ecli/sbuf.c"
 #include "ecli/server_prog.c"
 #include "ecli/server_state.c"
