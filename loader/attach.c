@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "loader/internal.h"
@@ -47,6 +48,11 @@
 #define BPF_TCX_INGRESS ((enum bpf_attach_type)46)
 #define BPF_TCX_EGRESS	((enum bpf_attach_type)47)
 #endif
+/* ... and of Linux 6.4 (struct_ops links) */
+#ifndef BPF_F_LINK
+#define BPF_F_LINK (1U << 13)
+#endif
+#define EUN_ATTACH_STRUCT_OPS ((enum bpf_attach_type)44) /* BPF_STRUCT_OPS */
 
 struct attach_ctx {
 	struct eunomia_runner *r;
@@ -612,6 +618,47 @@ static int attach_struct_ops_prog(struct attach_ctx *c)
 	return ATTACH_SKIPPED;
 }
 
+/* Does the kernel have struct_ops links (6.4+)? Its BTF names BPF_LINK_TYPE_STRUCT_OPS. */
+static bool kernel_has_struct_ops_links(void)
+{
+	struct btf *v = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool found = false;
+	int id, i;
+
+	if (!v)
+		return false;
+	id = btf__find_by_name_kind(v, "bpf_link_type", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(v, id) : NULL;
+	for (i = 0; t && i < btf_vlen(t) && !found; i++)
+		found = !strcmp(btf__name_by_offset(v, btf_enum(t)[i].name_off),
+				"BPF_LINK_TYPE_STRUCT_OPS");
+	btf__free(v);
+	return found;
+}
+
+/*
+ * struct_ops maps registered by a map update stay registered when the process dies; created
+ * with BPF_F_LINK, they are registered by a link instead (see attach_struct_ops_maps), which
+ * the kernel drops with its last fd.
+ */
+void eun_attach__prepare(struct eunomia_runner *r)
+{
+	struct bpf_map *map;
+	int has = -1;
+
+	bpf_object__for_each_map(map, r->obj)
+	{
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS || !bpf_map__autocreate(map))
+			continue;
+		if (has < 0)
+			has = kernel_has_struct_ops_links();
+		if (!has)
+			return;
+		bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_LINK);
+	}
+}
+
 static int attach_struct_ops_maps(struct eunomia_runner *r)
 {
 	struct bpf_map *map;
@@ -624,14 +671,40 @@ static int attach_struct_ops_maps(struct eunomia_runner *r)
 
 		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
 			continue;
+		/* with BPF_F_LINK this only writes the map's value; the link registers it */
 		link = bpf_map__attach_struct_ops(map);
 		if (!link) {
 			err = -errno;
-			eun_warn(&r->log, "struct_ops '%s': registration failed: %s", c.name,
-				 strerror(-err));
+			eun_warn(&r->log, "struct_ops '%s': registration failed: %s%s", c.name,
+				 strerror(-err),
+				 err == -EEXIST ? "; one of that name is registered already "
+						  "(`bpftool struct_ops show`; remove a stale one "
+						  "with `bpftool struct_ops unregister id ID`)"
+						: "");
 			return err;
 		}
-		err = add_link(&c, link);
+		if (bpf_map__map_flags(map) & BPF_F_LINK) {
+			int fd;
+
+			bpf_link__disconnect(link); /* libbpf's handle would delete the value */
+			bpf_link__destroy(link);
+			fd = bpf_link_create(bpf_map__fd(map), 0, EUN_ATTACH_STRUCT_OPS, NULL);
+			if (fd < 0) {
+				eun_warn(&r->log,
+					 "struct_ops '%s': registration (link) failed: %s%s",
+					 c.name, strerror(-fd),
+					 fd == -EEXIST
+						 ? "; one of that name is registered already "
+						   "(`bpftool struct_ops show`; a run killed on a "
+						   "kernel before 6.4 leaves it: `bpftool "
+						   "struct_ops unregister id ID`)"
+						 : "");
+				return fd;
+			}
+			err = add_link_fd(&c, fd, 0);
+		} else {
+			err = add_link(&c, link);
+		}
 		if (err)
 			return err;
 		n++;

@@ -186,6 +186,8 @@ int eun_args__apply(struct eunomia_runner *r); /* write values into maps before 
 void eun_args__free(struct eunomia_runner *r);
 
 /* ---- attach.c ---- */
+/* Before load: ask for kernel-link-ready maps where the kernel has such links (struct_ops). */
+void eun_attach__prepare(struct eunomia_runner *r);
 int eun_attach__all(struct eunomia_runner *r);
 int eun_attach__detach_all(struct eunomia_runner *r);
 

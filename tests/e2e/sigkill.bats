@@ -159,3 +159,23 @@ sys.exit("links of the killed run: %r" % bad if bad else 0)' "$KILLED_PROGS" "$j
 	kill_run 0 -i "$VETH_HOST" "$(e2e_build sock)"
 	no_link_to_progs
 }
+
+@test "SIGKILL: struct_ops (a TCP congestion control, registered by a link) is unregistered" {
+	avail=/proc/sys/net/ipv4/tcp_available_congestion_control
+	[ -r "$avail" ] || skip "no $avail"
+	bpftool btf dump file /sys/kernel/btf/vmlinux | grep -q "'BPF_LINK_TYPE_STRUCT_OPS'" ||
+		skip "no struct_ops links on this kernel (before 6.4): a killed run leaves it registered"
+	ecli_start "$(e2e_build structops)"
+	grep -qw e2e_cc "$avail"
+	# registered through a link the run holds
+	[ -n "$(fd_ids "$ECLI_PID" link_id)" ]
+	kill -KILL "$ECLI_PID"
+	wait "$ECLI_PID" || true
+	ECLI_PID=
+	for _ in $(seq 1 30); do
+		grep -qw e2e_cc "$avail" || break
+		sleep 0.1
+	done
+	assert_no_line '(^| )e2e_cc( |$)' cat "$avail"
+	assert_no_line 'e2e_cc' bpftool struct_ops show
+}
