@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # After SIGKILL of ecli nothing stays loaded or attached, for every attach kind that the kernel
-# holds by a link (tp, raw_tp, tp_btf, uprobe, usdt, perf_event, xdp, tc through tcx, cgroup)
+# holds by a link (tp, raw_tp, tp_btf, uprobe, usdt, perf_event, xdp, tc through tcx, cgroup,
+# struct_ops)
 # and for socket filters (held by a socket ecli owns). Each test starts one run of one kind,
 # reads the program and link ids the run holds from /proc/PID/fdinfo, kills it with -9, then
 # checks with bpftool, ip and tc that none of those ids (nor an attachment) remains.
