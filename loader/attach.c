@@ -270,6 +270,31 @@ static int attach_xdp(struct attach_ctx *c)
 
 /* ---- tc ------------------------------------------------------------------------------- */
 
+/*
+ * A clsact filter at this handle/priority (one a killed netlink run left, or someone else's):
+ * name it and the command that removes it. Returns true if there is one.
+ */
+static bool tc_name_filter(struct attach_ctx *c, struct bpf_tc_hook *hook, uint32_t handle,
+			   uint32_t prio, const char *what)
+{
+	struct bpf_tc_opts q = {
+		.sz = sizeof(struct bpf_tc_opts), .handle = handle, .priority = prio};
+	const char *dir = hook->attach_point == BPF_TC_EGRESS ? "egress" : "ingress";
+	char ifn[IF_NAMESIZE], pname[BPF_OBJ_NAME_LEN + 1];
+
+	if (!handle || !prio || bpf_tc_query(hook, &q))
+		return false;
+	prog_name_of(q.prog_id, pname, sizeof(pname));
+	ifname_of(hook->ifindex, ifn);
+	eun_warn(
+		&c->r->log,
+		"prog '%s': %s %s has a tc filter at handle %u priority %u (program id %u, "
+		"'%s'), maybe left by a run that was killed; %s. Remove it with `tc filter del dev "
+		"%s %s handle %u prio %u bpf`",
+		c->name, ifn, dir, handle, prio, q.prog_id, pname, what, ifn, dir, handle, prio);
+	return true;
+}
+
 static int attach_tc(struct attach_ctx *c)
 {
 	struct bpf_tc_hook hook = {.sz = sizeof(struct bpf_tc_hook)};
@@ -301,8 +326,11 @@ static int attach_tc(struct attach_ctx *c)
 	err = bpf_link_create(bpf_program__fd(c->prog), ifindex,
 			      hook.attach_point == BPF_TC_EGRESS ? BPF_TCX_EGRESS : BPF_TCX_INGRESS,
 			      NULL);
-	if (err >= 0)
+	if (err >= 0) {
+		tc_name_filter(c, &hook, mp ? mp->tc_handle : 0, mp ? mp->tc_priority : 0,
+			       "it runs after this program");
 		return add_link_fd(c, err, ifindex);
+	}
 	if (err != -EINVAL && err != -EOPNOTSUPP) {
 		eun_warn(&c->r->log, "prog '%s': tcx attach (%s) on ifindex %d failed: %s", c->name,
 			 hook.attach_point == BPF_TC_EGRESS ? "egress" : "ingress", ifindex,
@@ -325,21 +353,11 @@ static int attach_tc(struct attach_ctx *c)
 	to.priority = mp ? mp->tc_priority : 0;
 	err = bpf_tc_attach(&hook, &to);
 	if (err == -EEXIST) {
-		struct bpf_tc_opts q = {.sz = sizeof(struct bpf_tc_opts),
-					.handle = to.handle,
-					.priority = to.priority};
-		char ifn[IF_NAMESIZE], pname[BPF_OBJ_NAME_LEN + 1] = "?";
-		const char *dir = hook.attach_point == BPF_TC_EGRESS ? "egress" : "ingress";
-
-		if (!bpf_tc_query(&hook, &q))
-			prog_name_of(q.prog_id, pname, sizeof(pname));
-		ifname_of(ifindex, ifn);
-		eun_warn(&c->r->log,
-			 "prog '%s': %s %s already has a tc filter at handle %u priority %u "
-			 "(program id %u, '%s'), maybe left by a run that was killed; remove it "
-			 "with `tc filter del dev %s %s handle %u prio %u bpf`",
-			 c->name, ifn, dir, to.handle, to.priority, q.prog_id, pname, ifn, dir,
-			 to.handle, to.priority);
+		if (!tc_name_filter(c, &hook, to.handle, to.priority, "not attaching over it"))
+			eun_warn(&c->r->log,
+				 "prog '%s': a tc filter is already at handle %u priority %u on "
+				 "ifindex %d",
+				 c->name, to.handle, to.priority, ifindex);
 		goto destroy;
 	}
 	if (err) {

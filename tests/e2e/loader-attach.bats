@@ -318,3 +318,30 @@ PY
 	assert_no_prog e2e_tc
 	ip link set dev "$VETH_HOST" xdp off
 }
+
+@test "tc: a clsact filter left at the package's handle/priority (a killed netlink run) is named with its removal" {
+	need_cmd nsenter
+	need_cmd tc
+	need_cmd clang
+	netns_setup
+	# what an older ecli (netlink clsact) leaves after kill -9: a filter at handle 7 prio 3
+	printf '%s\n' '__attribute__((section("tc"), used)) int stale_tc(void *ctx) { return 0; }' \
+		'char _license[] __attribute__((section("license"), used)) = "GPL";' \
+		>"$BATS_TEST_TMPDIR/stale.bpf.c"
+	clang -O2 -target bpf -c "$BATS_TEST_TMPDIR/stale.bpf.c" -o "$BATS_TEST_TMPDIR/stale.bpf.o"
+	tc qdisc add dev "$VETH_HOST" clsact
+	tc filter add dev "$VETH_HOST" egress handle 7 prio 3 bpf da obj "$BATS_TEST_TMPDIR/stale.bpf.o" sec tc
+	idx=$(cat /sys/class/net/"$VETH_HOST"/ifindex)
+	meta=$(printf '{"e2e_tc": {"tchook": {"ifindex": %d, "attach_point": "BPF_TC_EGRESS"}, "tcopts": {"handle": 7, "priority": 3}}}' "$idx")
+	python3 "$E2E_DATA/mkpkg.py" "$E2E_DATA/net.bpf.c" "$BATS_TEST_TMPDIR/meta" --export event \
+		--meta "$meta" >/dev/null
+	run "$ECLI" run -d 0.3 --only e2e_tc "$BATS_TEST_TMPDIR/meta/package.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$VETH_HOST egress has a tc filter at handle 7 priority 3 (program id "*", 'stale_tc'), maybe left by a run that was killed"* ]]
+	cmd="tc filter del dev $VETH_HOST egress handle 7 prio 3 bpf"
+	[[ "$output" == *"Remove it with \`$cmd\`"* ]]
+	# the command named really removes it
+	$cmd
+	assert_no_line . tc filter show dev "$VETH_HOST" egress
+}
