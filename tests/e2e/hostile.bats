@@ -81,6 +81,25 @@ refused() {
 	refused export-member-past-record.json "export type does not match the object's BTF"
 }
 
+@test "export type larger than the records the program submits: fields past a record are null" {
+	pkg=$(e2e_handbuilt shortrec --export event)
+	me=$BASHPID
+	ecli_start -j "$pkg" --target_ppid "$me"
+	/bin/true
+	wait_for "$OUT" '"pid":'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	cat "$OUT"
+	# the 4 bytes of the record decode; nothing is read past them
+	json_match "$OUT" "e['pid'] > 0 and e['comm'] is None and e['last'] is None"
+	ecli_start "$pkg" --target_ppid "$me"
+	/bin/true
+	wait_for "$OUT" '\(truncated\)'
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	assert_no_prog short_prog
+}
+
 @test "a map declared with absurd sizes: the map named, exit 1, nothing loaded" {
 	pkg=$(e2e_build hugemap)
 	run timeout 30 "$ECLI" run -d 1 "$pkg"
