@@ -665,8 +665,7 @@ void eun_attach__prepare(struct eunomia_runner *r)
 	struct bpf_map *map;
 	int has = -1;
 
-	bpf_object__for_each_map(map, r->obj)
-	{
+	bpf_object__for_each_map(map, r->obj) {
 		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS || !bpf_map__autocreate(map))
 			continue;
 		if (has < 0)
