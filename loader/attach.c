@@ -887,9 +887,10 @@ int eun_attach__all(struct eunomia_runner *r)
 	if (failed && (r->opts.strict || attached == 0 || err == -ENOMEM || err == -EBUSY)) {
 		eun_warn(&r->log, "%s: %s; detaching everything",
 			 r->pkg ? eunomia_package__name(r->pkg) : "runner",
-			 attached == 0	 ? "no program could be attached"
-			 : err == -EBUSY ? "a program's attach point is taken by another program"
-					 : "a program failed to attach and the strict option is set");
+			 attached == 0 ? "no program could be attached"
+			 : err == -EBUSY
+				 ? "a program's attach point is taken by another program"
+				 : "a program failed to attach and the strict option is set");
 		eun_attach__detach_all(r);
 		return -EUNOMIA_ERR_ATTACH;
 	}
