@@ -74,7 +74,7 @@ ECC       := $(O)/bin/ecc
 ECLI      := $(O)/bin/ecli
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all bin test suite unit e2e check format bench install clean deps mounts fuzz valgrind-unit
+.PHONY: all bin test suite unit e2e check format bench install clean deps mounts fuzz fuzz-long valgrind-unit
 all: $(ECC) $(ECLI) $(LIBSHARED) $(LIBSTATIC) $(O)/eunomia.pc $(if $(SANFLAGS),,bin)
 
 # Convenience links so README commands can say bin/ecc and bin/ecli (to the plain build only:
@@ -166,6 +166,10 @@ bench: all
 
 fuzz:
 	$(MAKE) -C tests/fuzz O=$(abspath $(O))
+
+# Every fuzz target for FUZZ_SECONDS (default 600) each; not in CI. See docs/fuzzing.md.
+fuzz-long:
+	$(MAKE) -C tests/fuzz O=$(abspath $(O)) long
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/eunomia \

@@ -4,6 +4,12 @@
  * Sections libbpf can auto-attach go through bpf_program__attach(); xdp, tc, perf_event,
  * uprobe/usdt (run-time binary and pid), cgroup and socket programs get our own rules,
  * driven by run-time options and the package metadata.
+ *
+ * Every attachment the kernel can hold by a link is made through one, so that it goes away
+ * with the process however it ends (even SIGKILL): xdp (BPF_XDP link, never replacing a
+ * program someone else attached), tc (tcx links, Linux 6.6+), cgroup, perf_event, tracing.
+ * Only where the kernel has no link (tc before 6.6, xdp before 5.9) do we fall back to
+ * netlink, and those attachments outlive a killed process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +31,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "loader/internal.h"
@@ -35,6 +42,17 @@
 
 /* Attach outcome besides 0 / -errno: the program was deliberately not attached. */
 #define ATTACH_SKIPPED 1
+
+/* uapi of Linux 6.6 (tcx) that Debian's 6.1 headers lack; the values are ABI. */
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS ((enum bpf_attach_type)46)
+#define BPF_TCX_EGRESS	((enum bpf_attach_type)47)
+#endif
+/* ... and of Linux 6.4 (struct_ops links) */
+#ifndef BPF_F_LINK
+#define BPF_F_LINK (1U << 13)
+#endif
+#define EUN_ATTACH_STRUCT_OPS ((enum bpf_attach_type)44) /* BPF_STRUCT_OPS */
 
 struct attach_ctx {
 	struct eunomia_runner *r;
@@ -73,6 +91,7 @@ static struct eun_attachment *att_new(struct attach_ctx *c, enum eun_attach_kind
 	a->kind = kind;
 	a->prog_fd = c->prog ? bpf_program__fd(c->prog) : -1;
 	a->sock_fd = -1;
+	a->link_fd = -1;
 	r->nr_att++;
 	return a;
 }
@@ -111,12 +130,80 @@ static int pick_ifindex(struct attach_ctx *c, int meta_ifindex, int *ifindex)
 
 /* ---- xdp ------------------------------------------------------------------------------ */
 
+static const char *ifname_of(int ifindex, char *buf)
+{
+	if (!if_indextoname((unsigned int)ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "#%d", ifindex);
+	return buf;
+}
+
+/* Name of the program with this id ("?" if it is gone or unreadable). */
+static void prog_name_of(uint32_t id, char *buf, size_t size)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(buf, size, "?");
+	if (fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.name[0])
+		snprintf(buf, size, "%s", info.name);
+	close(fd);
+}
+
+/* Keep a kernel link fd made by bpf_link_create(); closed on detach. */
+static int add_link_fd(struct attach_ctx *c, int link_fd, int ifindex)
+{
+	struct eun_attachment *a = att_new(c, EUN_ATT_LINKFD);
+
+	if (!a) {
+		close(link_fd);
+		return -ENOMEM;
+	}
+	a->link_fd = link_fd;
+	a->ifindex = ifindex;
+	return 0;
+}
+
+/* The XDP program already on ifindex, whoever attached it: 0 and *id = 0 if none. */
+static int xdp_current(int ifindex, uint32_t *id)
+{
+	struct bpf_xdp_query_opts q = {.sz = sizeof(struct bpf_xdp_query_opts)};
+	int err = bpf_xdp_query(ifindex, 0, &q);
+
+	*id = 0;
+	if (err)
+		return err;
+	*id = q.prog_id	      ? q.prog_id
+	      : q.drv_prog_id ? q.drv_prog_id
+	      : q.skb_prog_id ? q.skb_prog_id
+			      : q.hw_prog_id;
+	return 0;
+}
+
+static void xdp_refuse(struct attach_ctx *c, int ifindex, uint32_t id)
+{
+	char ifn[IF_NAMESIZE], pname[BPF_OBJ_NAME_LEN + 1];
+
+	ifname_of(ifindex, ifn);
+	prog_name_of(id, pname, sizeof(pname));
+	eun_warn(&c->r->log,
+		 "prog '%s': interface %s already runs XDP program id %u ('%s'); not replacing "
+		 "it. Remove it first: `ip link set dev %s xdp off` (attached by netlink) or "
+		 "stop the process that holds its link (`bpftool link show`, `bpftool net show "
+		 "dev %s`)",
+		 c->name, ifn, id, pname, ifn, ifn);
+}
+
 static int attach_xdp(struct attach_ctx *c)
 {
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	enum bpf_attach_type at = bpf_program__expected_attach_type(c->prog);
-	uint32_t flags = c->mp ? c->mp->xdp_flags : 0;
+	uint32_t flags = c->mp ? c->mp->xdp_flags : 0, cur = 0;
 	struct eun_attachment *a;
-	int ifindex, err, fd = bpf_program__fd(c->prog);
+	int ifindex, err, link_fd, fd = bpf_program__fd(c->prog);
 
 	if (at == BPF_XDP_DEVMAP || at == BPF_XDP_CPUMAP) {
 		eun_info(&c->r->log,
@@ -133,16 +220,42 @@ static int attach_xdp(struct attach_ctx *c)
 			 c->name);
 		return -EINVAL;
 	}
-	err = bpf_xdp_attach(ifindex, fd, flags, NULL);
-	if (err) {
-		eun_warn(&c->r->log, "prog '%s': xdp attach to ifindex %d failed: %s%s", c->name,
-			 ifindex, strerror(-err),
-			 err == -EBUSY || err == -EEXIST
-				 ? " (another XDP program is attached there; remove it with "
-				   "`ip link set dev IFNAME xdp off`)"
-				 : "");
+	if (!xdp_current(ifindex, &cur) && cur) {
+		xdp_refuse(c, ifindex, cur);
+		return -EBUSY;
+	}
+	/* A BPF_XDP link (5.9+): the kernel refuses it if any program is attached there. */
+	lo.flags = flags & (XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE | XDP_FLAGS_HW_MODE);
+	link_fd = bpf_link_create(fd, ifindex, BPF_XDP, &lo);
+	if (link_fd >= 0)
+		return add_link_fd(c, link_fd, ifindex);
+	err = link_fd;
+	if (err == -EBUSY || err == -EEXIST) {
+		xdp_current(ifindex, &cur);
+		xdp_refuse(c, ifindex, cur);
+		return -EBUSY;
+	}
+	if (err != -EINVAL && err != -EOPNOTSUPP) {
+		eun_warn(&c->r->log, "prog '%s': xdp attach to ifindex %d failed: %s", c->name,
+			 ifindex, strerror(-err));
 		return err;
 	}
+	/* No XDP links on this kernel: netlink, only where nothing is attached. */
+	err = bpf_xdp_attach(ifindex, fd, flags | XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+	if (err == -EBUSY || err == -EEXIST) {
+		xdp_current(ifindex, &cur);
+		xdp_refuse(c, ifindex, cur);
+		return -EBUSY;
+	}
+	if (err) {
+		eun_warn(&c->r->log, "prog '%s': xdp attach to ifindex %d failed: %s", c->name,
+			 ifindex, strerror(-err));
+		return err;
+	}
+	eun_warn(&c->r->log,
+		 "prog '%s': this kernel has no XDP links: attached by netlink, which stays if "
+		 "this process is killed (`ip link set dev IFNAME xdp off` removes it)",
+		 c->name);
 	a = att_new(c, EUN_ATT_XDP);
 	if (!a) {
 		struct bpf_xdp_attach_opts xo = {.sz = sizeof(struct bpf_xdp_attach_opts),
@@ -156,6 +269,31 @@ static int attach_xdp(struct attach_ctx *c)
 }
 
 /* ---- tc ------------------------------------------------------------------------------- */
+
+/*
+ * A clsact filter at this handle/priority (one a killed netlink run left, or someone else's):
+ * name it and the command that removes it. Returns true if there is one.
+ */
+static bool tc_name_filter(struct attach_ctx *c, struct bpf_tc_hook *hook, uint32_t handle,
+			   uint32_t prio, const char *what)
+{
+	struct bpf_tc_opts q = {
+		.sz = sizeof(struct bpf_tc_opts), .handle = handle, .priority = prio};
+	const char *dir = hook->attach_point == BPF_TC_EGRESS ? "egress" : "ingress";
+	char ifn[IF_NAMESIZE], pname[BPF_OBJ_NAME_LEN + 1];
+
+	if (!handle || !prio || bpf_tc_query(hook, &q))
+		return false;
+	prog_name_of(q.prog_id, pname, sizeof(pname));
+	ifname_of(hook->ifindex, ifn);
+	eun_warn(
+		&c->r->log,
+		"prog '%s': %s %s has a tc filter at handle %u priority %u (program id %u, "
+		"'%s'), maybe left by a run that was killed; %s. Remove it with `tc filter del dev "
+		"%s %s handle %u prio %u bpf`",
+		c->name, ifn, dir, handle, prio, q.prog_id, pname, what, ifn, dir, handle, prio);
+	return true;
+}
 
 static int attach_tc(struct attach_ctx *c)
 {
@@ -184,6 +322,25 @@ static int attach_tc(struct attach_ctx *c)
 		hook.attach_point = mp && mp->has_tchook && mp->tc_attach_point == EUN_TC_EGRESS
 					    ? BPF_TC_EGRESS
 					    : BPF_TC_INGRESS;
+	/* tcx link (6.6+): appended to the interface's chain, gone when we are */
+	err = bpf_link_create(bpf_program__fd(c->prog), ifindex,
+			      hook.attach_point == BPF_TC_EGRESS ? BPF_TCX_EGRESS : BPF_TCX_INGRESS,
+			      NULL);
+	if (err >= 0) {
+		tc_name_filter(c, &hook, mp ? mp->tc_handle : 0, mp ? mp->tc_priority : 0,
+			       "it runs after this program");
+		return add_link_fd(c, err, ifindex);
+	}
+	if (err != -EINVAL && err != -EOPNOTSUPP) {
+		eun_warn(&c->r->log, "prog '%s': tcx attach (%s) on ifindex %d failed: %s", c->name,
+			 hook.attach_point == BPF_TC_EGRESS ? "egress" : "ingress", ifindex,
+			 strerror(-err));
+		return err;
+	}
+	eun_warn(&c->r->log,
+		 "prog '%s': this kernel has no tcx links (Linux < 6.6): attaching a clsact filter "
+		 "by netlink, which stays if this process is killed",
+		 c->name);
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
 		eun_warn(&c->r->log, "prog '%s': cannot create the clsact qdisc on ifindex %d: %s",
@@ -195,6 +352,14 @@ static int attach_tc(struct attach_ctx *c)
 	to.handle = mp ? mp->tc_handle : 0;
 	to.priority = mp ? mp->tc_priority : 0;
 	err = bpf_tc_attach(&hook, &to);
+	if (err == -EEXIST) {
+		if (!tc_name_filter(c, &hook, to.handle, to.priority, "not attaching over it"))
+			eun_warn(&c->r->log,
+				 "prog '%s': a tc filter is already at handle %u priority %u on "
+				 "ifindex %d",
+				 c->name, to.handle, to.priority, ifindex);
+		goto destroy;
+	}
 	if (err) {
 		eun_warn(&c->r->log, "prog '%s': tc attach (%s) on ifindex %d failed: %s", c->name,
 			 hook.attach_point == BPF_TC_EGRESS ? "egress" : "ingress", ifindex,
@@ -471,6 +636,46 @@ static int attach_struct_ops_prog(struct attach_ctx *c)
 	return ATTACH_SKIPPED;
 }
 
+/* Does the kernel have struct_ops links (6.4+)? Its BTF names BPF_LINK_TYPE_STRUCT_OPS. */
+static bool kernel_has_struct_ops_links(void)
+{
+	struct btf *v = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool found = false;
+	int id, i;
+
+	if (!v)
+		return false;
+	id = btf__find_by_name_kind(v, "bpf_link_type", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(v, id) : NULL;
+	for (i = 0; t && i < btf_vlen(t) && !found; i++)
+		found = !strcmp(btf__name_by_offset(v, btf_enum(t)[i].name_off),
+				"BPF_LINK_TYPE_STRUCT_OPS");
+	btf__free(v);
+	return found;
+}
+
+/*
+ * struct_ops maps registered by a map update stay registered when the process dies; created
+ * with BPF_F_LINK, they are registered by a link instead (see attach_struct_ops_maps), which
+ * the kernel drops with its last fd.
+ */
+void eun_attach__prepare(struct eunomia_runner *r)
+{
+	struct bpf_map *map;
+	int has = -1;
+
+	bpf_object__for_each_map(map, r->obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS || !bpf_map__autocreate(map))
+			continue;
+		if (has < 0)
+			has = kernel_has_struct_ops_links();
+		if (!has)
+			return;
+		bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_LINK);
+	}
+}
+
 static int attach_struct_ops_maps(struct eunomia_runner *r)
 {
 	struct bpf_map *map;
@@ -483,14 +688,40 @@ static int attach_struct_ops_maps(struct eunomia_runner *r)
 
 		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
 			continue;
+		/* with BPF_F_LINK this only writes the map's value; the link registers it */
 		link = bpf_map__attach_struct_ops(map);
 		if (!link) {
 			err = -errno;
-			eun_warn(&r->log, "struct_ops '%s': registration failed: %s", c.name,
-				 strerror(-err));
+			eun_warn(&r->log, "struct_ops '%s': registration failed: %s%s", c.name,
+				 strerror(-err),
+				 err == -EEXIST ? "; one of that name is registered already "
+						  "(`bpftool struct_ops show`; remove a stale one "
+						  "with `bpftool struct_ops unregister id ID`)"
+						: "");
 			return err;
 		}
-		err = add_link(&c, link);
+		if (bpf_map__map_flags(map) & BPF_F_LINK) {
+			int fd;
+
+			bpf_link__disconnect(link); /* libbpf's handle would delete the value */
+			bpf_link__destroy(link);
+			fd = bpf_link_create(bpf_map__fd(map), 0, EUN_ATTACH_STRUCT_OPS, NULL);
+			if (fd < 0) {
+				eun_warn(&r->log,
+					 "struct_ops '%s': registration (link) failed: %s%s",
+					 c.name, strerror(-fd),
+					 fd == -EEXIST
+						 ? "; one of that name is registered already "
+						   "(`bpftool struct_ops show`; a run killed on a "
+						   "kernel before 6.4 leaves it: `bpftool "
+						   "struct_ops unregister id ID`)"
+						 : "");
+				return fd;
+			}
+			err = add_link_fd(&c, fd, 0);
+		} else {
+			err = add_link(&c, link);
+		}
 		if (err)
 			return err;
 		n++;
@@ -635,14 +866,15 @@ int eun_attach__all(struct eunomia_runner *r)
 		} else if (ret < 0) {
 			failed++;
 			err = ret;
-			if (ret == -ENOMEM || r->opts.strict)
+			/* EBUSY: someone else's attachment is in the way; never run without */
+			if (ret == -ENOMEM || ret == -EBUSY || r->opts.strict)
 				break;
 		} else {
 			eun_debug(&r->log, "prog '%s': attached (%s)", c.name, c.sec);
 			attached++;
 		}
 	}
-	if (!failed || (!r->opts.strict && err != -ENOMEM)) {
+	if (!failed || (!r->opts.strict && err != -ENOMEM && err != -EBUSY)) {
 		int ret = attach_struct_ops_maps(r);
 
 		if (ret < 0) {
@@ -652,11 +884,13 @@ int eun_attach__all(struct eunomia_runner *r)
 			attached += ret;
 		}
 	}
-	if (failed && (r->opts.strict || attached == 0 || err == -ENOMEM)) {
+	if (failed && (r->opts.strict || attached == 0 || err == -ENOMEM || err == -EBUSY)) {
 		eun_warn(&r->log, "%s: %s; detaching everything",
 			 r->pkg ? eunomia_package__name(r->pkg) : "runner",
 			 attached == 0 ? "no program could be attached"
-				       : "a program failed to attach and the strict option is set");
+			 : err == -EBUSY
+				 ? "a program's attach point is taken by another program"
+				 : "a program failed to attach and the strict option is set");
 		eun_attach__detach_all(r);
 		return -EUNOMIA_ERR_ATTACH;
 	}
@@ -782,6 +1016,10 @@ int eun_attach__detach_all(struct eunomia_runner *r)
 		case EUN_ATT_SOCKFD:
 			if (a->sock_fd >= 0)
 				close(a->sock_fd);
+			break;
+		case EUN_ATT_LINKFD:
+			if (a->link_fd >= 0)
+				close(a->link_fd); /* the last reference: the kernel detaches */
 			break;
 		}
 		if (err && err != -ENOENT) {

@@ -320,6 +320,7 @@ int eun_btfsel__reload_without_cache(struct eunomia_runner *r)
 	err = eun_explain__prepare(r);
 	if (!err) {
 		sb_reset(r->held);
+		eun_attach__prepare(r);
 		err = bpf_object__load(r->obj);
 	}
 	eun_print__leave(prev);

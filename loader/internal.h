@@ -70,6 +70,7 @@ enum eun_attach_kind {
 	EUN_ATT_TC,	/* bpf_tc_hook + bpf_tc_opts */
 	EUN_ATT_XDP,	/* bpf_xdp_attach on an ifindex */
 	EUN_ATT_SOCKFD, /* socket filter: fd of a socket we own */
+	EUN_ATT_LINKFD, /* a kernel link made by bpf_link_create (xdp, tcx): close it */
 };
 
 struct eun_attachment {
@@ -79,6 +80,7 @@ struct eun_attachment {
 	uint32_t xdp_flags;
 	int prog_fd;
 	int sock_fd;
+	int link_fd; /* EUN_ATT_LINKFD */
 	uint32_t tc_handle, tc_priority;
 	int tc_attach_point;  /* BPF_TC_INGRESS / BPF_TC_EGRESS */
 	bool tc_hook_created; /* we created the clsact qdisc: destroy it on detach */
@@ -184,6 +186,8 @@ int eun_args__apply(struct eunomia_runner *r); /* write values into maps before 
 void eun_args__free(struct eunomia_runner *r);
 
 /* ---- attach.c ---- */
+/* Before load: ask for kernel-link-ready maps where the kernel has such links (struct_ops). */
+void eun_attach__prepare(struct eunomia_runner *r);
 int eun_attach__all(struct eunomia_runner *r);
 int eun_attach__detach_all(struct eunomia_runner *r);
 

@@ -178,8 +178,10 @@ static int load_object(struct eunomia_runner *r)
 	for (;;) {
 		prev = eun_print__enter(r);
 		err = eun_explain__prepare(r);
-		if (!err)
+		if (!err) {
+			eun_attach__prepare(r); /* struct_ops maps registered by links */
 			err = bpf_object__load(r->obj);
+		}
 		eun_print__leave(prev);
 		if (err && r->btf_cache_path)
 			err = eun_btfsel__reload_without_cache(r);

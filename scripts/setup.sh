@@ -2,6 +2,7 @@
 # Idempotent machine set-up for building and testing eunomia-bpf.
 #   scripts/setup.sh deps     install the Debian packages the build and tests need
 #   scripts/setup.sh mounts   mount bpffs, tracefs, debugfs, securityfs (once; never twice)
+#   scripts/setup.sh check    exit 1 naming what is missing (tests/run.sh runs it first)
 #   scripts/setup.sh          both
 set -euo pipefail
 
@@ -33,6 +34,28 @@ deps() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# check: what a test run needs, without installing anything; names what is missing and the
+# command that installs it. Exit 1 when something is missing.
+check() {
+	local missing=() p multi
+	if command -v dpkg-query >/dev/null; then
+		for p in "${PACKAGES[@]}"; do
+			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+				missing+=("$p")
+		done
+	fi
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "setup: missing packages: ${missing[*]}; install them with: sudo scripts/setup.sh deps" >&2
+		return 1
+	fi
+	# <linux/bpf.h> for -target bpf needs <asm/types.h> from the multiarch directory
+	multi=$(gcc -dumpmachine 2>/dev/null)
+	if [ ! -f "/usr/include/$multi/asm/types.h" ]; then
+		echo "setup: /usr/include/$multi/asm/types.h is missing (linux-libc-dev); run: sudo scripts/setup.sh deps" >&2
+		return 1
+	fi
+}
+
 mnt() {
 	mountpoint -q "$3" && return 0
 	mkdir -p "$3"
@@ -54,9 +77,10 @@ mounts() {
 case "${1:-all}" in
 deps) deps ;;
 mounts) mounts ;;
+check) check ;;
 all) deps && mounts ;;
 *)
-	echo "usage: $0 [deps|mounts|all]" >&2
+	echo "usage: $0 [deps|mounts|check|all]" >&2
 	exit 2
 	;;
 esac

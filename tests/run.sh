@@ -9,6 +9,16 @@ export O
 export EUNOMIA_ROOT=$PWD
 export ECC=$PWD/$O/bin/ecc ECLI=$PWD/$O/bin/ecli
 
+# Refuse early, with what to do, when a prerequisite is missing (rather than fail deep inside
+# a test): the packages of scripts/setup.sh, and the built tools.
+scripts/setup.sh check || exit 1
+for t in "$ECC" "$ECLI"; do
+	[ -x "$t" ] || {
+		echo "tests/run.sh: $t is not built; run: make -j2 all${O:+ O=$O}" >&2
+		exit 1
+	}
+done
+
 files=()
 for f in "$O"/tests/test_*; do
 	[ -x "$f" ] && files+=("$f")

@@ -134,7 +134,11 @@ PY
 	ecli_start -j -i "$VETH_HOST" "$pkg" --port 4242
 	grep -q "2 programs attached" "$ERR"
 	ip link show dev "$VETH_HOST" | grep -q xdp
-	tc filter show dev "$VETH_HOST" ingress | grep -q e2e_tc
+	# both through kernel links (xdp link, tcx link), not netlink
+	link_progs | grep -qx "xdp e2e_xdp"
+	link_progs | grep -qx "tcx e2e_tc"
+	assert_no_line . tc filter show dev "$VETH_HOST" ingress
+	mapfile -t ids < <(sed -n 's/^prog_id:[[:space:]]*//p' /proc/"$ECLI_PID"/fdinfo/* | sort -u)
 	ns_tcp 4242
 	wait_for "$OUT" '"hook": ?1,.*"dport": ?4242'
 	wait_for "$OUT" '"hook": ?2,.*"dport": ?4242'
@@ -145,9 +149,11 @@ PY
 	assert_no_line clsact tc qdisc show dev "$VETH_HOST"
 	assert_no_prog e2e_xdp
 	assert_no_prog e2e_tc
+	# this run's programs (and so their links) are gone
+	assert_ids_gone "${ids[@]}"
 }
 
-@test "xdp and tc: duration exit also detaches; an existing clsact qdisc is kept" {
+@test "xdp and tc: duration exit also detaches; an existing clsact qdisc is left alone" {
 	need_cmd nsenter
 	need_cmd tc
 	pkg=$(e2e_build net)
@@ -173,7 +179,9 @@ PY
 	ecli_start -j "$BATS_TEST_TMPDIR/meta/package.json"
 	grep -q "2 programs attached" "$ERR"
 	ip link show dev "$VETH_HOST" | grep -q xdpgeneric
-	tc filter show dev "$VETH_HOST" egress | grep -q "pref 3 .*handle 0x7.*e2e_tc"
+	# a tcx link on egress: handle and priority only matter to the clsact fallback (< 6.6)
+	link_progs | grep -qx "tcx e2e_tc"
+	assert_no_line . tc filter show dev "$VETH_HOST" egress
 	assert_no_line . tc filter show dev "$VETH_HOST" ingress
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
@@ -284,4 +292,56 @@ PY
 		sleep 0.1
 	done
 	assert_no_line '(^| )e2e_cc( |$)' cat "$avail"
+}
+
+@test "xdp: another program's XDP on the interface is never replaced; refused, naming it, exit 1" {
+	need_cmd nsenter
+	need_cmd clang
+	pkg=$(e2e_build net)
+	netns_setup
+	# someone else's XDP program, attached by netlink (no headers needed: plain C, -target bpf)
+	printf '%s\n' '__attribute__((section("xdp"), used)) int other_xdp(void *ctx) { return 2; }' \
+		'char _license[] __attribute__((section("license"), used)) = "GPL";' \
+		>"$BATS_TEST_TMPDIR/other.bpf.c"
+	clang -O2 -target bpf -c "$BATS_TEST_TMPDIR/other.bpf.c" -o "$BATS_TEST_TMPDIR/other.bpf.o"
+	ip link set dev "$VETH_HOST" xdpgeneric obj "$BATS_TEST_TMPDIR/other.bpf.o" sec xdp
+	other=$(prog_ids other_xdp)
+	[ -n "$other" ]
+	run "$ECLI" run -d 1 -i "$VETH_HOST" "$pkg"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"interface $VETH_HOST already runs XDP program id $other ('other_xdp'); not replacing it"* ]]
+	[[ "$output" == *"ip link set dev $VETH_HOST xdp off"* ]]
+	# the other program is still the one attached; nothing of ours stays (not even the tcx link)
+	ip link show dev "$VETH_HOST" | grep -q "prog/xdp id $other name other_xdp"
+	assert_no_prog e2e_xdp
+	assert_no_prog e2e_tc
+	ip link set dev "$VETH_HOST" xdp off
+}
+
+@test "tc: a clsact filter left at the package's handle/priority (a killed netlink run) is named with its removal" {
+	need_cmd nsenter
+	need_cmd tc
+	need_cmd clang
+	netns_setup
+	# what an older ecli (netlink clsact) leaves after kill -9: a filter at handle 7 prio 3
+	printf '%s\n' '__attribute__((section("tc"), used)) int stale_tc(void *ctx) { return 0; }' \
+		'char _license[] __attribute__((section("license"), used)) = "GPL";' \
+		>"$BATS_TEST_TMPDIR/stale.bpf.c"
+	clang -O2 -target bpf -c "$BATS_TEST_TMPDIR/stale.bpf.c" -o "$BATS_TEST_TMPDIR/stale.bpf.o"
+	tc qdisc add dev "$VETH_HOST" clsact
+	tc filter add dev "$VETH_HOST" egress handle 7 prio 3 bpf da obj "$BATS_TEST_TMPDIR/stale.bpf.o" sec tc
+	idx=$(cat /sys/class/net/"$VETH_HOST"/ifindex)
+	meta=$(printf '{"e2e_tc": {"tchook": {"ifindex": %d, "attach_point": "BPF_TC_EGRESS"}, "tcopts": {"handle": 7, "priority": 3}}}' "$idx")
+	python3 "$E2E_DATA/mkpkg.py" "$E2E_DATA/net.bpf.c" "$BATS_TEST_TMPDIR/meta" --export event \
+		--meta "$meta" >/dev/null
+	run "$ECLI" run -d 0.3 --only e2e_tc "$BATS_TEST_TMPDIR/meta/package.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$VETH_HOST egress has a tc filter at handle 7 priority 3 (program id "*", 'stale_tc'), maybe left by a run that was killed"* ]]
+	cmd="tc filter del dev $VETH_HOST egress handle 7 prio 3 bpf"
+	[[ "$output" == *"Remove it with \`$cmd\`"* ]]
+	# the command named really removes it
+	$cmd
+	assert_no_line . tc filter show dev "$VETH_HOST" egress
 }

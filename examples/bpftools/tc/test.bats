@@ -60,7 +60,8 @@ PY
 @test "tc: logs UDP packets at ingress of a veth chosen with -i, decoded" {
 	build
 	ecli_start -j -i "$HOST_IF" "$PKG" --proto 17 --port 9876
-	tc filter show dev "$HOST_IF" ingress | grep -q bpf
+	# a tcx link (Linux 6.6+), not a clsact filter: it goes away with ecli, even after SIGKILL
+	bpftool -j link show | grep -q '"type":11,'
 	# Other ports must be filtered out in the kernel.
 	send_udp 3 64 40124 9877
 	send_udp 5 64 40123 9876

@@ -142,3 +142,18 @@ trampoline_probe() {
 	have_trampolines || TRAMP=$?
 	[ "$TRAMP" -ne 2 ]
 }
+
+# link_progs: one line "TYPE PROGNAME" per BPF link in the kernel (TYPE as bpftool names it:
+# xdp, cgroup, perf_event, tracing, raw_tracepoint..., or 11 for tcx, which bpftool 7.1 does
+# not name). Fails when bpftool cannot list links or programs.
+link_progs() {
+	local links progs
+	links=$(bpftool -j link show) || return 1
+	progs=$(bpftool -j prog show) || return 1
+	python3 -c '
+import json, sys
+names = {p["id"]: p.get("name", "?") for p in json.loads(sys.argv[2])}
+for l in json.loads(sys.argv[1]):
+    t = {11: "tcx"}.get(l.get("type"), l.get("type"))
+    print(t, names.get(l.get("prog_id"), "?"))' "$links" "$progs"
+}
