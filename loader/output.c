@@ -93,6 +93,7 @@ struct eun_output {
 	/* "HH:MM:SS" of ts_sec: localtime once per second, not per event */
 	time_t ts_sec;
 	char ts[16];
+	struct eun_dump_snap *snap; /* data sections after load, for the exit dump */
 };
 
 /*
@@ -552,6 +553,7 @@ struct eun_output *eun_output__new(const struct eun_output_opts *opts)
 		if (err)
 			goto fail;
 	}
+	o->snap = eun_dump__snapshot(o->opts.obj);
 	err = setup_samples(o);
 	if (err)
 		goto fail;
@@ -656,6 +658,29 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 	return err < 0 ? err : o->count;
 }
 
+static int out_line_cb(void *ctx, const char *line, size_t len)
+{
+	return out_line(ctx, line, len);
+}
+
+int eun_output__dump(struct eun_output *o)
+{
+	struct sample_emit se = {.o = o, .stamp = o->opts.format != EUNOMIA_FMT_JSON};
+	int err = 0, n;
+
+	/* sampled maps: the interval in progress, as bcc tools print on Ctrl-C */
+	for (size_t i = 0; i < o->nr_samples && err >= 0; i++)
+		err = eun_sample_print(&o->samples[i].meta->sample, o->samples[i].map, o->btf,
+				       o->opts.format, emit_cb, &se, o->opts.log);
+	if (err >= 0) {
+		n = eun_dump__maps(o->opts.obj, o->btf, o->opts.meta, o->snap, o->opts.format,
+				   out_line_cb, o, o->opts.log);
+		err = n < 0 ? n : 0;
+	}
+	n = out_flush(o);
+	return err < 0 ? err : n;
+}
+
 uint64_t eun_output__lost(const struct eun_output *o)
 {
 	return o ? o->lost : 0;
@@ -677,6 +702,7 @@ void eun_output__free(struct eun_output *o)
 		eun_dec_plan_free(o->streams[i].plan);
 	free(o->streams);
 	free(o->samples);
+	eun_dump__snapshot_free(o->snap);
 	sb_free(&o->line);
 	sb_free(&o->out);
 	free(o);
