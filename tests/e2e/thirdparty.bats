@@ -243,3 +243,22 @@ PY
 	mapsonly_run -j --no-dump
 	[ ! -s "$OUT" ]
 }
+
+@test "thirdparty: records decode with the one export type of their size, with one warning" {
+	ecc_build "$DATA/sizepick.bpf.c" "$DATA/sizepick.h"
+	[ "$(export_names "$PKG")" = sp_args,sp_event ]
+	GATE=$BATS_TEST_TMPDIR/gate
+	mkfifo "$GATE"
+	(
+		read -r _ <"$GATE"
+		exec /usr/bin/python3 -S -c 'import os; [os.getppid() for _ in range(3)]'
+	) &
+	CHILD=$!
+	ecli_start -j "$PKG" --targ_pid "$CHILD"
+	echo go >"$GATE"
+	wait "$CHILD"
+	wait_for "$OUT" "\"pid\": ?$CHILD[,}]"
+	ecli_stop
+	json_match "$OUT" "e['pid'] == $CHILD and e['magic'] == 4242 and e['comm'] == 'python3'"
+	[ "$(grep -c "records are 24 bytes, not the 8 of 'struct sp_args'; decoding them as 'struct sp_event'" "$ERR")" -eq 1 ]
+}
