@@ -149,6 +149,8 @@ const struct run_option run_options[] = {
 	 set_const, RUNNER(no_btf_cache), .value = true},
 	{"sha256", 0, "HEX", "refuse the package unless its SHA-256 is HEX", set_str,
 	 FIELD(sha256)},
+	{"no-dump", 0, NULL, "do not print the maps and globals at exit", set_const, FIELD(no_dump),
+	 .value = true},
 	{"help", 'h', NULL, "show this help", .set = NULL},
 };
 

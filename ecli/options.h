@@ -18,6 +18,7 @@
 struct run_config {
 	struct eunomia_runner_opts runner; /* handed to eunomia_runner__open() */
 	const char *sha256;		   /* handed to eunomia_package__open() */
+	bool no_dump;			   /* no eunomia_runner__dump_maps() at exit */
 };
 
 struct run_option;

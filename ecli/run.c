@@ -354,6 +354,13 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 			say(&lg, name, "stopped on error: %s", eunomia_strerror(err));
 		goto out;
 	}
+	/* what the tool kept in maps and globals, as bpftrace prints it at exit */
+	if (!cfg->no_dump) {
+		err = eunomia_runner__dump_maps(r);
+		if (err && err != -EPIPE)
+			say(&lg, name, "printing the maps at exit failed: %s",
+			    eunomia_strerror(err));
+	}
 	if (eunomia_runner__lost_events(r))
 		say(&lg, name, "%llu event(s) lost (consumer too slow)",
 		    (unsigned long long)eunomia_runner__lost_events(r));

@@ -207,6 +207,18 @@ struct eun_output *eun_output__new(const struct eun_output_opts *opts);
 /* Poll buffers up to timeout_ms and print due samples; count or -errno. */
 int eun_output__poll(struct eun_output *o, int timeout_ms);
 uint64_t eun_output__lost(const struct eun_output *o);
+/* The exit dump: every sampled map one last time, then the other maps and globals (dump.c). */
+int eun_output__dump(struct eun_output *o);
+
+/* ---- dump.c ---- */
+typedef int (*eun_dump_line_fn)(void *ctx, const char *line, size_t len);
+struct eun_dump_snap;
+/* The writable data sections right after load (NULL on ENOMEM: then non-zero is shown). */
+struct eun_dump_snap *eun_dump__snapshot(struct bpf_object *obj);
+void eun_dump__snapshot_free(struct eun_dump_snap *s);
+int eun_dump__maps(struct bpf_object *obj, const struct btf *btf, const struct eun_meta *meta,
+		   const struct eun_dump_snap *snap, enum eunomia_format fmt, eun_dump_line_fn emit,
+		   void *ctx, const struct eun_logger *log);
 void eun_output__free(struct eun_output *o);
 
 #endif

@@ -60,6 +60,8 @@ struct eun_stream {
 	const char *map_name;
 	uint32_t type_id;	   /* 0: no export type, print hex */
 	bool header_done;	   /* plain header for this type printed */
+	bool perf;		   /* perf records are padded up to 7 bytes */
+	bool size_checked;	   /* the first record's size was compared with the type */
 	struct eun_dec_plan *plan; /* the export type's layout, flattened at set-up */
 };
 
@@ -93,6 +95,7 @@ struct eun_output {
 	/* "HH:MM:SS" of ts_sec: localtime once per second, not per event */
 	time_t ts_sec;
 	char ts[16];
+	struct eun_dump_snap *snap; /* data sections after load, for the exit dump */
 };
 
 /*
@@ -195,6 +198,56 @@ static void mark_header(struct eun_output *o, uint32_t type_id)
 			o->streams[i].header_done = true;
 }
 
+/* Does a record of `size` bytes hold an export type of `tsz` bytes? */
+static bool size_fits(const struct eun_stream *s, size_t size, size_t tsz)
+{
+	return size == tsz || (s->perf && size > tsz && size - tsz < 8);
+}
+
+/*
+ * The first record of a stream: when its size is not the export type's (a header with several
+ * structs, the first of which is not the event), decode with the one export type whose size
+ * it is, if exactly one is; else keep the type. Either way, say so once.
+ */
+static int check_record_size(struct eun_stream *s, size_t size)
+{
+	struct eun_output *o = s->o;
+	const struct eun_meta *meta = o->opts.meta;
+	const struct eun_export_type *match = NULL;
+	__s64 tsz = btf__resolve_size(o->btf, s->type_id);
+	size_t n = 0;
+	const char *cur =
+		btf__name_by_offset(o->btf, btf__type_by_id(o->btf, s->type_id)->name_off);
+
+	s->size_checked = true;
+	if (tsz < 0 || size_fits(s, size, (size_t)tsz))
+		return 0;
+	for (size_t i = 0; i < meta->nr_export_types; i++) {
+		__s64 esz = btf__resolve_size(o->btf, meta->export_types[i].type_id);
+
+		if (esz >= 0 && size_fits(s, size, (size_t)esz)) {
+			match = &meta->export_types[i];
+			n++;
+		}
+	}
+	if (n != 1) {
+		eun_warn(o->opts.log,
+			 "map '%s': records are %zu bytes but its export type 'struct %s' is %lld; "
+			 "decoding what fits (rebuild the package with the submitted struct)",
+			 s->map_name, size, cur ? cur : "?", (long long)tsz);
+		return 0;
+	}
+	eun_warn(o->opts.log,
+		 "map '%s': records are %zu bytes, not the %lld of 'struct %s'; decoding them as "
+		 "'struct %s', the export type of that size",
+		 s->map_name, size, (long long)tsz, cur ? cur : "?", match->name);
+	eun_dec_plan_free(s->plan);
+	s->type_id = match->type_id;
+	s->header_done = false;
+	s->plan = eun_dec_plan_new(o->btf, s->type_id, o->opts.format);
+	return s->plan ? 0 : -ENOMEM;
+}
+
 static int handle_record(struct eun_stream *s, const void *data, size_t size)
 {
 	struct eun_output *o = s->o;
@@ -207,6 +260,11 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 
 	if (o->cb_err)
 		return o->cb_err;
+	if (s->type_id && !s->size_checked) {
+		err = check_record_size(s, size);
+		if (err)
+			return o->cb_err = err;
+	}
 	if (fmt == EUNOMIA_FMT_PLAIN && s->type_id && !s->header_done) {
 		sb_reset(&o->line);
 		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
@@ -442,6 +500,7 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 	s = &o->streams[o->nr_streams++];
 	s->o = o;
 	s->map_name = name;
+	s->perf = type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	s->type_id = id;
 	/* records without an export type print as hex lines in plain mode too */
 	s->plan = eun_dec_plan_new(o->btf, id, id ? o->opts.format : EUNOMIA_FMT_RAW);
@@ -552,6 +611,7 @@ struct eun_output *eun_output__new(const struct eun_output_opts *opts)
 		if (err)
 			goto fail;
 	}
+	o->snap = eun_dump__snapshot(o->opts.obj);
 	err = setup_samples(o);
 	if (err)
 		goto fail;
@@ -656,6 +716,29 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 	return err < 0 ? err : o->count;
 }
 
+static int out_line_cb(void *ctx, const char *line, size_t len)
+{
+	return out_line(ctx, line, len);
+}
+
+int eun_output__dump(struct eun_output *o)
+{
+	struct sample_emit se = {.o = o, .stamp = o->opts.format != EUNOMIA_FMT_JSON};
+	int err = 0, n;
+
+	/* sampled maps: the interval in progress, as bcc tools print on Ctrl-C */
+	for (size_t i = 0; i < o->nr_samples && err >= 0; i++)
+		err = eun_sample_print(&o->samples[i].meta->sample, o->samples[i].map, o->btf,
+				       o->opts.format, emit_cb, &se, o->opts.log);
+	if (err >= 0) {
+		n = eun_dump__maps(o->opts.obj, o->btf, o->opts.meta, o->snap, o->opts.format,
+				   out_line_cb, o, o->opts.log);
+		err = n < 0 ? n : 0;
+	}
+	n = out_flush(o);
+	return err < 0 ? err : n;
+}
+
 uint64_t eun_output__lost(const struct eun_output *o)
 {
 	return o ? o->lost : 0;
@@ -677,6 +760,7 @@ void eun_output__free(struct eun_output *o)
 		eun_dec_plan_free(o->streams[i].plan);
 	free(o->streams);
 	free(o->samples);
+	eun_dump__snapshot_free(o->snap);
 	sb_free(&o->line);
 	sb_free(&o->out);
 	free(o);

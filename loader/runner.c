@@ -280,6 +280,23 @@ static void say_running(struct eunomia_runner *r)
 	sb_free(&names);
 }
 
+int eunomia_runner__dump_maps(struct eunomia_runner *r)
+{
+	struct eunomia_runner *prev;
+	int err;
+
+	if (!r)
+		return -EINVAL;
+	if (!r->output) {
+		eun_warn(&r->log, "dump_maps: load the runner first");
+		return -EUNOMIA_ERR_STATE;
+	}
+	prev = eun_print__enter(r);
+	err = eun_output__dump(r->output);
+	eun_print__leave(prev);
+	return err;
+}
+
 int eunomia_runner__attach(struct eunomia_runner *r)
 {
 	struct eunomia_runner *prev;

@@ -289,11 +289,13 @@ static void clear_map(const struct bpf_map *map, const struct kv_set *kv,
 	free(zero);
 }
 
-/* Key sorting: integer keys numerically, others bytewise. */
+/* Key sorting: integer keys numerically, others bytewise; or (by_value) integer values,
+ * largest first. */
 struct sort_ctx {
 	const struct kv_set *kv;
 	size_t int_size;
 	int is_signed;
+	bool by_value;
 };
 
 static int key_cmp(const void *a, const void *b, void *arg)
@@ -301,6 +303,11 @@ static int key_cmp(const void *a, const void *b, void *arg)
 	const struct sort_ctx *sc = arg;
 	const unsigned char *ka = sc->kv->keys + *(const size_t *)a * sc->kv->key_size;
 	const unsigned char *kb = sc->kv->keys + *(const size_t *)b * sc->kv->key_size;
+
+	if (sc->by_value) {
+		ka = sc->kv->values + *(const size_t *)b * sc->kv->value_size; /* descending */
+		kb = sc->kv->values + *(const size_t *)a * sc->kv->value_size;
+	}
 
 	if (sc->int_size && sc->int_size <= 8 && sc->int_size <= sc->kv->key_size) {
 		uint64_t ua = 0, ub = 0;
@@ -317,7 +324,15 @@ static int key_cmp(const void *a, const void *b, void *arg)
 			return (int64_t)ua < (int64_t)ub ? -1 : (int64_t)ua > (int64_t)ub;
 		return ua < ub ? -1 : ua > ub;
 	}
-	return memcmp(ka, kb, sc->kv->key_size);
+	return memcmp(ka, kb, sc->by_value ? sc->kv->value_size : sc->kv->key_size);
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
 }
 
 /* ---- histogram entries ---- */
@@ -474,15 +489,30 @@ static int print_hist_entry(struct strbuf *sb, const struct eun_sample *s, const
 	return err;
 }
 
+bool eun_sample_has_slots(const struct btf *btf, uint32_t value_type_id)
+{
+	size_t off, nslots, esz;
+	uint32_t skip;
+
+	return btf && value_type_id && !find_slots(btf, value_type_id, &off, &nslots, &esz, &skip);
+}
+
 int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, const struct btf *btf,
 		     enum eunomia_format fmt, eun_line_fn emit, void *ctx,
 		     const struct eun_logger *log)
+{
+	return eun_sample_print_flags(s, map, btf, fmt, emit, ctx, log, 0);
+}
+
+int eun_sample_print_flags(const struct eun_sample *s, const struct bpf_map *map,
+			   const struct btf *btf, enum eunomia_format fmt, eun_line_fn emit,
+			   void *ctx, const struct eun_logger *log, unsigned int flags)
 {
 	uint32_t kid = bpf_map__btf_key_type_id(map), vid = bpf_map__btf_value_type_id(map);
 	struct strbuf sb = STRBUF_INIT;
 	struct kv_set kv;
 	struct sort_ctx sc = {.kv = &kv};
-	size_t *order = NULL, i;
+	size_t *order = NULL, i, nshow;
 	size_t soff, nslots, esz;
 	uint32_t skip;
 	bool as_kv;
@@ -504,9 +534,21 @@ int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, cons
 	}
 	for (i = 0; i < kv.n; i++)
 		order[i] = i;
-	if (kid)
+	nshow = kv.n;
+	if ((flags & EUN_SAMPLE_BY_VALUE) && vid &&
+	    eun_btf_int_info(btf, vid, &sc.int_size, &sc.is_signed))
+		sc.by_value = true;
+	else if (kid)
 		eun_btf_int_info(btf, kid, &sc.int_size, &sc.is_signed);
-	qsort_r(order, kv.n, sizeof(*order), key_cmp, &sc);
+	if (flags & EUN_SAMPLE_SKIP_ZERO) {
+		size_t kept = 0;
+
+		for (i = 0; i < kv.n; i++)
+			if (!all_zero(kv.values + order[i] * kv.value_size, kv.value_size))
+				order[kept++] = order[i];
+		nshow = kept;
+	}
+	qsort_r(order, nshow, sizeof(*order), key_cmp, &sc);
 
 	if (!as_kv && find_slots(btf, vid, &soff, &nslots, &esz, &skip)) {
 		eun_warn(
@@ -515,7 +557,7 @@ int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, cons
 			bpf_map__name(map));
 		as_kv = true;
 	}
-	if (fmt != EUNOMIA_FMT_JSON && as_kv && kv.n) {
+	if (fmt != EUNOMIA_FMT_JSON && as_kv && nshow) {
 		if (kid && vid) {
 			err = eun_dec_plain_header(&sb, btf, kid, "key");
 			if (!err)
@@ -527,7 +569,7 @@ int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, cons
 		if (!err)
 			err = emit(ctx, sb_str(&sb), sb.len);
 	}
-	for (i = 0; i < kv.n && !err; i++) {
+	for (i = 0; i < nshow && !err; i++) {
 		const unsigned char *k = kv.keys + order[i] * kv.key_size;
 		const unsigned char *v = kv.values + order[i] * kv.value_size;
 
@@ -537,6 +579,10 @@ int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, cons
 
 			jsonw_init(&w, &sb);
 			jsonw_start_object(&w);
+			if (flags & EUN_SAMPLE_JSON_MAP) {
+				jsonw_key(&w, "map");
+				jsonw_string(&w, bpf_map__name(map));
+			}
 			jsonw_key(&w, "key");
 			if (kid)
 				err = eun_dec_json(&w, btf, kid, k, kv.key_size);

@@ -56,4 +56,15 @@ int eun_sample_print(const struct eun_sample *s, const struct bpf_map *map, cons
 		     enum eunomia_format fmt, eun_line_fn emit, void *ctx,
 		     const struct eun_logger *log);
 
+/* eun_sample_print with these (the exit dump's way, loader/dump.c): */
+#define EUN_SAMPLE_BY_VALUE  0x1 /* tables sorted by value, largest first (integer values) */
+#define EUN_SAMPLE_JSON_MAP  0x2 /* JSON objects name their map: {"map": M, "key":, "value":} */
+#define EUN_SAMPLE_SKIP_ZERO 0x4 /* leave out entries whose value is all zero bytes */
+int eun_sample_print_flags(const struct eun_sample *s, const struct bpf_map *map,
+			   const struct btf *btf, enum eunomia_format fmt, eun_line_fn emit,
+			   void *ctx, const struct eun_logger *log, unsigned int flags);
+
+/* Does a value of this type hold a histogram (a `slots` integer array, or one itself)? */
+bool eun_sample_has_slots(const struct btf *btf, uint32_t value_type_id);
+
 #endif

@@ -266,7 +266,8 @@ for _ in range(int(sys.argv[2])):
 		sleep 0.1
 	done
 	FLOODER=$(cat "$pidfile")
-	if ! ecli_start "$@" "$FLOOD_PKG_DIR/package.json" --target_pid "$FLOODER"; then
+	# --no-dump: the exact event lines and nothing else (the .bss counter is not asked for)
+	if ! ecli_start --no-dump "$@" "$FLOOD_PKG_DIR/package.json" --target_pid "$FLOODER"; then
 		echo go >"$fifo" # release the flooder so that nothing is left behind
 		wait "$bg"
 		false

@@ -174,3 +174,91 @@ release_child() {
 	[[ "$output" == *"refuses fentry/fexit/lsm programs"* ]]
 	[[ "$output" != *Running* ]]
 }
+
+# mapsonly_run ARGS...: run mapsonly for a child that writes 3 x 10 bytes to fd 1 and
+# 2 x 1000 bytes to a file it opens (fd 3), then stop; OUT holds the exit dump.
+mapsonly_run() {
+	ecc_build "$DATA/mapsonly.bpf.c"
+	GATE=$BATS_TEST_TMPDIR/gate.$RANDOM
+	mkfifo "$GATE"
+	(
+		read -r _ <"$GATE"
+		exec /usr/bin/python3 -S -B -c '
+import os
+os.closerange(3, 1024)  # inherited descriptors: the file below gets fd 3
+for _ in range(3):
+    os.write(1, b"x" * 10)
+fd = os.open(os.devnull, os.O_WRONLY)
+assert fd == 3, fd
+for _ in range(2):
+    os.write(fd, b"y" * 1000)
+' >/dev/null
+	) &
+	CHILD=$!
+	ecli_start "$@" "$PKG" --targ_pid "$CHILD"
+	echo go >"$GATE"
+	wait "$CHILD"
+	ecli_stop
+}
+
+@test "thirdparty: maps and globals without annotations are printed at exit (histogram by comm, table by value, .bss)" {
+	mapsonly_run
+	cat "$OUT"
+	/usr/bin/python3 - "$OUT" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+# the histogram, headed by its decoded key, with 3 writes in 8..15 and 2 in 512..1023
+h = text.split("map hists:\n", 1)[1].split("\n\n", 1)[0]
+assert h.startswith("comm = python3\n"), h
+rows = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*(\d+ -> \d+)\s*: (\d+)", h, re.M)}
+assert rows["8 -> 15"] == 3 and rows["512 -> 1023"] == 2, rows
+assert sum(rows.values()) == 5, rows
+# the counter table, largest value first
+t = text.split("map writes_by_fd:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+assert t[0].split() == ["KEY", "VALUE"], t
+assert [l.split() for l in t[1:]] == [["1", "3"], ["3", "2"]], t
+# the .bss array and nothing for the untouched map or the zero global
+assert re.search(r"^bytes_by_fd = \[0,30,0,2000,0,0,0,0\]$", text, re.M), text
+assert "never_written" not in text and "unused_counter" not in text, text
+PY
+}
+
+@test "thirdparty: the exit dump in JSON, and --no-dump" {
+	mapsonly_run -j
+	/usr/bin/python3 - "$OUT" <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for o in objs:
+    by.setdefault(o["map"], []).append(o)
+h = by["hists"]
+assert len(h) == 1 and h[0]["key"]["comm"] == "python3", h
+slots = h[0]["value"]["slots"]
+assert slots[3] == 3 and slots[9] == 2 and sum(slots) == 5, slots
+assert [(o["key"], o["value"]) for o in by["writes_by_fd"]] == [(1, 3), (3, 2)], by
+bss = [o for o in objs if o.get("var") == "bytes_by_fd"]
+assert len(bss) == 1 and bss[0]["value"] == [0, 30, 0, 2000, 0, 0, 0, 0], bss
+assert "never_written" not in by and not [o for o in objs if o.get("var") == "unused_counter"]
+PY
+	mapsonly_run -j --no-dump
+	[ ! -s "$OUT" ]
+}
+
+@test "thirdparty: records decode with the one export type of their size, with one warning" {
+	ecc_build "$DATA/sizepick.bpf.c" "$DATA/sizepick.h"
+	[ "$(export_names "$PKG")" = sp_args,sp_event ]
+	GATE=$BATS_TEST_TMPDIR/gate
+	mkfifo "$GATE"
+	(
+		read -r _ <"$GATE"
+		exec /usr/bin/python3 -S -c 'import os; [os.getppid() for _ in range(3)]'
+	) &
+	CHILD=$!
+	ecli_start -j "$PKG" --targ_pid "$CHILD"
+	echo go >"$GATE"
+	wait "$CHILD"
+	wait_for "$OUT" "\"pid\": ?$CHILD[,}]"
+	ecli_stop
+	json_match "$OUT" "e['pid'] == $CHILD and e['magic'] == 4242 and e['comm'] == 'python3'"
+	[ "$(grep -c "records are 24 bytes, not the 8 of 'struct sp_args'; decoding them as 'struct sp_event'" "$ERR")" -eq 1 ]
+}

@@ -105,6 +105,7 @@ PY
 import json, sys
 path, port, cpid, spid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 rows = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
+rows = [r for r in rows if "map" not in r]  # the exit dump of the timestamps map
 lo = {2: [127, 0, 0, 1] + [0] * 12, 10: [0] * 15 + [1]}
 def st(name, val):
     return f"{name}({val})"

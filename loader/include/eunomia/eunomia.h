@@ -310,6 +310,16 @@ EUNOMIA_API void eunomia_runner__free(struct eunomia_runner *r);
  */
 EUNOMIA_API int eunomia_runner__fill_btf_cache(struct eunomia_runner *r);
 
+/*
+ * Print what the tool's maps hold, once, as bpftrace does at exit (call it after run/poll
+ * ends): every sampled map one last time, then every non-empty hash/array map that is not an
+ * event buffer or a stack map, and the non-zero variables of .bss/.data, through the output
+ * sink in the runner's format. A value with a `slots` integer array prints as a log2
+ * histogram per key; other maps as a table sorted by value, largest first; JSON gives one
+ * {"map", "key", "value"} (or {"map", "var", "value"}) object per entry. 0 or -errno.
+ */
+EUNOMIA_API int eunomia_runner__dump_maps(struct eunomia_runner *r);
+
 /* Events lost by perf buffers so far. */
 EUNOMIA_API uint64_t eunomia_runner__lost_events(const struct eunomia_runner *r);
 /* The underlying libbpf object (for advanced callers); owned by the runner. */
