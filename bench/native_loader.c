@@ -68,8 +68,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "open/load failed\n");
 		return 1;
 	}
-	bpf_object__for_each_program(prog, obj)
-	{
+	bpf_object__for_each_program(prog, obj) {
 		if (n == sizeof(links) / sizeof(links[0]))
 			break;
 		links[n] = bpf_program__attach(prog);

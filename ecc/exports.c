@@ -83,10 +83,10 @@ nomem:
 
 /*
  * The text of a file with one unused global pointer per export/header struct, passed to clang
- * with -include, so that the structs reach the object's BTF (docs/package-format.md §4.1). The pointer
- * declares the tag at file scope before the source runs; the source's (or header's) definition
- * completes that same type, so BTF carries the full struct. The source itself is compiled
- * unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
+ * with -include, so that the structs reach the object's BTF (docs/package-format.md §4.1). The
+ * pointer declares the tag at file scope before the source runs; the source's (or header's)
+ * definition completes that same type, so BTF carries the full struct. The source itself is
+ * compiled unchanged: its includes and clang's diagnostics are exactly as the user wrote them.
  * Empty when there is nothing to force.
  */
 int ecc_dummy_text(const cJSON *header_structs, const cJSON *exports, struct strbuf *sb)

@@ -138,8 +138,8 @@ const struct run_option run_options[] = {
 	{"disable", 0, "PROG[,PROG]", "do not load these programs", set_str, RUNNER(disable_progs)},
 	{"max-entries", 0, "N", "size of maps left at 0 entries (default 10240)", set_int,
 	 RUNNER(default_max_entries), .min = 1, .max = UINT32_MAX},
-	{"strict", 0, NULL, "fail when any program fails to load or attach", set_const, RUNNER(strict),
-	 .value = true},
+	{"strict", 0, NULL, "fail when any program fails to load or attach", set_const,
+	 RUNNER(strict), .value = true},
 	{"btf", 0, "PATH",
 	 "BTF of the running kernel (for kernels without\n/sys/kernel/btf/vmlinux; BTF_FILE_PATH "
 	 "works too)",

@@ -194,8 +194,7 @@ bool eun_btfcache__needs_kernel_btf(const struct bpf_object *cobj)
 	struct btf *btf;
 	__u32 i, nr;
 
-	bpf_object__for_each_program(prog, obj)
-	{
+	bpf_object__for_each_program(prog, obj) {
 		enum bpf_prog_type t = bpf_program__type(prog);
 
 		if (!bpf_program__autoload(prog))

@@ -32,8 +32,7 @@ struct bpf_map *eun_section_map(const struct bpf_object *obj, const char *sec)
 {
 	struct bpf_map *map, *best = NULL;
 
-	bpf_object__for_each_map(map, obj)
-	{
+	bpf_object__for_each_map(map, obj) {
 		int m;
 
 		if (!bpf_map__is_internal(map))

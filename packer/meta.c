@@ -182,8 +182,7 @@ static int keep_extra(const cJSON *o, const char *const *known, struct cJSON **o
 	const cJSON *it;
 
 	*out = NULL;
-	cJSON_ArrayForEach(it, o)
-	{
+	cJSON_ArrayForEach(it, o) {
 		bool k = false;
 		cJSON *dup;
 
@@ -326,8 +325,7 @@ static int parse_sections(struct mctx *c, const cJSON *skel, const char *path, s
 	m->sections = calloc(n, sizeof(*m->sections));
 	if (!m->sections)
 		return -ENOMEM;
-	cJSON_ArrayForEach(e, list)
-	{
+	cJSON_ArrayForEach(e, list) {
 		struct eun_data_section *s = &m->sections[i];
 		char p[PATH_MAX_LEN], vp[PATH_MAX_LEN];
 		const cJSON *vars, *ve;
@@ -349,8 +347,7 @@ static int parse_sections(struct mctx *c, const cJSON *skel, const char *path, s
 		s->vars = calloc(nv, sizeof(*s->vars));
 		if (!s->vars)
 			return -ENOMEM;
-		cJSON_ArrayForEach(ve, vars)
-		{
+		cJSON_ArrayForEach(ve, vars) {
 			elem_path(vp, p, "variables", j);
 			s->nr_vars = ++j;
 			ret = parse_var(c, ve, vp, &s->vars[j - 1]);
@@ -458,8 +455,7 @@ static int parse_maps(struct mctx *c, const cJSON *skel, const char *path, struc
 	m->maps = calloc(n, sizeof(*m->maps));
 	if (!m->maps)
 		return -ENOMEM;
-	cJSON_ArrayForEach(e, list)
-	{
+	cJSON_ArrayForEach(e, list) {
 		char p[PATH_MAX_LEN];
 
 		elem_path(p, path, "maps", i);
@@ -553,8 +549,7 @@ static int parse_progs(struct mctx *c, const cJSON *skel, const char *path, stru
 	m->progs = calloc(n, sizeof(*m->progs));
 	if (!m->progs)
 		return -ENOMEM;
-	cJSON_ArrayForEach(e, list)
-	{
+	cJSON_ArrayForEach(e, list) {
 		char p[PATH_MAX_LEN];
 
 		elem_path(p, path, "progs", i);
@@ -611,8 +606,7 @@ static int parse_export_types(struct mctx *c, const cJSON *meta, struct eun_meta
 	m->export_types = calloc(n, sizeof(*m->export_types));
 	if (!m->export_types)
 		return -ENOMEM;
-	cJSON_ArrayForEach(e, list)
-	{
+	cJSON_ArrayForEach(e, list) {
 		struct eun_export_type *t = &m->export_types[i];
 		char p[PATH_MAX_LEN], mp[PATH_MAX_LEN];
 		const cJSON *mem, *me;
@@ -643,8 +637,7 @@ static int parse_export_types(struct mctx *c, const cJSON *meta, struct eun_meta
 		t->members = calloc(nm, sizeof(*t->members));
 		if (!t->members)
 			return -ENOMEM;
-		cJSON_ArrayForEach(me, mem)
-		{
+		cJSON_ArrayForEach(me, mem) {
 			struct eun_member *x = &t->members[j];
 
 			elem_path(mp, p, "members", j);
@@ -904,8 +897,7 @@ static bool put_extra(cJSON *o, const cJSON *extra)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, extra)
-	{
+	cJSON_ArrayForEach(it, extra) {
 		if (!put_json(o, it->string, it))
 			return false;
 	}

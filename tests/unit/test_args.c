@@ -471,11 +471,9 @@ static cJSON *find_var_json(cJSON *m, const char *name)
 {
 	cJSON *sec, *v;
 
-	cJSON_ArrayForEach(sec,
-			   cJSON_GetObjectItem(cJSON_GetObjectItem(m, "bpf_skel"), "data_sections"))
-	{
-		cJSON_ArrayForEach(v, cJSON_GetObjectItem(sec, "variables"))
-		{
+	cJSON_ArrayForEach(
+		sec, cJSON_GetObjectItem(cJSON_GetObjectItem(m, "bpf_skel"), "data_sections")) {
+		cJSON_ArrayForEach(v, cJSON_GetObjectItem(sec, "variables")) {
 			if (!strcmp(cJSON_GetObjectItem(v, "name")->valuestring, name))
 				return v;
 		}

@@ -86,8 +86,7 @@ static const cJSON *find_named(const cJSON *arr, const char *name)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
 
 		if (cJSON_IsString(n) && !strcmp(n->valuestring, name))
@@ -157,10 +156,8 @@ static void test_build_with_header(void **state)
 	expect_var(find_named(secs, ".data"), "data_var", "__u32");
 	expect_var(find_named(secs, ".data.custom"), "custom_var", "__u32");
 	expect_var(find_named(secs, ".kconfig"), "LINUX_KERNEL_VERSION", "int");
-	cJSON_ArrayForEach(sec, secs)
-	{
-		cJSON_ArrayForEach(it, path_get(sec, "variables", NULL))
-		{
+	cJSON_ArrayForEach(sec, secs) {
+		cJSON_ArrayForEach(it, path_get(sec, "variables", NULL)) {
 			assert_null(strstr(str_of(it, "name"), "__eunomia_dummy_"));
 		}
 	}
