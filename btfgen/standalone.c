@@ -27,6 +27,7 @@
 
 #include "btfgen/btfgen.h"
 #include "common/strbuf.h"
+#include "common/fileio.h"
 #include "packer/format.h"
 
 #define STANDALONE_MAGIC     EUN_STANDALONE_MAGIC
@@ -34,35 +35,6 @@
 #define STANDALONE_TRAILER   EUN_STANDALONE_TRAILER
 #define MAX_PACKAGE_SIZE     EUN_PKG_MAX_SIZE
 #define MAX_ECLI_SIZE	     (512u << 20)
-
-static int read_all(const char *path, size_t max, struct strbuf *out)
-{
-	char buf[64 * 1024];
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (out->len + (size_t)n > max) {
-			err = -EFBIG;
-			break;
-		}
-		if (sb_add(out, buf, (size_t)n)) {
-			err = -ENOMEM;
-			break;
-		}
-	}
-	close(fd);
-	return err;
-}
 
 static void put_le64(unsigned char *p, uint64_t v)
 {
@@ -101,24 +73,6 @@ static char *find_ecli(void)
 	}
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int ecc_standalone(const char *package_path, const char *out_exe)
 {
 	struct strbuf ecli = STRBUF_INIT, pkg = STRBUF_INIT, tmp = STRBUF_INIT;
@@ -132,7 +86,7 @@ int ecc_standalone(const char *package_path, const char *out_exe)
 				"EUNOMIA_ECLI=/path/to/ecli\n");
 		return -ENOENT;
 	}
-	err = read_all(ecli_path, MAX_ECLI_SIZE, &ecli);
+	err = eun_read_file(ecli_path, 0, MAX_ECLI_SIZE, &ecli);
 	if (err || ecli.len < 4 || memcmp(ecli.buf, "\177ELF", 4) != 0) {
 		fprintf(stderr,
 			"ecc: cannot use '%s' as the standalone runtime: %s; build ecli next to ecc "
@@ -150,7 +104,7 @@ int ecc_standalone(const char *package_path, const char *out_exe)
 		if (off > 0 && off < ecli_len)
 			ecli_len = (size_t)off;
 	}
-	err = read_all(package_path, MAX_PACKAGE_SIZE, &pkg);
+	err = eun_read_file(package_path, 0, MAX_PACKAGE_SIZE, &pkg);
 	if (err || !pkg.len) {
 		fprintf(stderr, "ecc: cannot read package '%s': %s\n", package_path,
 			err ? strerror(-err) : "empty file");
@@ -171,11 +125,11 @@ int ecc_standalone(const char *package_path, const char *out_exe)
 		fprintf(stderr, "ecc: cannot create '%s': %s\n", out_exe, strerror(errno));
 		goto out;
 	}
-	err = write_all(fd, ecli.buf, ecli_len);
+	err = eun_write_all(fd, ecli.buf, ecli_len);
 	if (!err)
-		err = write_all(fd, pkg.buf, pkg.len);
+		err = eun_write_all(fd, pkg.buf, pkg.len);
 	if (!err)
-		err = write_all(fd, trailer, sizeof(trailer));
+		err = eun_write_all(fd, trailer, sizeof(trailer));
 	if (!err && fchmod(fd, 0755))
 		err = -errno;
 	if (close(fd) && !err)

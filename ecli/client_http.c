@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include "ecli/lazy.h"
+#include "ecli/server.h"
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,10 +98,9 @@ void client_free(struct client *cl)
 
 int client_add_package(cJSON *req, const char *path)
 {
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	struct sbuf b = {0}, e = {0};
+	struct sbuf b = {0};
+	char *enc;
 	unsigned char buf[65536];
 	size_t n, i;
 	bool text = true;
@@ -127,23 +127,12 @@ int client_add_package(cJSON *req, const char *path)
 		return 0;
 	}
 	/* a .tar container: base64 */
-	for (i = 0; i < b.len; i += 3) {
-		unsigned int v = (unsigned char)b.buf[i] << 16;
-		char q[4];
-
-		v |= i + 1 < b.len ? (unsigned char)b.buf[i + 1] << 8 : 0;
-		v |= i + 2 < b.len ? (unsigned char)b.buf[i + 2] : 0;
-		q[0] = b64[v >> 18];
-		q[1] = b64[(v >> 12) & 63];
-		q[2] = i + 1 < b.len ? b64[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < b.len ? b64[v & 63] : '=';
-		sbuf_add(&e, q, 4);
-	}
+	enc = srv_b64_encode(b.buf, b.len);
 	sbuf_free(&b);
-	if (e.oom)
+	if (!enc)
 		return -1;
-	cJSON_AddStringToObject(req, "package_base64", e.buf);
-	sbuf_free(&e);
+	cJSON_AddStringToObject(req, "package_base64", enc);
+	free(enc);
 	return 0;
 }
 

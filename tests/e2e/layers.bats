@@ -74,8 +74,12 @@ int main(void)
 	return strstr(eunomia_strerror(EUNOMIA_ERR_END), "Unknown") ? 0 : 2;
 }
 C
-	"${CC:-cc}" -Wall -Werror -I"$EUNOMIA_ROOT/loader/include" "$src" -o "$BATS_TEST_TMPDIR/e" \
-		"$EUNOMIA_ROOT/$O/libeunomia.a" $(pkg-config --libs libbpf libelf zlib libcjson yaml-0.1 nettle) -lm -ldl
+	# a sanitizer build's archive needs the sanitizer runtime linked in too
+	local san
+	read -r -a san <<<"${EUNOMIA_SANFLAGS:-}"
+	"${CC:-cc}" -Wall -Werror "${san[@]}" -I"$EUNOMIA_ROOT/loader/include" "$src" \
+		-o "$BATS_TEST_TMPDIR/e" "$EUNOMIA_ROOT/$O/libeunomia.a" \
+		$(pkg-config --libs libbpf libelf zlib libcjson yaml-0.1 nettle) -lm -ldl
 	run "$BATS_TEST_TMPDIR/e"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "${lines[0]}" = "package field missing or of the wrong type" ]

@@ -20,6 +20,7 @@
 #include "ecli/sbuf.c"
 #include "ecli/server_prog.c"
 #include "ecli/server_state.c"
+#include "ecli/b64.c"
 
 static void b64_roundtrip(const char *in, const char *want)
 {
