@@ -45,6 +45,9 @@ bool ecc_name_in(const struct cJSON *arr, const char *name);
  */
 int ecc_choose_exports(const struct cJSON *header_structs, const struct cJSON *inferred,
 		       bool all_if_none, struct cJSON **out);
+/* Say which struct each event map carries ("ecc: map 'events' carries 'struct event'");
+ * verbose: and why (the reserve/output call, a wrapper, or the header fallback). */
+void ecc_report_exports(const struct cJSON *exports, bool verbose);
 /* The dummy file's text for header_structs and exports into sb (empty: nothing to force). */
 int ecc_dummy_text(const struct cJSON *header_structs, const struct cJSON *exports,
 		   struct strbuf *sb);

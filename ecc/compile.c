@@ -432,8 +432,10 @@ static int build_check_guess(struct build *b)
 	int err;
 
 	err = ecc_choose_exports(b->fe.hstructs, b->fe.pairs, opts->header != NULL, &b->exports);
-	if (!err)
+	if (!err) {
+		ecc_report_exports(b->exports, opts->verbose);
 		err = ecc_dummy_text(b->fe.hstructs, b->exports, &exact);
+	}
 	if (err ||
 	    (exact.len == b->guess.len && !memcmp(sb_str(&exact), sb_str(&b->guess), exact.len)))
 		goto out;

@@ -81,6 +81,40 @@ nomem:
 	return -ENOMEM;
 }
 
+void ecc_report_exports(const cJSON *exports, bool verbose)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, exports) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(it, "struct");
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "map");
+		const cJSON *via = cJSON_GetObjectItemCaseSensitive(it, "via");
+
+		if (!cJSON_IsString(s))
+			continue;
+		if (!cJSON_IsString(m)) {
+			ecc_info(
+				"ecc: export type 'struct %s'%s\n", s->valuestring,
+				verbose ? ": from the header (no submitted struct was found in the "
+					  "source, so every header struct is exported)"
+					: "");
+			continue;
+		}
+		if (!verbose)
+			ecc_info("ecc: map '%s' carries 'struct %s'\n", m->valuestring,
+				 s->valuestring);
+		else if (cJSON_IsString(via))
+			ecc_info("ecc: map '%s' carries 'struct %s': submitted through %s(), a "
+				 "wrapper of bpf_ringbuf_reserve/output or bpf_perf_event_output\n",
+				 m->valuestring, s->valuestring, via->valuestring);
+		else
+			ecc_info("ecc: map '%s' carries 'struct %s': the type of what "
+				 "bpf_ringbuf_reserve returns into, or of the data given to "
+				 "bpf_ringbuf_output/bpf_perf_event_output\n",
+				 m->valuestring, s->valuestring);
+	}
+}
+
 /*
  * The text of a file with one unused global pointer per export/header struct, passed to clang
  * with -include, so that the structs reach the object's BTF (docs/package-format.md §4.1). The

@@ -49,8 +49,8 @@ int eun_dec_plain(struct strbuf *sb, const struct btf *btf, uint32_t id, const v
 /*
  * Plain table columns of a type: the members of a struct/union (after typedefs), or one
  * column named `scalar_name` for any other type. Header cells are names upper-cased, each
- * padded to max(EUN_DEC_MIN_COL, strlen) plus one space; value cells use the same widths.
- * Callers trim the trailing spaces of the finished line (eun_sb_rtrim).
+ * padded to max(EUN_DEC_MIN_COL, strlen, the width its type usually needs: plan.c) plus one
+ * space; value cells use the same widths. Callers trim the trailing spaces (eun_sb_rtrim).
  */
 int eun_dec_plain_header(struct strbuf *sb, const struct btf *btf, uint32_t id,
 			 const char *scalar_name);

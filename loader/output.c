@@ -96,6 +96,7 @@ struct eun_output {
 	time_t ts_sec;
 	char ts[16];
 	struct eun_dump_snap *snap; /* data sections after load, for the exit dump */
+	bool started;		    /* the first poll printed the plain headers */
 };
 
 /*
@@ -648,6 +649,29 @@ static int print_due_samples(struct eun_output *o, uint64_t now)
 	return err < 0 ? err : 0;
 }
 
+/* Plain mode: each export type's header when the tool starts (bcc prints it before any
+ * event), so a quiet tool still shows what it will print. */
+static int print_headers(struct eun_output *o)
+{
+	int err = 0;
+
+	o->started = true;
+	if (o->opts.format != EUNOMIA_FMT_PLAIN)
+		return 0;
+	for (size_t i = 0; i < o->nr_streams && !err; i++) {
+		struct eun_stream *s = &o->streams[i];
+
+		if (!s->type_id || s->header_done)
+			continue;
+		sb_reset(&o->line);
+		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
+		if (!err)
+			err = out_line(o, o->line.buf, o->line.len);
+		mark_header(o, s->type_id);
+	}
+	return err ? err : out_flush(o);
+}
+
 int eun_output__poll(struct eun_output *o, int timeout_ms)
 {
 	struct epoll_event evs[16];
@@ -657,6 +681,11 @@ int eun_output__poll(struct eun_output *o, int timeout_ms)
 
 	if (!o)
 		return -EINVAL;
+	if (!o->started) {
+		err = print_headers(o);
+		if (err)
+			return err;
+	}
 	/* wake up in time for the next sampled map */
 	for (k = 0; k < o->nr_samples; k++) {
 		uint64_t due = o->samples[k].next_due_ns;

@@ -48,14 +48,47 @@ static int pad_to(struct strbuf *sb, size_t start, size_t width)
 	return sb_addc(sb, ' ');
 }
 
-static size_t col_width(const char *name)
-{
-	size_t n = strlen(name);
+/*
+ * A column is as wide as its name and as what its type usually holds, as bcc tools lay
+ * them out: a comm (char[16]) 16, a pid (32-bit int) 7, a pointer 18 ("0x" and 16 digits), so
+ * that ordinary values never shift the row. Long strings are capped: they go last in most
+ * events and would make every row wide.
+ */
+#define COL_MAX_STR 32
 
+static size_t type_width(const struct btf *btf, uint32_t type)
+{
+	const struct btf_type *t;
+	size_t sz;
+	int sgn;
+
+	if (!btf || !type)
+		return 0;
+	type = eun_btf_skip_mods(btf, type);
+	t = type ? btf__type_by_id(btf, type) : NULL;
+	if (!t)
+		return 0;
+	if (btf_is_ptr(t))
+		return 18;
+	if (btf_is_array(t) && eun_dec_is_plain_char(btf, btf_array(t)->type))
+		return btf_array(t)->nelems < COL_MAX_STR ? btf_array(t)->nelems : COL_MAX_STR;
+	if (btf_is_any_enum(t))
+		return 0; /* NAME(value): as long as its names */
+	if (eun_btf_int_info(btf, type, &sz, &sgn))
+		return sz <= 1 ? 4 : sz == 2 ? 6 : sz == 4 ? 7 : 12;
+	return 0;
+}
+
+static size_t col_width(const struct btf *btf, uint32_t type, const char *name)
+{
+	size_t n = strlen(name), w = type_width(btf, type);
+
+	if (n < w)
+		n = w;
 	return n < EUN_DEC_MIN_COL ? EUN_DEC_MIN_COL : n;
 }
 
-static int header_cell(struct strbuf *sb, const char *name)
+static int header_cell(struct strbuf *sb, const struct btf *btf, uint32_t type, const char *name)
 {
 	size_t start = sb->len, i;
 	int err;
@@ -65,7 +98,7 @@ static int header_cell(struct strbuf *sb, const char *name)
 		return err;
 	for (i = start; i < sb->len; i++)
 		sb->buf[i] = (char)toupper((unsigned char)sb->buf[i]);
-	return pad_to(sb, start, col_width(name));
+	return pad_to(sb, start, col_width(btf, type, name));
 }
 
 static const struct btf_type *composite_of(const struct btf *btf, uint32_t id)
@@ -84,11 +117,11 @@ int eun_dec_plain_header(struct strbuf *sb, const struct btf *btf, uint32_t id,
 	int i, err = 0;
 
 	if (!t)
-		return header_cell(sb, scalar_name);
+		return header_cell(sb, btf, id, scalar_name);
 	for (i = 0; i < btf_vlen(t) && !err; i++) {
 		const char *name = btf__name_by_offset(btf, btf_members(t)[i].name_off);
 
-		err = header_cell(sb, name ? name : "");
+		err = header_cell(sb, btf, btf_members(t)[i].type, name ? name : "");
 	}
 	return err;
 }
@@ -314,7 +347,7 @@ static int plan_plain_members(struct eun_dec_plan *p, const struct btf_type *t)
 
 		if (!s)
 			return p->nr_steps >= PLAN_MAX_STEPS ? -E2BIG : -ENOMEM;
-		s->width = col_width(name ? name : "");
+		s->width = col_width(p->btf, m->type, name ? name : "");
 		err = plan_step_common(p, s, m->type, 0, btf_member_bit_offset(t, i),
 				       btf_member_bitfield_size(t, i));
 		if (err)
@@ -347,7 +380,7 @@ static int plan_whole(struct eun_dec_plan *p, const char *scalar_name)
 		return -ENOMEM;
 	s->kind = PK_WALK;
 	s->type_id = p->id;
-	s->width = p->fmt == EUNOMIA_FMT_JSON ? 0 : col_width(scalar_name);
+	s->width = p->fmt == EUNOMIA_FMT_JSON ? 0 : col_width(p->btf, p->id, scalar_name);
 	p->max_fast = s->width + 1;
 	return 0;
 }

@@ -81,7 +81,7 @@ PY
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	cat "$OUT"
-	head -n1 "$OUT" | grep -Eq '^TIME     PID    PPID   TAG    COMM   FILENAME *$'
+	head -n1 "$OUT" | grep -Eq '^TIME     PID     PPID    TAG     COMM             FILENAME *$'
 	[ "$(grep -c '^TIME ' "$OUT")" -eq 1 ]
 	grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} +$p +$BASHPID +7 +true +/bin/true *\$" "$OUT"
 }

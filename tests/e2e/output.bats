@@ -89,11 +89,11 @@ PY
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} $first +$BASHPID +$NAME +0 +KIND_EXEC\(7\) +true +\[222,173,0,7\]\$" "$OUT"
-	[ "$(grep -c '^TIME     PID    PPID   COMM   SEQ    KIND   IS_EXEC TAG$' "$OUT")" -eq 1 ]
-	[ "$(grep -c '^TIME     PID    N      COMM$' "$OUT")" -eq 1 ]
+	[ "$(grep -c '^TIME     PID     PPID    COMM             SEQ          KIND   IS_EXEC TAG$' "$OUT")" -eq 1 ]
+	[ "$(grep -c '^TIME     PID     N       COMM$' "$OUT")" -eq 1 ]
 	# columns: each value padded to its header's width (PID is 6 wide, then one space)
 	local ppid=$BASHPID # not inside $(...), where BASHPID is the subshell's
-	grep -Eq "^[0-9:]{8} $(printf '%-6s' "$first") $(printf '%-6s' "$ppid") $NAME " "$OUT"
+	grep -Eq "^[0-9:]{8} $(printf '%-7s' "$first") $(printf '%-7s' "$ppid") $NAME " "$OUT"
 	run ! grep -q ' $' "$OUT"
 }
 
@@ -101,18 +101,18 @@ PY
 	ecli_start "$PKG" --target_comm "$NAME"
 	trigger
 	trigger
-	wait_for "$OUT" '^KEY    VALUE$'
-	wait_for "$OUT" '^1      2$'
+	wait_for "$OUT" '^KEY     VALUE$'
+	wait_for "$OUT" '^1       2$'
 	wait_for "$OUT" '^     pids                : count    distribution$'
 	# two more intervals (the key/value map is printed each one): counts stays, the cleared
 	# histogram does not come back
 	local n0 _
-	n0=$(grep -c '^1      2$' "$OUT")
+	n0=$(grep -c '^1       2$' "$OUT")
 	for _ in $(seq 1 300); do
-		[ "$(grep -c '^1      2$' "$OUT")" -ge $((n0 + 2)) ] && break
+		[ "$(grep -c '^1       2$' "$OUT")" -ge $((n0 + 2)) ] && break
 		sleep 0.1
 	done
-	[ "$(grep -c '^1      2$' "$OUT")" -ge $((n0 + 2)) ]
+	[ "$(grep -c '^1       2$' "$OUT")" -ge $((n0 + 2)) ]
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
 	grep -q "^key = 1, comm = $NAME\$" "$OUT"
@@ -125,7 +125,7 @@ PY
 	[ "$nh" -ge 1 ]
 	[ "$nh" -le 2 ]
 	[ "$(grep -c '^     step  .*distribution$' "$OUT")" -eq 2 ] # one per pid, then cleared
-	[ "$(grep -c '^1      2$' "$OUT")" -ge 2 ]
+	[ "$(grep -c '^1       2$' "$OUT")" -ge 2 ]
 	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$OUT"
 	# linear_hist keyed by a struct, value a bare u32[8]: slot 3 += 2 and slot 5 += 1 per exec
 	grep -A4 -x "pid = $CHILD, comm = $NAME" "$OUT" >"$BATS_TEST_TMPDIR/lin"
@@ -144,18 +144,18 @@ EOT
 	ecli_start "$PKG" --target_comm "$NAME"
 	taskset -c 0 "$BIN"
 	taskset -c 1 "$BIN"
-	wait_for "$OUT" '^0      2$'
+	wait_for "$OUT" '^0       2$'
 	local n
-	n=$(grep -n '^0      2$' "$OUT" | head -1 | cut -d: -f1)
+	n=$(grep -n '^0       2$' "$OUT" | head -1 | cut -d: -f1)
 	# a later interval shows the entry cleared (array entries are zeroed, not deleted)
-	wait_for "$OUT" '^0      0$' 3
+	wait_for "$OUT" '^0       0$' 3
 	for _ in $(seq 1 30); do
-		tail -n +"$n" "$OUT" | grep -q '^0      0$' && break
+		tail -n +"$n" "$OUT" | grep -q '^0       0$' && break
 		sleep 0.1
 	done
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	tail -n +"$n" "$OUT" | grep -q '^0      0$'
+	tail -n +"$n" "$OUT" | grep -q '^0       0$'
 	run ! grep -q 'printing only' "$ERR"
 }
 
@@ -294,10 +294,10 @@ for _ in range(int(sys.argv[2])):
 
 @test "output: a flood of ring-buffer events arrives complete, in order and exact (plain)" {
 	flood
-	[ "$(head -1 "$OUT")" = "TIME     PID    NEG_OK NEG    SEQ    COMM" ]
+	[ "$(head -1 "$OUT")" = "TIME     PID     NEG_OK  NEG          SEQ          COMM" ]
 	awk -v pid="$FLOODER" -v n="$FLOOD_N" '
 		NR > 1 { neg = NR == 2 ? "0" : "-" (NR - 2)
-		  want = sprintf("%-6d %-6d %-6s %-6d python3", pid, 1, neg, NR - 2)
+		  want = sprintf("%-7d %-7d %-12s %-12d python3", pid, 1, neg, NR - 2)
 		  if ($0 !~ /^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] / || substr($0, 10) != want) {
 			print "line " NR ": " $0 " != HH:MM:SS " want; exit 1 } }
 		END { if (NR != n + 1) { print NR " lines, want " n + 1; exit 1 } }' "$OUT"

@@ -61,6 +61,7 @@ export_names() {
 		done
 		write_header "$dir" "${blocks[@]}"
 		ecc_build "$dir/wrapsnoop.bpf.c" "$dir/wrapsnoop.h"
+		grep -qxF "ecc: map 'events' carries 'struct wr_event'" "$(dirname "$PKG")/ecc.log"
 		[ "$(export_names "$PKG")" = wr_event ] || {
 			echo "order '$order': exported $(export_names "$PKG")" >&2
 			false
@@ -261,4 +262,19 @@ PY
 	ecli_stop
 	json_match "$OUT" "e['pid'] == $CHILD and e['magic'] == 4242 and e['comm'] == 'python3'"
 	[ "$(grep -c "records are 24 bytes, not the 8 of 'struct sp_args'; decoding them as 'struct sp_event'" "$ERR")" -eq 1 ]
+}
+
+@test "thirdparty: the plain header prints when the tool starts; columns are as wide as their types" {
+	# no event will come (pid 1 never opens a file here): the header is there all the same
+	ecc_build "$DATA/tpvariants.bpf.c"
+	ecli_start "$PKG" --targ_pid 1
+	wait_for "$OUT" '^TIME     PID     VARIANT$'
+	ecli_stop
+	[ "$(wc -l <"$OUT")" -eq 1 ]
+	# an event row lines up under it: the pid column is 7 wide whatever the pid
+	exec_child
+	ecli_start "$PKG" --targ_pid "$CHILD"
+	release_child
+	wait_for "$OUT" "^[0-9:]{8} $(printf '%-7s' "$CHILD") 1\$"
+	ecli_stop
 }
