@@ -15,8 +15,4 @@ struct btfgen_opts {
 /* Trim every BTF of the archive to what bpf_obj needs and write out_tar. 0 or -errno. */
 int btfgen_pack(const struct btfgen_opts *opts);
 
-/* Write a standalone executable: the ecli binary (found beside ecc, or $EUNOMIA_ECLI) with the
- * package appended. 0 or -errno (message on stderr). */
-int ecc_standalone(const char *package_path, const char *out_exe);
-
 #endif

@@ -121,6 +121,10 @@ void ecc_result_free(struct ecc_result *res);
 /* `ecc init NAME [DIR]`: create a starter project from templates/ (init.c). 0 or -errno. */
 int ecc_init_project(int argc, char **argv);
 
+/* Write a standalone executable: the ecli binary (found beside ecc, or $EUNOMIA_ECLI) with the
+ * package appended. 0 or -errno (message on stderr). */
+int ecc_standalone(const char *package_path, const char *out_exe);
+
 /* The __TARGET_ARCH_<x> name for the host ("x86", "arm64", "riscv", ...). */
 const char *ecc_target_arch(void);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Standalone tools (ecc -s): this executable may carry a package after its ELF image, followed
- * by a 32-byte trailer (written by btfgen/standalone.c; layout and constants: packer/format.h,
+ * by a 32-byte trailer (written by ecc/standalone.c; layout and constants: packer/format.h,
  * docs/package-format.md §6.3):
  *
  *	u64 LE offset of the package, u64 LE size of the package, 16-byte magic

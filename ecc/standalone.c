@@ -25,9 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "btfgen/btfgen.h"
 #include "common/strbuf.h"
 #include "common/fileio.h"
+#include "ecc/ecc.h"
+#include "ecc/log.h"
 #include "packer/format.h"
 
 #define STANDALONE_MAGIC     EUN_STANDALONE_MAGIC
@@ -82,13 +83,13 @@ int ecc_standalone(const char *package_path, const char *out_exe)
 	int fd = -1, err;
 
 	if (!ecli_path) {
-		fprintf(stderr, "ecc: cannot locate the ecli binary to embed; set "
-				"EUNOMIA_ECLI=/path/to/ecli\n");
+		ecc_warn("ecc: cannot locate the ecli binary to embed; set "
+			 "EUNOMIA_ECLI=/path/to/ecli\n");
 		return -ENOENT;
 	}
 	err = eun_read_file(ecli_path, 0, MAX_ECLI_SIZE, &ecli);
 	if (err || ecli.len < 4 || memcmp(ecli.buf, "\177ELF", 4) != 0) {
-		fprintf(stderr,
+		ecc_warn(
 			"ecc: cannot use '%s' as the standalone runtime: %s; build ecli next to ecc "
 			"or set EUNOMIA_ECLI=/path/to/ecli\n",
 			ecli_path, err ? strerror(-err) : "not an ELF executable");
@@ -106,8 +107,8 @@ int ecc_standalone(const char *package_path, const char *out_exe)
 	}
 	err = eun_read_file(package_path, 0, MAX_PACKAGE_SIZE, &pkg);
 	if (err || !pkg.len) {
-		fprintf(stderr, "ecc: cannot read package '%s': %s\n", package_path,
-			err ? strerror(-err) : "empty file");
+		ecc_warn("ecc: cannot read package '%s': %s\n", package_path,
+			 err ? strerror(-err) : "empty file");
 		err = err ?: -EINVAL;
 		goto out;
 	}
@@ -122,7 +123,7 @@ int ecc_standalone(const char *package_path, const char *out_exe)
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "ecc: cannot create '%s': %s\n", out_exe, strerror(errno));
+		ecc_warn("ecc: cannot create '%s': %s\n", out_exe, strerror(errno));
 		goto out;
 	}
 	err = eun_write_all(fd, ecli.buf, ecli_len);
@@ -138,7 +139,7 @@ int ecc_standalone(const char *package_path, const char *out_exe)
 	if (!err && rename(tmp.buf, out_exe))
 		err = -errno;
 	if (err) {
-		fprintf(stderr, "ecc: cannot write '%s': %s\n", out_exe, strerror(-err));
+		ecc_warn("ecc: cannot write '%s': %s\n", out_exe, strerror(-err));
 		unlink(tmp.buf);
 	}
 out:
