@@ -249,7 +249,9 @@ static void listener_close(struct srv_listener *l)
 	l->fd = -1;
 }
 
-int do_server(int argc, char **argv)
+/* Parse `ecli server` options into cfg: 0, SRV_ARGS_HELP (help printed), or an exit code. */
+#define SRV_ARGS_HELP (-1)
+static int parse_server_args(int argc, char **argv, struct srv_config *cfg, bool *check_only)
 {
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
@@ -266,71 +268,60 @@ int do_server(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct srv_config cfg = {
-		.state_dir = DEFAULT_STATE_DIR,
-		.max_programs = 64,
-		.max_body = 32u << 20,
-		.max_events = 4096,
-	};
-	struct srv_listener ls[SRV_MAX_LISTEN];
-	struct srv s = {.cfg = &cfg, .next_id = 1};
-	bool check_only = false;
 	unsigned long long v;
-	char err[512];
-	sigset_t set;
-	int opt, i, sig, rc = ECLI_EXIT_FAIL;
+	int opt;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:l:t:g:s:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
-			if (cfg.nr_listen == SRV_MAX_LISTEN) {
+			if (cfg->nr_listen == SRV_MAX_LISTEN) {
 				fprintf(stderr, "ecli server: at most %d --listen addresses\n",
 					SRV_MAX_LISTEN);
 				return ECLI_EXIT_USAGE;
 			}
-			cfg.listen[cfg.nr_listen++] = optarg;
+			cfg->listen[cfg->nr_listen++] = optarg;
 			break;
 		case 't':
-			cfg.token_file = optarg;
+			cfg->token_file = optarg;
 			break;
 		case 'g':
-			cfg.group = optarg;
+			cfg->group = optarg;
 			break;
 		case 's':
-			cfg.state_dir = optarg;
+			cfg->state_dir = optarg;
 			break;
 		case 1000:
-			cfg.state_dir = NULL;
+			cfg->state_dir = NULL;
 			break;
 		case 1001:
 			if (parse_num("--max-programs", optarg, 1, 100000, &v))
 				return ECLI_EXIT_USAGE;
-			cfg.max_programs = (int)v;
+			cfg->max_programs = (int)v;
 			break;
 		case 1002:
 			if (parse_num("--max-body", optarg, 1024, 1ull << 30, &v))
 				return ECLI_EXIT_USAGE;
-			cfg.max_body = (size_t)v;
+			cfg->max_body = (size_t)v;
 			break;
 		case 1003:
 			if (parse_num("--event-buffer", optarg, 1, 1u << 24, &v))
 				return ECLI_EXIT_USAGE;
-			cfg.max_events = (size_t)v;
+			cfg->max_events = (size_t)v;
 			break;
 		case 1004:
-			cfg.tls_cert = optarg;
+			cfg->tls_cert = optarg;
 			break;
 		case 1005:
-			cfg.tls_key = optarg;
+			cfg->tls_key = optarg;
 			break;
 		case 1006:
-			check_only = true;
+			*check_only = true;
 			break;
 		case 'h':
 			server_help(stdout);
-			return ECLI_EXIT_OK;
+			return SRV_ARGS_HELP;
 		case ':':
 			fprintf(stderr,
 				"ecli server: option '%s' needs a value; see `ecli server --help`\n",
@@ -347,41 +338,55 @@ int do_server(int argc, char **argv)
 		fprintf(stderr, "ecli server: unexpected argument '%s'\n", argv[optind]);
 		return ECLI_EXIT_USAGE;
 	}
-	if (!cfg.nr_listen)
-		cfg.listen[cfg.nr_listen++] = DEFAULT_LISTEN;
+	if (!cfg->nr_listen)
+		cfg->listen[cfg->nr_listen++] = DEFAULT_LISTEN;
+	return 0;
+}
+
+/* What can be checked before serving: listeners, group, token, TLS files. 0 or an exit code. */
+static int check_config(struct srv_config *cfg)
+{
+	char err[512];
+
 	if (ecli_lazy_load_mhd(err, sizeof(err))) {
 		fprintf(stderr, "ecli server: %s\n", err);
 		return ECLI_EXIT_FAIL;
 	}
-	if (check_listen(&cfg))
+	if (check_listen(cfg))
 		return ECLI_EXIT_USAGE;
-	if (cfg.group) {
-		struct group *g = getgrnam(cfg.group);
+	if (cfg->group) {
+		struct group *g = getgrnam(cfg->group);
 
 		if (!g) {
-			fprintf(stderr, "ecli server: --group: no group named '%s'\n", cfg.group);
+			fprintf(stderr, "ecli server: --group: no group named '%s'\n", cfg->group);
 			return ECLI_EXIT_USAGE;
 		}
-		cfg.gid = g->gr_gid;
-		cfg.have_group = true;
+		cfg->gid = g->gr_gid;
+		cfg->have_group = true;
 	}
-	if (cfg.token_file && read_token(&cfg))
+	if (cfg->token_file && read_token(cfg))
 		return ECLI_EXIT_FAIL;
-	if (cfg.tls_cert && (access(cfg.tls_cert, R_OK) || access(cfg.tls_key, R_OK))) {
+	if (cfg->tls_cert && (access(cfg->tls_cert, R_OK) || access(cfg->tls_key, R_OK))) {
 		fprintf(stderr, "ecli server: cannot read '%s': %s\n",
-			access(cfg.tls_cert, R_OK) ? cfg.tls_cert : cfg.tls_key, strerror(errno));
-		goto out_cfg;
+			access(cfg->tls_cert, R_OK) ? cfg->tls_cert : cfg->tls_key,
+			strerror(errno));
+		return ECLI_EXIT_FAIL;
 	}
-	if (cfg.tls_cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+	if (cfg->tls_cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		fprintf(stderr, "ecli server: this libmicrohttpd has no TLS support\n");
-		goto out_cfg;
+		return ECLI_EXIT_FAIL;
 	}
-	if (check_only) {
-		printf("ecli server: arguments OK (%d listener%s, state %s)\n", cfg.nr_listen,
-		       cfg.nr_listen == 1 ? "" : "s", cfg.state_dir ? cfg.state_dir : "off");
-		rc = ECLI_EXIT_OK;
-		goto out_cfg;
-	}
+	return 0;
+}
+
+/* Listen, restore the state, serve until SIGINT/SIGTERM, then detach everything. */
+static int serve(struct srv_config *cfg)
+{
+	struct srv_listener ls[SRV_MAX_LISTEN];
+	struct srv s = {.cfg = cfg, .next_id = 1};
+	char err[512];
+	sigset_t set;
+	int i, sig, rc = ECLI_EXIT_FAIL;
 
 	/* every thread created from here on leaves SIGINT/SIGTERM to sigwait() below */
 	sigemptyset(&set);
@@ -401,22 +406,22 @@ int do_server(int argc, char **argv)
 		fprintf(stderr, "ecli server: %s (--state-dir DIR or --no-state)\n", err);
 		goto out;
 	}
-	for (i = 0; i < cfg.nr_listen; i++) {
-		const char *a = cfg.listen[i];
+	for (i = 0; i < cfg->nr_listen; i++) {
+		const char *a = cfg->listen[i];
 
-		if (!strncmp(a, "unix:", 5) ? listen_unix(&ls[i], a + 5, &cfg)
+		if (!strncmp(a, "unix:", 5) ? listen_unix(&ls[i], a + 5, cfg)
 					    : listen_tcp(&ls[i], a + 4))
 			goto out;
 	}
 	/* what ran before a restart runs again before the first request is served */
 	srv_state_restore(&s);
-	for (i = 0; i < cfg.nr_listen; i++) {
+	for (i = 0; i < cfg->nr_listen; i++) {
 		if (srv_http_start(&ls[i], err, sizeof(err))) {
 			fprintf(stderr, "ecli server: %s\n", err);
 			goto out;
 		}
 		fprintf(stderr, "ecli server: listening on %s%s\n", ls[i].desc,
-			!ls[i].is_unix && cfg.tls_cert ? " (TLS)" : "");
+			!ls[i].is_unix && cfg->tls_cert ? " (TLS)" : "");
 	}
 	fprintf(stderr, "ecli server: Running (%zu program%s). SIGTERM to stop.\n", s.nr_progs,
 		s.nr_progs == 1 ? "" : "s");
@@ -439,7 +444,31 @@ out:
 		listener_close(&ls[i]);
 	free(s.progs);
 	pthread_mutex_destroy(&s.lock);
-out_cfg:
+	return rc;
+}
+
+int do_server(int argc, char **argv)
+{
+	struct srv_config cfg = {
+		.state_dir = DEFAULT_STATE_DIR,
+		.max_programs = 64,
+		.max_body = 32u << 20,
+		.max_events = 4096,
+	};
+	bool check_only = false;
+	int rc;
+
+	rc = parse_server_args(argc, argv, &cfg, &check_only);
+	if (rc)
+		return rc == SRV_ARGS_HELP ? ECLI_EXIT_OK : rc;
+	rc = check_config(&cfg);
+	if (!rc && check_only) {
+		printf("ecli server: arguments OK (%d listener%s, state %s)\n", cfg.nr_listen,
+		       cfg.nr_listen == 1 ? "" : "s", cfg.state_dir ? cfg.state_dir : "off");
+		rc = ECLI_EXIT_OK;
+	} else if (!rc) {
+		rc = serve(&cfg);
+	}
 	if (cfg.token)
 		memset(cfg.token, 0, strlen(cfg.token));
 	free(cfg.token);
