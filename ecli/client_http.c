@@ -65,25 +65,7 @@ bad:
 
 int client_token(struct client *cl, const char *path)
 {
-	char line[4096];
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f) {
-		fprintf(stderr, "ecli client: cannot read the token file '%s': %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
-		line[--n] = '\0';
-	cl->token = strdup(line);
-	memset(line, 0, sizeof(line));
-	return cl->token ? 0 : -1;
+	return ecli_read_token("ecli client", path, false, &cl->token);
 }
 
 void client_free(struct client *cl)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* A growable string for ecli's server and client (ecli uses only the public loader API). */
+/* A growable string and the token-file reader for ecli's server and client (ecli uses only
+ * the public loader API). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ecli/sbuf.h"
 
@@ -62,4 +65,33 @@ void sbuf_free(struct sbuf *b)
 {
 	free(b->buf);
 	memset(b, 0, sizeof(*b));
+}
+
+int ecli_read_token(const char *who, const char *path, bool warn_readable, char **token)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	size_t n;
+
+	*token = NULL;
+	if (!f) {
+		fprintf(stderr, "%s: cannot read the token file '%s': %s\n", who, path,
+			strerror(errno));
+		return -1;
+	}
+	if (warn_readable && !fstat(fileno(f), &st) && (st.st_mode & 0004))
+		fprintf(stderr,
+			"%s: warning: the token file '%s' is world-readable (chmod 600 it)\n", who,
+			path);
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	*token = strdup(line);
+	memset(line, 0, sizeof(line));
+	return *token ? 0 : -1;
 }

@@ -16,4 +16,11 @@ void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_free(struct sbuf *b);
 
+/*
+ * The bearer token of a token file (server and client): its first line without the line end
+ * and trailing blanks, malloc'ed (*token), the stack copy wiped. who prefixes the message when
+ * the file cannot be read; with warn_readable, warns when it is world-readable. 0 or -1.
+ */
+int ecli_read_token(const char *who, const char *path, bool warn_readable, char **token);
+
 #endif

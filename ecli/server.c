@@ -73,28 +73,11 @@ static int parse_num(const char *opt, const char *s, unsigned long long min, uns
 
 static int read_token(struct srv_config *cfg)
 {
-	char line[4096];
-	FILE *f = fopen(cfg->token_file, "re");
-	struct stat st;
 	size_t n;
 
-	if (!f) {
-		fprintf(stderr, "ecli server: cannot read the token file '%s': %s\n",
-			cfg->token_file, strerror(errno));
+	if (ecli_read_token("ecli server", cfg->token_file, true, &cfg->token))
 		return -1;
-	}
-	if (!fstat(fileno(f), &st) && (st.st_mode & 0004))
-		fprintf(stderr,
-			"ecli server: warning: the token file '%s' is world-readable "
-			"(chmod 600 it)\n",
-			cfg->token_file);
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
-	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
-		line[--n] = '\0';
+	n = strlen(cfg->token);
 	if (n < 16) {
 		fprintf(stderr,
 			"ecli server: the token in '%s' is %s; use at least 16 characters "
@@ -102,9 +85,7 @@ static int read_token(struct srv_config *cfg)
 			cfg->token_file, n ? "too short" : "empty", cfg->token_file);
 		return -1;
 	}
-	cfg->token = strdup(line);
-	memset(line, 0, sizeof(line));
-	return cfg->token ? 0 : -1;
+	return 0;
 }
 
 /* Check every ADDR; TCP needs a token. */
