@@ -39,7 +39,8 @@ struct doc_ctx {
 	int nerrors; /* invalid JSON seen in strict mode */
 	int err;     /* -ENOMEM */
 	cJSON *doc, *vars, *maps, *progs;
-	unsigned int *seen;    /* file offsets of the comments handled (redeclarations share one) */
+	cJSON *lines;	    /* name -> line of its doc comment, for messages about the tags later */
+	unsigned int *seen; /* file offsets of the comments handled (redeclarations share one) */
 	unsigned int prev_end; /* file offset where the previous top-level declaration ends */
 	CXFile main_file;
 	size_t nseen, capseen;
@@ -397,6 +398,8 @@ static int handle_raw(struct doc_ctx *ctx, const char *rawtext, unsigned int lin
 		}
 	} else if (cJSON_AddItemToObject(parent, name, entry)) {
 		entry = NULL;
+		if (!cJSON_GetObjectItemCaseSensitive(ctx->lines, name))
+			cJSON_AddNumberToObject(ctx->lines, name, line);
 	} else {
 		err = -ENOMEM;
 	}
@@ -649,7 +652,10 @@ int ecc_doc_from_tu(CXTranslationUnit tu, const char *src_path, bool strict_json
 	ctx.vars = cJSON_AddObjectToObject(root, "vars");
 	ctx.maps = cJSON_AddObjectToObject(root, "maps");
 	ctx.progs = cJSON_AddObjectToObject(root, "progs");
-	if (!ctx.doc || !ctx.vars || !ctx.maps || !ctx.progs) {
+	/* where each annotated element's comment starts (objinfo.c names it in errors) */
+	ctx.lines = cJSON_AddObjectToObject(root, "lines");
+	if (!ctx.doc || !ctx.vars || !ctx.maps || !ctx.progs || !ctx.lines ||
+	    !cJSON_AddStringToObject(root, "file", src_path)) {
 		cJSON_Delete(root);
 		return -ENOMEM;
 	}

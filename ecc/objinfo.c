@@ -24,6 +24,7 @@ struct objinfo {
 	struct bpf_object *obj;
 	const struct btf *btf;
 	const cJSON *ann_vars, *ann_maps, *ann_progs;
+	const cJSON *ann_lines, *ann_file; /* where each annotated element was written */
 	struct eun_meta m;
 };
 
@@ -59,12 +60,26 @@ static int merge_copy(cJSON *dst, const cJSON *src, const char *const *skip)
 	return 0;
 }
 
-/* A parse error of an annotated element: the tag was written in the source. */
-static int bad_annotation(int err, const char *msg)
+/*
+ * A parse error of an annotated element: the tag was written in the source, at the line the
+ * front end recorded for the element (msg starts with its name: "targ_pid.cmdarg.short: ...").
+ */
+static int bad_annotation(const struct objinfo *oi, int err, const char *msg)
 {
+	const cJSON *line = NULL;
+	char name[128];
+
 	if (err == -ENOMEM)
 		return err;
-	ecc_warn("ecc: invalid doc-comment annotation: %s; fix the tag in the source\n", msg);
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(msg, ".:"), msg);
+	if (oi->ann_lines)
+		line = cJSON_GetObjectItemCaseSensitive(oi->ann_lines, name);
+	if (cJSON_IsNumber(line) && cJSON_IsString(oi->ann_file))
+		ecc_warn("ecc: %s:%d: invalid doc-comment annotation: %s; fix the tag\n",
+			 oi->ann_file->valuestring, line->valueint, msg);
+	else
+		ecc_warn("ecc: invalid doc-comment annotation: %s; fix the tag in the source\n",
+			 msg);
 	return -EINVAL;
 }
 
@@ -117,7 +132,7 @@ static int add_section_vars(struct objinfo *oi, const struct btf_type *t,
 						  sizeof(err));
 			sec->nr_vars++;
 			if (ret)
-				ret = bad_annotation(ret, err);
+				ret = bad_annotation(oi, ret, err);
 		}
 		cJSON_Delete(e);
 		if (ret)
@@ -242,7 +257,7 @@ static int add_maps(struct objinfo *oi)
 			ret = eun_meta__parse_map(e, name, &m->maps[m->nr_maps++], err,
 						  sizeof(err));
 			if (ret)
-				ret = bad_annotation(ret, err);
+				ret = bad_annotation(oi, ret, err);
 		}
 		cJSON_Delete(e);
 		if (ret)
@@ -302,7 +317,7 @@ static int add_progs(struct objinfo *oi)
 			ret = eun_meta__parse_prog(e, name, &m->progs[m->nr_progs++], err,
 						   sizeof(err));
 			if (ret)
-				ret = bad_annotation(ret, err);
+				ret = bad_annotation(oi, ret, err);
 		}
 		cJSON_Delete(e);
 		if (ret)
@@ -433,6 +448,8 @@ int ecc_object_meta(const char *obj_path, const char *obj_name, const cJSON *ann
 		oi.ann_vars = cJSON_GetObjectItemCaseSensitive(annotations, "vars");
 		oi.ann_maps = cJSON_GetObjectItemCaseSensitive(annotations, "maps");
 		oi.ann_progs = cJSON_GetObjectItemCaseSensitive(annotations, "progs");
+		oi.ann_lines = cJSON_GetObjectItemCaseSensitive(annotations, "lines");
+		oi.ann_file = cJSON_GetObjectItemCaseSensitive(annotations, "file");
 	}
 	err = -ENOMEM;
 	oi.m.obj_name = strdup(obj_name);
@@ -443,7 +460,7 @@ int ecc_object_meta(const char *obj_path, const char *obj_name, const cJSON *ann
 	if (!err && cJSON_IsObject(doc) && cJSON_GetArraySize(doc) > 0) {
 		err = eun_meta__parse_doc(doc, "doc", &oi.m.doc, msg, sizeof(msg));
 		if (err)
-			err = bad_annotation(err, msg);
+			err = bad_annotation(&oi, err, msg);
 	}
 	if (!err)
 		err = add_maps(&oi);

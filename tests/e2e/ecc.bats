@@ -592,6 +592,6 @@ PY
 @test "ecc: an annotation the loader would refuse fails the build, naming the tag" {
 	run "$ECC" "$DATA/badshort.bpf.c" -o "$OUT"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"invalid doc-comment annotation: targ_pid.cmdarg.short: expected one letter, got \"pp\""* ]]
+	[[ "$output" == *"badshort.bpf.c:6: invalid doc-comment annotation: targ_pid.cmdarg.short: expected one letter, got \"pp\""* ]]
 	[ ! -e "$OUT/package.json" ]
 }

@@ -69,7 +69,15 @@ static void assert_same(const cJSON *a, const cJSON *b)
 
 static void assert_json(const cJSON *v, const char *expected)
 {
-	char *s = json_text(v);
+	cJSON *copy = cJSON_Duplicate(v, true);
+	char *s;
+
+	assert_non_null(copy);
+	/* where each element was written (ecc's messages) is checked in test_ecc_doc */
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "lines");
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "file");
+	s = json_text(copy);
+	cJSON_Delete(copy);
 
 	assert_string_equal(s, expected);
 	free(s);
