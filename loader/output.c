@@ -63,6 +63,7 @@ struct eun_stream {
 	bool perf;		   /* perf records are padded up to 7 bytes */
 	bool size_checked;	   /* the first record's size was compared with the type */
 	struct eun_dec_plan *plan; /* the export type's layout, flattened at set-up */
+	uint64_t events, lost;	   /* written by the poll thread only, read by any (atomics) */
 };
 
 struct eun_sampled {
@@ -261,6 +262,7 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 
 	if (o->cb_err)
 		return o->cb_err;
+	__atomic_store_n(&s->events, s->events + 1, __ATOMIC_RELAXED);
 	if (s->type_id && !s->size_checked) {
 		err = check_record_size(s, size);
 		if (err)
@@ -345,6 +347,7 @@ static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
 	struct eun_stream *s = ctx;
 
 	s->o->lost += cnt;
+	__atomic_store_n(&s->lost, s->lost + cnt, __ATOMIC_RELAXED);
 	eun_warn(
 		s->o->opts.log,
 		"lost %llu events on CPU %d (map '%s'); try a larger perf_buffer_pages or a ring buffer",
@@ -771,6 +774,16 @@ int eun_output__dump(struct eun_output *o)
 uint64_t eun_output__lost(const struct eun_output *o)
 {
 	return o ? o->lost : 0;
+}
+
+size_t eun_output__map_stats(const struct eun_output *o, struct eunomia_map_stats *st, size_t n)
+{
+	for (size_t i = 0; o && i < o->nr_streams && i < n; i++) {
+		st[i].map = o->streams[i].map_name;
+		st[i].events = __atomic_load_n(&o->streams[i].events, __ATOMIC_RELAXED);
+		st[i].lost = __atomic_load_n(&o->streams[i].lost, __ATOMIC_RELAXED);
+	}
+	return o ? o->nr_streams : 0;
 }
 
 void eun_output__free(struct eun_output *o)
