@@ -70,8 +70,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	err = eunomia_runner__metrics(m->r, f, &mo);
 	if (fclose(f) || err) {
 		free(buf);
-		if (asprintf(&buf, "cannot read the maps: %s\n", eunomia_strerror(err ? err : -EIO)) <
-		    0)
+		if (asprintf(&buf, "cannot read the maps: %s\n",
+			     eunomia_strerror(err ? err : -EIO)) < 0)
 			return MHD_NO;
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", buf,
 			     strlen(buf));
@@ -127,8 +127,7 @@ static int listen_on(const char *who, const char *hostport, char *desc, size_t d
 	return fd;
 }
 
-struct ecli_metrics *ecli_metrics_start(const char *who, const char *addr,
-					struct eunomia_runner *r)
+struct ecli_metrics *ecli_metrics_start(const char *who, const char *addr, struct eunomia_runner *r)
 {
 	struct ecli_metrics *m;
 	char err[256], desc[300];

@@ -278,7 +278,8 @@ static int walk_map(struct mx *m, struct mreader *rd, entry_fn fn, void *ctx)
 			/* a hash bucket holds more than a chunk: a larger chunk */
 			size_t c = rd->chunk * 4;
 			unsigned char *k = realloc(rd->keys, c * (rd->ksz ? rd->ksz : 1));
-			unsigned char *v = k ? realloc(rd->vals, c * (vstride ? vstride : 1)) : NULL;
+			unsigned char *v =
+				k ? realloc(rd->vals, c * (vstride ? vstride : 1)) : NULL;
 
 			if (k)
 				rd->keys = k;
@@ -354,6 +355,8 @@ static void hist_entry(struct mx *m, void *ctx, const unsigned char *k, const un
 	sb_adds(&m->lab, "le=\"+Inf\"");
 	sample_start(m, c->name, "_bucket", sb_str(&m->lab));
 	fprintf(m->out, " %llu\n", (unsigned long long)cum);
+	if (m->om)
+		return; /* OpenMetrics: _count only beside a _sum, and there is no sum */
 	m->lab.len = lab_len;
 	if (m->lab.buf)
 		m->lab.buf[lab_len] = '\0';
@@ -394,8 +397,8 @@ static const char *map_base(struct mx *m, const char *mname, const cJSON *metric
 	return sb_str(&m->name);
 }
 
-static int map_fields(struct mx *m, const struct bpf_map *map, struct mreader *rd,
-		      struct mapctx *c, const cJSON *metric, const char *help)
+static int map_fields(struct mx *m, const struct bpf_map *map, struct mreader *rd, struct mapctx *c,
+		      const cJSON *metric, const char *help)
 {
 	uint32_t vid = eun_btf_skip_mods(m->btf, bpf_map__btf_value_type_id(map));
 	const struct btf_type *t = vid ? btf__type_by_id(m->btf, vid) : NULL;
@@ -430,7 +433,8 @@ static int map_fields(struct mx *m, const struct bpf_map *map, struct mreader *r
 			sb_addc(&m->name, '_');
 			put_sanitised(&m->name, fname, false);
 		}
-		if (counter && m->name.len > 6 && !strcmp(sb_str(&m->name) + m->name.len - 6, "_total"))
+		if (counter && m->name.len > 6 &&
+		    !strcmp(sb_str(&m->name) + m->name.len - 6, "_total"))
 			m->name.len -= 6, m->name.buf[m->name.len] = '\0';
 		snprintf(hbuf, sizeof(hbuf), "%s%s%s", help, fname ? ": " : "", fname ? fname : "");
 		family(m, sb_str(&m->name), counter ? "counter" : "gauge", hbuf);
@@ -584,7 +588,8 @@ int eunomia_runner__metrics(struct eunomia_runner *r, FILE *out,
 		    !bpf_map__btf_value_type_id(map) || bpf_map__fd(map) < 0)
 			continue;
 		for (size_t i = 0; i < r->meta->nr_maps; i++)
-			if (r->meta->maps[i].name && !strcmp(r->meta->maps[i].name, bpf_map__name(map)))
+			if (r->meta->maps[i].name &&
+			    !strcmp(r->meta->maps[i].name, bpf_map__name(map)))
 				mm = &r->meta->maps[i];
 		err = map_metrics(&m, map, mm);
 		if (err)

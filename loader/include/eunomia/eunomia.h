@@ -349,8 +349,8 @@ struct eunomia_metrics_opts {
 	size_t sz;
 	const char *prefix; /* metric name prefix; NULL: the package name (sanitised) */
 	const char *labels; /* labels on every sample, already escaped (`program="x"`), or NULL */
-	bool openmetrics;   /* OpenMetrics 1.0 text (ends with "# EOF") instead of Prometheus 0.0.4 */
-	bool no_eof;	    /* OpenMetrics: leave out "# EOF" (the caller appends more families) */
+	bool openmetrics; /* OpenMetrics 1.0 text (ends with "# EOF") instead of Prometheus 0.0.4 */
+	bool no_eof;	  /* OpenMetrics: leave out "# EOF" (the caller appends more families) */
 };
 
 /*
