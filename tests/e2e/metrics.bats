@@ -122,6 +122,13 @@ esc_comm() {
 	[ "$(grep -c '^readsize_sizes_bucket{key="97"' "$BODY")" -eq 33 ]
 	run ! grep -q '^readsize_sizes_sum' "$BODY"
 	grep -qx '# TYPE readsize_sizes histogram' "$BODY"
+	# linear: slot i at le="i" (reads of 7 bytes and more count in slot 7)
+	local -a lin=(0 1 2 3 3 3 3 7)
+	for le in 0 1 2 3 4 5 6 7; do
+		[ "$(value readsize_small_bucket "key=\"0\",le=\"$le\"")" = "${lin[$le]}" ]
+	done
+	[ "$(value readsize_small_bucket 'key="0",le="+Inf"')" = 7 ]
+	grep -qx '# TYPE readsize_small histogram' "$BODY"
 	# key/value: string and enum key fields as labels, one gauge per value field
 	[ "$(value readsize_classes_calls "comm=\"$c\",cls=\"RS_SMALL\"")" = 3 ]
 	[ "$(value readsize_classes_calls "comm=\"$c\",cls=\"RS_LARGE\"")" = 4 ]

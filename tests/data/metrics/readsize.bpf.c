@@ -58,6 +58,14 @@ struct {
 	__type(value, u64);
 } byfd SEC(".maps");
 
+/// @sample {"interval": 1000, "type": "linear_hist", "unit": "bytes", "clear_map": false}
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u32[8]);
+} small SEC(".maps");
+
 /// @metric {"name": "reads", "type": "counter", "help": "reads by \"the\" reader\\seen"}
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -100,6 +108,7 @@ SEC("tracepoint/syscalls/sys_enter_read")
 int handle_read(struct trace_event_raw_sys_enter *ctx)
 {
 	struct hist zero = {}, *h;
+	u32 *lin;
 	struct kkey k = {};
 	struct kval kz = {}, *kv;
 	u64 count = ctx->args[2], one = 1, *p;
@@ -137,6 +146,10 @@ int handle_read(struct trace_event_raw_sys_enter *ctx)
 		__sync_fetch_and_add(p, 1);
 	else
 		bpf_map_update_elem(&byfd, &fd, &one, BPF_NOEXIST);
+	slot = count < 7 ? (u32)count : 7;
+	lin = bpf_map_lookup_elem(&small, &z);
+	if (lin && slot < 8)
+		__sync_fetch_and_add(&lin[slot], 1);
 	p = bpf_map_lookup_elem(&total, &z);
 	if (p)
 		*p += 1;
