@@ -31,7 +31,8 @@ struct mx {
 	const char *prefix;
 	const char *labels; /* extra labels, escaped, or "" */
 	bool om;
-	struct strbuf lab; /* one entry's labels, reused */
+	struct strbuf lab;  /* one entry's labels, reused */
+	struct strbuf line; /* sample lines, written out in 64 KiB pieces */
 	struct strbuf name;
 };
 
@@ -76,84 +77,97 @@ static void put_help(FILE *f, const char *s, bool om)
 	}
 }
 
+/* Write out the sample lines gathered so far (before a header, and at the end). */
+static void line_flush(struct mx *m)
+{
+	if (m->line.len)
+		fwrite(m->line.buf, 1, m->line.len, m->out);
+	sb_reset(&m->line);
+}
+
 /* "# HELP" and "# TYPE" of a family; counters are named without _total in OpenMetrics. */
 static void family(struct mx *m, const char *name, const char *type, const char *help)
 {
+	line_flush(m);
 	fprintf(m->out, "# HELP %s%s ", name, !m->om && !strcmp(type, "counter") ? "_total" : "");
 	put_help(m->out, help, m->om);
 	fprintf(m->out, "\n# TYPE %s%s %s\n", name,
 		!m->om && !strcmp(type, "counter") ? "_total" : "", type);
 }
 
-/* "name{labels}" of one sample; lab holds the entry's own labels (each ending in ','). */
-static void sample_start(struct mx *m, const char *name, const char *suffix, const char *lab)
+static void put_u64(struct strbuf *sb, uint64_t v)
 {
-	size_t n = strlen(lab);
+	char d[24];
+	int i = sizeof(d);
 
-	fprintf(m->out, "%s%s", name, suffix);
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10));
+	sb_add(sb, d + i, sizeof(d) - (size_t)i);
+}
+
+static void put_s64(struct strbuf *sb, int64_t v)
+{
+	if (v < 0) {
+		sb_addc(sb, '-');
+		put_u64(sb, -(uint64_t)v);
+	} else {
+		put_u64(sb, (uint64_t)v);
+	}
+}
+
+/* "name{labels} " of one sample into the line buffer; lab: the entry's own labels (n bytes,
+ * each label ending in ','). */
+static void sample_head(struct mx *m, const char *name, const char *suffix, const char *lab,
+			size_t n)
+{
+	struct strbuf *sb = &m->line;
+
+	sb_adds(sb, name);
+	sb_adds(sb, suffix);
 	if (n && lab[n - 1] == ',')
 		n--;
-	if (*m->labels || n)
-		fprintf(m->out, "{%s%s%.*s}", m->labels, *m->labels && n ? "," : "", (int)n, lab);
-}
-
-/* ---- BTF values ---- */
-
-static bool int_at(const struct btf *btf, uint32_t id, const unsigned char *p, size_t avail,
-		   uint64_t *v, bool *sgn)
-{
-	size_t sz;
-	int s;
-
-	if (!eun_btf_int_info(btf, id, &sz, &s) || sz > 8 || sz > avail)
-		return false;
-	*v = 0;
-	memcpy(v, p, sz);
-	if (s && sz < 8 && (*v >> (sz * 8 - 1)) & 1)
-		*v |= ~0ull << (sz * 8);
-	*sgn = s;
-	return true;
-}
-
-/* One key member (or the whole key) as a label; other kinds are left out. */
-static void key_label(struct mx *m, const char *lname, uint32_t id, const unsigned char *p,
-		      size_t avail)
-{
-	const struct btf *btf = m->btf;
-	const struct btf_type *t;
-	uint64_t v;
-	bool sgn;
-
-	id = eun_btf_skip_mods(btf, id);
-	t = id ? btf__type_by_id(btf, id) : NULL;
-	if (!t)
-		return;
-	put_sanitised(&m->lab, lname, true);
-	sb_adds(&m->lab, "=\"");
-	if (btf_is_array(t) && eun_dec_is_plain_char(btf, btf_array(t)->type)) {
-		size_t n = btf_array(t)->nelems;
-
-		put_label_value(&m->lab, (const char *)p, n < avail ? n : avail);
-	} else if (btf_is_any_enum(t) && t->size <= 8 && t->size <= avail) {
-		const char *en;
-
-		v = 0;
-		memcpy(&v, p, t->size);
-		en = eun_btf_enum_name(btf, t, v);
-		if (en)
-			sb_adds(&m->lab, en);
-		else
-			sb_addf(&m->lab, "%llu", (unsigned long long)v);
-	} else if (int_at(btf, id, p, avail, &v, &sgn)) {
-		if (sgn)
-			sb_addf(&m->lab, "%lld", (long long)v);
-		else
-			sb_addf(&m->lab, "%llu", (unsigned long long)v);
-	} else {
-		sb_adds(&m->lab, "?");
+	if (*m->labels || n) {
+		sb_addc(sb, '{');
+		sb_adds(sb, m->labels);
+		if (*m->labels && n)
+			sb_addc(sb, ',');
+		sb_add(sb, lab, n);
+		sb_addc(sb, '}');
 	}
-	sb_adds(&m->lab, "\",");
+	sb_addc(sb, ' ');
 }
+
+static void sample_line(struct mx *m, const char *name, const char *suffix, const char *lab,
+			size_t n, uint64_t v, bool sgn)
+{
+	sample_head(m, name, suffix, lab, n);
+	if (sgn)
+		put_s64(&m->line, (int64_t)v);
+	else
+		put_u64(&m->line, v);
+	sb_addc(&m->line, '\n');
+	if (m->line.len >= 65536)
+		line_flush(m);
+}
+
+/* ---- key fields as labels: decided once per map from BTF ---- */
+
+enum klab_kind { KL_UINT, KL_SINT, KL_ENUM, KL_STR };
+
+struct klab {
+	char prefix[72]; /* `name="` */
+	size_t off, size;
+	enum klab_kind kind;
+	const struct btf_type *enum_t;
+};
+
+#define MX_MAX_LABELS 16
+
+struct kplan {
+	struct klab l[MX_MAX_LABELS];
+	int n;
+};
 
 static bool wanted(const cJSON *labels, const char *name)
 {
@@ -167,29 +181,96 @@ static bool wanted(const cJSON *labels, const char *name)
 	return false;
 }
 
-static void key_labels(struct mx *m, uint32_t kid, const unsigned char *k, size_t ksz,
-		       const cJSON *labels)
+/* One key member (or the whole key) as a label; other kinds are left out. */
+static void plan_label(struct mx *m, struct kplan *kp, const char *lname, uint32_t id,
+		       size_t off, size_t ksz)
+{
+	const struct btf *btf = m->btf;
+	const struct btf_type *t;
+	struct klab *l = &kp->l[kp->n];
+	struct strbuf sb = STRBUF_INIT;
+	size_t sz;
+	int sgn;
+
+	id = eun_btf_skip_mods(btf, id);
+	t = id ? btf__type_by_id(btf, id) : NULL;
+	if (!t || kp->n >= MX_MAX_LABELS || off >= ksz)
+		return;
+	l->off = off;
+	if (btf_is_array(t) && eun_dec_is_plain_char(btf, btf_array(t)->type)) {
+		l->kind = KL_STR;
+		l->size = btf_array(t)->nelems;
+	} else if (btf_is_any_enum(t) && t->size <= 8) {
+		l->kind = KL_ENUM;
+		l->size = t->size;
+		l->enum_t = t;
+	} else if (eun_btf_int_info(btf, id, &sz, &sgn) && sz <= 8) {
+		l->kind = sgn ? KL_SINT : KL_UINT;
+		l->size = sz;
+	} else {
+		return;
+	}
+	if (l->off + l->size > ksz)
+		return;
+	put_sanitised(&sb, lname, true);
+	sb_adds(&sb, "=\"");
+	snprintf(l->prefix, sizeof(l->prefix), "%s", sb_str(&sb));
+	sb_free(&sb);
+	kp->n++;
+}
+
+static void plan_key(struct mx *m, struct kplan *kp, uint32_t kid, size_t ksz,
+		     const cJSON *labels)
 {
 	const struct btf_type *t;
 
-	sb_reset(&m->lab);
+	kp->n = 0;
 	kid = eun_btf_skip_mods(m->btf, kid);
 	t = kid ? btf__type_by_id(m->btf, kid) : NULL;
 	if (!t)
 		return;
 	if (!btf_is_struct(t)) {
 		if (wanted(labels, "key"))
-			key_label(m, "key", kid, k, ksz);
+			plan_label(m, kp, "key", kid, 0, ksz);
 		return;
 	}
 	for (int i = 0; i < btf_vlen(t); i++) {
 		const struct btf_member *mb = btf_members(t) + i;
 		const char *n = btf__name_by_offset(m->btf, mb->name_off);
-		size_t off = btf_member_bit_offset(t, i) / 8;
 
-		if (!n || !*n || btf_member_bitfield_size(t, i) || off >= ksz || !wanted(labels, n))
+		if (!n || !*n || btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8 ||
+		    !wanted(labels, n))
 			continue;
-		key_label(m, n, mb->type, k + off, ksz - off);
+		plan_label(m, kp, n, mb->type, btf_member_bit_offset(t, i) / 8, ksz);
+	}
+}
+
+/* The key's labels into m->lab, each ending in ','. */
+static void key_labels(struct mx *m, const struct kplan *kp, const unsigned char *k)
+{
+	sb_reset(&m->lab);
+	for (int i = 0; i < kp->n; i++) {
+		const struct klab *l = &kp->l[i];
+		const unsigned char *p = k + l->off;
+		uint64_t v = 0;
+		const char *en;
+
+		sb_adds(&m->lab, l->prefix);
+		if (l->kind == KL_STR) {
+			put_label_value(&m->lab, (const char *)p, l->size);
+		} else {
+			memcpy(&v, p, l->size);
+			if (l->kind == KL_SINT && l->size < 8 && (v >> (l->size * 8 - 1)) & 1)
+				v |= ~0ull << (l->size * 8);
+			en = l->kind == KL_ENUM ? eun_btf_enum_name(m->btf, l->enum_t, v) : NULL;
+			if (en)
+				sb_adds(&m->lab, en);
+			else if (l->kind == KL_SINT)
+				put_s64(&m->lab, (int64_t)v);
+			else
+				put_u64(&m->lab, v);
+		}
+		sb_adds(&m->lab, "\",");
 	}
 }
 
@@ -322,8 +403,7 @@ static uint64_t value_sum(const struct mreader *rd, const unsigned char *v, size
 
 struct mapctx {
 	const char *name; /* the family's sample name (counters: with _total) */
-	uint32_t kid;
-	const cJSON *labels;
+	struct kplan kp;
 	/* histogram */
 	size_t off, nslots, esz;
 	bool linear;
@@ -339,7 +419,7 @@ static void hist_entry(struct mx *m, void *ctx, const unsigned char *k, const un
 	uint64_t cum = 0;
 	size_t lab_len;
 
-	key_labels(m, c->kid, k, rd->ksz, c->labels);
+	key_labels(m, &c->kp, k);
 	lab_len = m->lab.len;
 	for (size_t i = 0; i < c->nslots && c->off + (i + 1) * c->esz <= rd->vsz; i++) {
 		/* log2 slot i holds [2^i, 2^(i+1)-1] (slot 0 also 0); linear slot i holds i */
@@ -347,21 +427,17 @@ static void hist_entry(struct mx *m, void *ctx, const unsigned char *k, const un
 
 		cum += value_sum(rd, v, c->off + i * c->esz, c->esz, false);
 		m->lab.len = lab_len;
-		sb_addf(&m->lab, "le=\"%llu%s\"", (unsigned long long)le, m->om ? ".0" : "");
-		sample_start(m, c->name, "_bucket", sb_str(&m->lab));
-		fprintf(m->out, " %llu\n", (unsigned long long)cum);
+		sb_adds(&m->lab, "le=\"");
+		put_u64(&m->lab, le);
+		sb_adds(&m->lab, m->om ? ".0\"" : "\"");
+		sample_line(m, c->name, "_bucket", m->lab.buf, m->lab.len, cum, false);
 	}
 	m->lab.len = lab_len;
 	sb_adds(&m->lab, "le=\"+Inf\"");
-	sample_start(m, c->name, "_bucket", sb_str(&m->lab));
-	fprintf(m->out, " %llu\n", (unsigned long long)cum);
-	if (m->om)
-		return; /* OpenMetrics: _count only beside a _sum, and there is no sum */
-	m->lab.len = lab_len;
-	if (m->lab.buf)
-		m->lab.buf[lab_len] = '\0';
-	sample_start(m, c->name, "_count", sb_str(&m->lab));
-	fprintf(m->out, " %llu\n", (unsigned long long)cum);
+	sample_line(m, c->name, "_bucket", m->lab.buf, m->lab.len, cum, false);
+	/* OpenMetrics: _count only beside a _sum, and there is no sum */
+	if (!m->om)
+		sample_line(m, c->name, "_count", m->lab.buf, lab_len, cum, false);
 }
 
 static void field_entry(struct mx *m, void *ctx, const unsigned char *k, const unsigned char *v,
@@ -370,12 +446,8 @@ static void field_entry(struct mx *m, void *ctx, const unsigned char *k, const u
 	struct mapctx *c = ctx;
 	uint64_t x = value_sum(rd, v, c->foff, c->fsz, c->sgn);
 
-	key_labels(m, c->kid, k, rd->ksz, c->labels);
-	sample_start(m, c->name, "", sb_str(&m->lab));
-	if (c->sgn)
-		fprintf(m->out, " %lld\n", (long long)x);
-	else
-		fprintf(m->out, " %llu\n", (unsigned long long)x);
+	key_labels(m, &c->kp, k);
+	sample_line(m, c->name, "", m->lab.buf, m->lab.len, x, c->sgn);
 }
 
 static const char *json_str(const cJSON *o, const char *key)
@@ -449,18 +521,19 @@ static int map_metrics(struct mx *m, const struct bpf_map *map, const struct eun
 {
 	const cJSON *metric = mm ? cJSON_GetObjectItemCaseSensitive(mm->extra, "metric") : NULL;
 	uint32_t vid = bpf_map__btf_value_type_id(map);
-	struct mapctx c = {.kid = bpf_map__btf_key_type_id(map)};
+	struct mapctx c = {0};
 	const char *help = json_str(metric, "help");
 	struct mreader rd;
 	char hbuf[300], name[320];
 	int err;
 
-	c.labels = cJSON_GetObjectItemCaseSensitive(metric, "labels");
 	if (!help) {
 		snprintf(hbuf, sizeof(hbuf), "BPF map %s", bpf_map__name(map));
 		help = hbuf;
 	}
 	err = reader_init(&rd, map);
+	plan_key(m, &c.kp, bpf_map__btf_key_type_id(map), rd.ksz,
+		 cJSON_GetObjectItemCaseSensitive(metric, "labels"));
 	if (err)
 		goto out;
 	if (!eun_sample_find_slots(m->btf, vid, &c.off, &c.nslots, &c.esz)) {
@@ -503,9 +576,8 @@ static void event_counts(struct mx *m, struct eunomia_runner *r)
 			sb_adds(&m->lab, "map=\"");
 			put_label_value(&m->lab, st[i].map, strlen(st[i].map));
 			sb_adds(&m->lab, "\"");
-			sample_start(m, name, "", sb_str(&m->lab));
-			fprintf(m->out, " %llu\n",
-				(unsigned long long)(lost ? st[i].lost : st[i].events));
+			sample_line(m, name, "", m->lab.buf, m->lab.len,
+				    lost ? st[i].lost : st[i].events, false);
 		}
 	}
 }
@@ -548,11 +620,11 @@ static void prog_stats(struct mx *m, struct bpf_object *obj, bool held)
 			sb_adds(&m->lab, "prog=\"");
 			put_label_value(&m->lab, bpf_program__name(p), SIZE_MAX);
 			sb_adds(&m->lab, "\"");
-			sample_start(m, name, "", sb_str(&m->lab));
+			sample_head(m, name, "", m->lab.buf, m->lab.len);
 			if (w)
-				fprintf(m->out, " %.9f\n", (double)info.run_time_ns / 1e9);
+				sb_addf(&m->line, "%.9f\n", (double)info.run_time_ns / 1e9);
 			else
-				fprintf(m->out, " %llu\n", (unsigned long long)info.run_cnt);
+				sb_addf(&m->line, "%llu\n", (unsigned long long)info.run_cnt);
 		}
 	}
 }
@@ -598,9 +670,12 @@ int eunomia_runner__metrics(struct eunomia_runner *r, FILE *out,
 	if (!err) {
 		event_counts(&m, r);
 		prog_stats(&m, r->obj, r->stats_fd >= 0);
+		line_flush(&m);
 		if (m.om && !o.no_eof)
 			fputs("# EOF\n", out);
 	}
+	line_flush(&m);
+	sb_free(&m.line);
 	sb_free(&m.lab);
 	sb_free(&m.name);
 	if (!err && ferror(out))
