@@ -148,6 +148,18 @@ esc_comm() {
 	ecli_stop
 }
 
+@test "metrics: the per-key fallback (no batch lookups) gives the same values" {
+	EUNOMIA_METRICS_NO_BATCH=1 start "$PKG" --target-comm "$COMM"
+	read_sizes 1 100 1000
+	wait_value readsize_events_total 'map="events"' 3
+	[ "$(value readsize_sizes_bucket 'key="97",le="1"')" = 1 ]
+	[ "$(value readsize_sizes_bucket 'key="97",le="127"')" = 2 ]
+	[ "$(value readsize_sizes_bucket 'key="97",le="+Inf"')" = 3 ]
+	[ "$(value readsize_classes_bytes "comm=\"$(esc_comm)\",cls=\"RS_LARGE\"")" = 1100 ]
+	[ "$(value readsize_reads_total 'key="0"')" = 3 ]
+	ecli_stop
+}
+
 @test "metrics: OpenMetrics when the Accept header asks for it" {
 	start "$PKG" --target-comm "$COMM"
 	read_sizes 5 6
