@@ -182,8 +182,8 @@ static bool wanted(const cJSON *labels, const char *name)
 }
 
 /* One key member (or the whole key) as a label; other kinds are left out. */
-static void plan_label(struct mx *m, struct kplan *kp, const char *lname, uint32_t id,
-		       size_t off, size_t ksz)
+static void plan_label(struct mx *m, struct kplan *kp, const char *lname, uint32_t id, size_t off,
+		       size_t ksz)
 {
 	const struct btf *btf = m->btf;
 	const struct btf_type *t;
@@ -219,8 +219,7 @@ static void plan_label(struct mx *m, struct kplan *kp, const char *lname, uint32
 	kp->n++;
 }
 
-static void plan_key(struct mx *m, struct kplan *kp, uint32_t kid, size_t ksz,
-		     const cJSON *labels)
+static void plan_key(struct mx *m, struct kplan *kp, uint32_t kid, size_t ksz, const cJSON *labels)
 {
 	const struct btf_type *t;
 
@@ -238,8 +237,8 @@ static void plan_key(struct mx *m, struct kplan *kp, uint32_t kid, size_t ksz,
 		const struct btf_member *mb = btf_members(t) + i;
 		const char *n = btf__name_by_offset(m->btf, mb->name_off);
 
-		if (!n || !*n || btf_member_bitfield_size(t, i) || btf_member_bit_offset(t, i) % 8 ||
-		    !wanted(labels, n))
+		if (!n || !*n || btf_member_bitfield_size(t, i) ||
+		    btf_member_bit_offset(t, i) % 8 || !wanted(labels, n))
 			continue;
 		plan_label(m, kp, n, mb->type, btf_member_bit_offset(t, i) / 8, ksz);
 	}
