@@ -212,6 +212,9 @@ static void plan_label(struct mx *m, struct kplan *kp, const char *lname, uint32
 	}
 	if (l->off + l->size > ksz)
 		return;
+	/* `le` is the histogram's, and names starting with "__" are reserved */
+	if (!strcmp(lname, "le") || !strncmp(lname, "__", 2))
+		sb_adds(&sb, "key");
 	put_sanitised(&sb, lname, true);
 	sb_adds(&sb, "=\"");
 	snprintf(l->prefix, sizeof(l->prefix), "%s", sb_str(&sb));
@@ -309,8 +312,9 @@ static int reader_init(struct mreader *rd, const struct bpf_map *map)
 	}
 	rd->chunk = MX_CHUNK;
 	tok = rd->ksz > 8 ? rd->ksz : 8;
-	rd->keys = malloc(rd->chunk * (rd->ksz ? rd->ksz : 1));
-	rd->vals = malloc(rd->chunk * (size_t)rd->ncpu * (rd->stride ? rd->stride : 1));
+	/* zeroed: tools like valgrind do not know that the batch lookup writes them */
+	rd->keys = calloc(rd->chunk, rd->ksz ? rd->ksz : 1);
+	rd->vals = calloc(rd->chunk, (size_t)rd->ncpu * (rd->stride ? rd->stride : 1));
 	rd->tok_in = calloc(1, tok);
 	rd->tok_out = calloc(1, tok);
 	return rd->keys && rd->vals && rd->tok_in && rd->tok_out ? 0 : -ENOMEM;
@@ -367,6 +371,8 @@ static int walk_map(struct mx *m, struct mreader *rd, entry_fn fn, void *ctx)
 				rd->vals = v;
 			if (!k || !v)
 				return -ENOMEM;
+			memset(k, 0, c * (rd->ksz ? rd->ksz : 1));
+			memset(v, 0, c * (vstride ? vstride : 1));
 			rd->chunk = c;
 			continue;
 		}
