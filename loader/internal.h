@@ -214,6 +214,12 @@ size_t eun_output__map_stats(const struct eun_output *o, struct eunomia_map_stat
 /* The exit dump: every sampled map one last time, then the other maps and globals (dump.c). */
 int eun_output__dump(struct eun_output *o);
 
+/* ---- exptype.c ---- */
+/* A meta export type against the object's BTF (a struct of that name, member count and size
+ * up to max_size). 0 or -EUNOMIA_ERR_EXPORT_TYPE, said through log. */
+int eun_export_type_check(const struct btf *btf, const struct eun_export_type *et,
+			  const struct eun_logger *log, uint32_t max_size);
+
 /* ---- dump.c ---- */
 typedef int (*eun_dump_line_fn)(void *ctx, const char *line, size_t len);
 struct eun_dump_snap;
