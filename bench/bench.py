@@ -16,6 +16,7 @@ import sys
 import time
 
 from server_bench import bench_server
+from metrics_bench import bench_metrics, rows as metrics_rows
 
 
 def quartiles(xs):
@@ -113,8 +114,9 @@ def proc_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / tick
 
 
-def one_throughput(a, consumer, events, rate):
-    """Run trigger -> consumer once; return (events/s, cpu s/event, received, dropped)."""
+def one_throughput(a, consumer, events, rate, extra=(), during=None):
+    """Run trigger -> consumer once; return (events/s, cpu s/event, received, dropped).
+    extra: more ecli options; during: (start, end) called once running and after draining."""
     out = "/dev/shm/eunomia-bench-%d.out" % os.getpid()
     trig = subprocess.Popen([os.path.join(a.build, "trigger"), str(events), str(rate)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -122,12 +124,15 @@ def one_throughput(a, consumer, events, rate):
     if consumer == "ecli":
         argv = [a.ecli, "run", "-j", os.path.join(a.build, "events", "package.json"),
                 "--target_pid", str(pid)]
+        argv[2:2] = list(extra)  # ecli options go before the package
         marker = "Running"
     else:
         argv = [os.path.join(a.build, "native_consumer"), str(pid)]
         marker = "attached"
     with open(out, "wb") as f:
         p, _ = spawn_until(argv, marker, stdout=f)
+        if during:
+            during[0]()
         cpu0 = proc_cpu(p.pid)
         t0 = time.perf_counter()
         trig.stdin.write(b"go\n")
@@ -144,6 +149,8 @@ def one_throughput(a, consumer, events, rate):
                 break
             time.sleep(0.005)
         cpu1 = proc_cpu(p.pid)
+        if during:
+            during[1]()
         stop(p)
     received = count_lines(out)
     dropped = 0
@@ -264,6 +271,7 @@ def main():
     r["compile"] = bench_compile(a, max(3, reps // 2))
     r["size"] = bench_size(a)
     r["server"] = bench_server(a, reps, summary)
+    r["metrics"] = bench_metrics(a, reps, summary, one_throughput)
 
     s, l, t, c, z = (r["startup_small"], r["startup_large"], r["throughput"], r["compile"],
                      r["size"])
@@ -288,6 +296,7 @@ def main():
         ("server: request→1st event", fmt_s(sv["server_first_event_s"]),
          fmt_s(sv["run_first_event_s"]), sv["ratio"], "vs ecli run; ≤ 5 ms"),
     ]
+    rows += metrics_rows(r["metrics"], fmt_s)
     print("%-26s %-28s %-28s %7s  %s" % ("benchmark", "eunomia", "native", "ratio", "target"))
     for name, e, n, ratio, target in rows:
         print("%-26s %-28s %-28s %7.3f  %s" % (name, e, n, ratio, target))

@@ -22,7 +22,7 @@ read -r -a LIBBPF <<<"$(pkg-config --cflags --libs libbpf)"
 # Same vmlinux.h for the bare-clang baseline as ecc uses (generated from the running kernel).
 [ -s "$B/vmlinux.h" ] || bpftool btf dump file /sys/kernel/btf/vmlinux format c >"$B/vmlinux.h"
 
-for p in small large events first; do
+for p in small large events first mapfill; do
 	mkdir -p "$B/$p"
 	cp bench/progs/$p.bpf.c "$B/$p/"
 	[ -f bench/progs/$p.h ] && cp bench/progs/$p.h "$B/$p/"
@@ -33,6 +33,8 @@ for p in small large events first; do
 done
 
 cc "${CFLAGS[@]}" -o "$B/trigger" bench/trigger.c
+cc "${CFLAGS[@]}" -Iloader/include -o "$B/metrics_bench" bench/metrics_bench.c "$O/libeunomia.so.0" \
+	-Wl,-rpath,"$ROOT/$O" "${LIBBPF[@]}"
 cc "${CFLAGS[@]}" -o "$B/native_loader" bench/native_loader.c "${LIBBPF[@]}"
 bpftool gen skeleton "$B/events/events.bpf.o" name events_bpf >"$B/events.skel.h"
 cc "${CFLAGS[@]}" -I"$B" -Ibench/progs -o "$B/native_consumer" bench/native_consumer.c \

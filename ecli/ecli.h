@@ -47,6 +47,13 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
  * '-' and '_' interchangeable in long names, --no-NAME for switches, -xyz clusters. */
 int ecli_tool_flag(const struct eunomia_runner *r, const char *arg);
 
+/* metrics_http.c: GET /metrics for a runner on HOST:PORT, on libmicrohttpd's own thread.
+ * NULL after saying why on stderr. Stop it before the runner is freed. */
+struct ecli_metrics;
+struct ecli_metrics *ecli_metrics_start(const char *who, const char *addr,
+					struct eunomia_runner *r);
+void ecli_metrics_stop(struct ecli_metrics *m);
+
 /* server.c: `ecli server` (HTTP API, many packages in one process). */
 int do_server(int argc, char **argv);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libmicrohttpd (ecli server) and GnuTLS (ecli client, https) are loaded with dlopen() only by
- * the commands that use them: linked, they would add ~10 shared objects and GnuTLS's start-up
- * work to every `ecli run` (0.8 ms -> 5 ms for `ecli version`). Files that use them include
- * this header; their calls then go through pointers filled by ecli_lazy_load_*().
+ * libmicrohttpd (ecli server, ecli run --metrics-addr) and GnuTLS (ecli client, https) are
+ * loaded with dlopen() only by the commands that use them: linked, they would add ~10 shared
+ * objects and GnuTLS's start-up work to every `ecli run` (0.8 ms -> 5 ms for `ecli version`).
+ * Files that use them include this header; their calls then go through pointers filled by
+ * ecli_lazy_load_*().
  */
 #ifndef EUNOMIA_ECLI_LAZY_H
 #define EUNOMIA_ECLI_LAZY_H

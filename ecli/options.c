@@ -151,6 +151,14 @@ const struct run_option run_options[] = {
 	 FIELD(sha256)},
 	{"no-dump", 0, NULL, "do not print the maps and globals at exit", set_const, FIELD(no_dump),
 	 .value = true},
+	{"metrics-addr", 0, "HOST:PORT",
+	 "serve Prometheus metrics of the maps at\nhttp://HOST:PORT/metrics while running", set_str,
+	 FIELD(metrics_addr)},
+	{"bpf-stats", 0, NULL,
+	 "turn on kernel BPF run-time statistics\n(program run_count/run_time metrics)", set_const,
+	 RUNNER(bpf_stats), .value = true},
+	{"quiet", 0, NULL, "print no events or sampled maps (metrics only)", set_const,
+	 FIELD(quiet), .value = true},
 	{"help", 'h', NULL, "show this help", .set = NULL},
 };
 

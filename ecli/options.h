@@ -19,6 +19,8 @@ struct run_config {
 	struct eunomia_runner_opts runner; /* handed to eunomia_runner__open() */
 	const char *sha256;		   /* handed to eunomia_package__open() */
 	bool no_dump;			   /* no eunomia_runner__dump_maps() at exit */
+	const char *metrics_addr;	   /* serve GET /metrics here (metrics_http.c) */
+	bool quiet;			   /* no event output (with --metrics-addr) */
 };
 
 struct run_option;

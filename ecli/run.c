@@ -213,6 +213,11 @@ static void standalone_help(const struct eunomia_runner *r, FILE *f)
 
 /* ---- running ----------------------------------------------------------------------------- */
 
+static int discard_line(void *ctx, const char *line, size_t len)
+{
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	struct eunomia_runner *r = running;
@@ -276,6 +281,7 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 	struct eunomia_runner_opts ro = cfg->runner;
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct eunomia_runner *r;
+	struct ecli_metrics *mx = NULL;
 	const char *name = eunomia_package__name(pkg);
 	int rc = ECLI_EXIT_FAIL, err, n;
 	char *noargv[] = {(char *)name, NULL};
@@ -286,6 +292,8 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 	ro.print_ctx = &lg;
 	ro.out = stdout;
 	ro.mount_tracefs = true; /* ecli's policy: a root run mounts a missing tracefs */
+	if (cfg->quiet)
+		ro.output = discard_line;
 	if (argc < 1) {
 		argc = 1;
 		argv = noargv;
@@ -336,6 +344,11 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 		goto out;
 	}
 	log_release(&lg, true, NULL);
+	if (cfg->metrics_addr) {
+		mx = ecli_metrics_start(ctx->who, cfg->metrics_addr, r);
+		if (!mx)
+			goto out;
+	}
 	if (ctx->standalone)
 		say(&lg, NULL, "Running: %d program%s attached. Ctrl-C to stop.", n,
 		    n == 1 ? "" : "s");
@@ -355,7 +368,9 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 		goto out;
 	}
 	/* what the tool kept in maps and globals, as bpftrace prints it at exit */
-	if (!cfg->no_dump) {
+	ecli_metrics_stop(mx);
+	mx = NULL;
+	if (!cfg->no_dump && !cfg->quiet) {
 		err = eunomia_runner__dump_maps(r);
 		if (err && err != -EPIPE)
 			say(&lg, name, "printing the maps at exit failed: %s",
@@ -366,6 +381,7 @@ int ecli_run_package(struct eunomia_package *pkg, const struct run_config *cfg,
 		    (unsigned long long)eunomia_runner__lost_events(r));
 	rc = ECLI_EXIT_OK;
 out:
+	ecli_metrics_stop(mx);
 	log_release(&lg, true, NULL);
 	running = NULL;
 	eunomia_runner__fill_btf_cache(r); /* loaded but never ran: fill it on the way out */

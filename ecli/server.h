@@ -74,6 +74,9 @@ struct srv_prog {
 	struct srv *srv;
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t cond;  /* events appended, state changed, shutdown */
+	/* held by a /metrics scrape while it reads r, and by the shutdown that takes r away
+	 * (never by the polling thread: a scrape does not hold up events) */
+	pthread_mutex_t mx_lock;
 	enum prog_state state;
 	int refs;
 	bool removed; /* out of the registry: readers leave */
@@ -175,6 +178,9 @@ int srv_reply_error(struct MHD_Connection *c, unsigned int status, const char *k
 		    ...) __attribute__((format(printf, 4, 5)));
 /* Parse a /v1/programs body or a compat /task body into a spec (400 text in *err). */
 int srv_spec_from_v1(cJSON *body, struct prog_spec *spec, char **err);
+/* GET /metrics: every running program's maps, labelled program="NAME",id="ID"
+ * (metrics_http.c). An MHD result. */
+int srv_metrics_reply(struct srv *s, struct MHD_Connection *c);
 /* Compat endpoints: returns an MHD result, or -1 when the path is not one of them. */
 int srv_compat_route(struct srv *s, struct MHD_Connection *c, const char *method, const char *url,
 		     const char *body, size_t body_len);

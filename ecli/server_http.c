@@ -442,6 +442,8 @@ static int route(struct srv *s, struct MHD_Connection *c, const char *method, co
 					(double)((srv_now_ns() - s->started_ns) / 1000000));
 		return srv_reply_json(c, 200, o);
 	}
+	if (!strcmp(url, "/metrics"))
+		return srv_metrics_reply(s, c);
 	if (!strcmp(url, "/v1/version")) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "ecli", EUNOMIA_VERSION);

@@ -196,6 +196,7 @@ static void prog_free(struct srv_prog *p)
 	prog_spec_free(&p->spec);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->mx_lock);
 	free(p);
 }
 
@@ -210,6 +211,7 @@ static struct srv_prog *prog_new(struct srv *s, struct prog_spec *spec)
 	p->spec = *spec;
 	memset(spec, 0, sizeof(*spec));
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->mx_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cond, &ca);
@@ -520,12 +522,14 @@ static void prog_shutdown(struct srv_prog *p)
 		pthread_join(p->thread, NULL);
 		p->thread_started = false;
 	}
+	pthread_mutex_lock(&p->mx_lock);
 	pthread_mutex_lock(&p->lock);
 	r = p->r;
 	pkg = p->pkg;
 	p->r = NULL;
 	p->pkg = NULL;
 	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&p->mx_lock);
 	eunomia_runner__free(r); /* detaches everything */
 	eunomia_package__free(pkg);
 }

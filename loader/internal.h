@@ -133,6 +133,7 @@ struct eunomia_runner {
 	char *btf_cache_dir;
 	/* tracefs at /sys/kernel/tracing: 0 not checked yet, 1 mounted, -1 missing */
 	int tracefs_state;
+	int stats_fd; /* BPF_ENABLE_STATS (the bpf_stats option), -1: not held */
 };
 
 /* Monotonic clock in ns. */
@@ -207,8 +208,17 @@ struct eun_output *eun_output__new(const struct eun_output_opts *opts);
 /* Poll buffers up to timeout_ms and print due samples; count or -errno. */
 int eun_output__poll(struct eun_output *o, int timeout_ms);
 uint64_t eun_output__lost(const struct eun_output *o);
+/* Per event map: records handled and lost so far; safe from any thread. Returns the number
+ * of event maps (fills at most n). */
+size_t eun_output__map_stats(const struct eun_output *o, struct eunomia_map_stats *st, size_t n);
 /* The exit dump: every sampled map one last time, then the other maps and globals (dump.c). */
 int eun_output__dump(struct eun_output *o);
+
+/* ---- exptype.c ---- */
+/* A meta export type against the object's BTF (a struct of that name, member count and size
+ * up to max_size). 0 or -EUNOMIA_ERR_EXPORT_TYPE, said through log. */
+int eun_export_type_check(const struct btf *btf, const struct eun_export_type *et,
+			  const struct eun_logger *log, uint32_t max_size);
 
 /* ---- dump.c ---- */
 typedef int (*eun_dump_line_fn)(void *ctx, const char *line, size_t len);

@@ -63,6 +63,7 @@ struct eun_stream {
 	bool perf;		   /* perf records are padded up to 7 bytes */
 	bool size_checked;	   /* the first record's size was compared with the type */
 	struct eun_dec_plan *plan; /* the export type's layout, flattened at set-up */
+	uint64_t events, lost;	   /* written by the poll thread only, read by any (atomics) */
 };
 
 struct eun_sampled {
@@ -261,6 +262,7 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 
 	if (o->cb_err)
 		return o->cb_err;
+	__atomic_store_n(&s->events, s->events + 1, __ATOMIC_RELAXED);
 	if (s->type_id && !s->size_checked) {
 		err = check_record_size(s, size);
 		if (err)
@@ -345,6 +347,7 @@ static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
 	struct eun_stream *s = ctx;
 
 	s->o->lost += cnt;
+	__atomic_store_n(&s->lost, s->lost + cnt, __ATOMIC_RELAXED);
 	eun_warn(
 		s->o->opts.log,
 		"lost %llu events on CPU %d (map '%s'); try a larger perf_buffer_pages or a ring buffer",
@@ -361,62 +364,6 @@ static const struct eun_map *meta_map(const struct eun_meta *meta, const char *n
 		if (meta->maps[i].name && strcmp(meta->maps[i].name, name) == 0)
 			return &meta->maps[i];
 	return NULL;
-}
-
-/* Check a meta export type against the object's BTF. 0 or -EUNOMIA_ERR_EXPORT_TYPE. */
-static int check_export_type(struct eun_output *o, const struct eun_export_type *et)
-{
-	const struct eun_logger *log = o->opts.log;
-	const struct btf_type *t;
-	const char *bname;
-
-	if (!o->btf) {
-		eun_warn(
-			log,
-			"export type '%s': the BPF object carries no BTF; rebuild the package with ecc (clang -g)",
-			et->name);
-		return -EUNOMIA_ERR_EXPORT_TYPE;
-	}
-	t = btf__type_by_id(o->btf, et->type_id);
-	if (!t) {
-		eun_warn(
-			log,
-			"export type '%s': type id %u does not exist in the object's BTF (%u types); the package metadata does not match its object, rebuild it with ecc",
-			et->name, et->type_id, btf__type_cnt(o->btf));
-		return -EUNOMIA_ERR_EXPORT_TYPE;
-	}
-	bname = btf__name_by_offset(o->btf, t->name_off);
-	if (!bname)
-		bname = "";
-	if (!btf_is_struct(t) && !btf_is_union(t)) {
-		eun_warn(
-			log,
-			"export type '%s': BTF type %u ('%s') is not a struct; the package metadata does not match its object, rebuild it with ecc",
-			et->name, et->type_id, bname);
-		return -EUNOMIA_ERR_EXPORT_TYPE;
-	}
-	if (strcmp(bname, et->name) != 0) {
-		eun_warn(
-			log,
-			"export type '%s' does not match BTF type %u, which is 'struct %s'; rebuild the package with ecc",
-			et->name, et->type_id, bname);
-		return -EUNOMIA_ERR_EXPORT_TYPE;
-	}
-	if ((size_t)btf_vlen(t) != et->nr_members) {
-		eun_warn(
-			log,
-			"export type '%s' lists %zu members but BTF 'struct %s' has %u; rebuild the package with ecc",
-			et->name, et->nr_members, bname, btf_vlen(t));
-		return -EUNOMIA_ERR_EXPORT_TYPE;
-	}
-	if (t->size == 0 || t->size > EUN_MAX_EVENT_SIZE || (et->size && et->size != t->size)) {
-		eun_warn(
-			log,
-			"export type '%s' has size %u in the metadata but BTF 'struct %s' has size %u; rebuild the package with ecc",
-			et->name, et->size, bname, t->size);
-		return -EUNOMIA_ERR_EXPORT_TYPE;
-	}
-	return 0;
 }
 
 /* The export type id for an export map; 0 when the package has none (hex output). */
@@ -451,7 +398,7 @@ static int stream_type(struct eun_output *o, const char *map_name, uint32_t *id)
 			 map_name);
 		return 0;
 	}
-	if (check_export_type(o, et))
+	if (eun_export_type_check(o->btf, et, o->opts.log, EUN_MAX_EVENT_SIZE))
 		return -EUNOMIA_ERR_EXPORT_TYPE;
 	*id = et->type_id;
 	return 0;
@@ -771,6 +718,16 @@ int eun_output__dump(struct eun_output *o)
 uint64_t eun_output__lost(const struct eun_output *o)
 {
 	return o ? o->lost : 0;
+}
+
+size_t eun_output__map_stats(const struct eun_output *o, struct eunomia_map_stats *st, size_t n)
+{
+	for (size_t i = 0; o && i < o->nr_streams && i < n; i++) {
+		st[i].map = o->streams[i].map_name;
+		st[i].events = __atomic_load_n(&o->streams[i].events, __ATOMIC_RELAXED);
+		st[i].lost = __atomic_load_n(&o->streams[i].lost, __ATOMIC_RELAXED);
+	}
+	return o ? o->nr_streams : 0;
 }
 
 void eun_output__free(struct eun_output *o)

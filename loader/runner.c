@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "loader/internal.h"
@@ -62,6 +63,7 @@ struct eunomia_runner *eunomia_runner__open(const struct eunomia_package *pkg,
 		return NULL;
 	}
 	r->btf_tmp_fd = -1;
+	r->stats_fd = -1;
 	if (opts) {
 		n = opts->sz < sizeof(r->opts) ? opts->sz : sizeof(r->opts);
 		memcpy(&r->opts, opts, n);
@@ -262,6 +264,14 @@ int eunomia_runner__load(struct eunomia_runner *r)
 		return err;
 	}
 	r->state = EUN_STATE_LOADED;
+	if (r->opts.bpf_stats) {
+		r->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (r->stats_fd < 0)
+			eun_warn(&r->log,
+				 "cannot turn on kernel BPF statistics: %s; run as root, or set "
+				 "the sysctl kernel.bpf_stats_enabled=1",
+				 strerror(errno));
+	}
 	return 0;
 }
 
@@ -409,6 +419,8 @@ void eunomia_runner__free(struct eunomia_runner *r)
 	bpf_object__close(r->obj);
 	eun_print__leave(prev);
 	eun_btfsel__free(r);
+	if (r->stats_fd >= 0)
+		close(r->stats_fd);
 	sb_free(&r->failed_progs);
 	free(r);
 }

@@ -489,6 +489,14 @@ static int print_hist_entry(struct strbuf *sb, const struct eun_sample *s, const
 	return err;
 }
 
+int eun_sample_find_slots(const struct btf *btf, uint32_t vid, size_t *off, size_t *nslots,
+			  size_t *esz)
+{
+	uint32_t skip;
+
+	return btf && vid ? find_slots(btf, vid, off, nslots, esz, &skip) : -ENOENT;
+}
+
 bool eun_sample_has_slots(const struct btf *btf, uint32_t value_type_id)
 {
 	size_t off, nslots, esz;

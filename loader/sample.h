@@ -66,5 +66,8 @@ int eun_sample_print_flags(const struct eun_sample *s, const struct bpf_map *map
 
 /* Does a value of this type hold a histogram (a `slots` integer array, or one itself)? */
 bool eun_sample_has_slots(const struct btf *btf, uint32_t value_type_id);
+/* Where its slots are: byte offset in the value, number of slots, slot size. 0 or -ENOENT. */
+int eun_sample_find_slots(const struct btf *btf, uint32_t vid, size_t *off, size_t *nslots,
+			  size_t *esz);
 
 #endif

@@ -13,6 +13,7 @@ PACKAGES=(
 	libclang-rt-14-dev libcmocka-dev bats perl iproute2 systemtap-sdt-dev python3 python3-yaml xz-utils
 	clang-format cppcheck shellcheck valgrind util-linux procps libcap2-bin
 	podman runc mmdebstrap
+	prometheus python3-prometheus-client
 )
 
 deps() {

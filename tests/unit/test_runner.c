@@ -351,6 +351,11 @@ static void test_lifecycle_order(void **state)
 	assert_int_equal(eunomia_runner__poll(r, 0), -EUNOMIA_ERR_STATE);
 	assert_int_equal(eunomia_runner__detach(r), 0);
 	assert_int_equal(eunomia_runner__lost_events(r), 0);
+	/* metrics: only once loaded */
+	assert_int_equal(eunomia_runner__metrics(NULL, stdout, NULL), -EINVAL);
+	assert_int_equal(eunomia_runner__metrics(r, NULL, NULL), -EINVAL);
+	assert_int_equal(eunomia_runner__metrics(r, stdout, NULL), -EUNOMIA_ERR_STATE);
+	assert_int_equal(eunomia_runner__map_stats(r, NULL, 0), 0);
 	eunomia_runner__free(r);
 	eunomia_package__free(pkg);
 }
@@ -385,6 +390,29 @@ static void test_run_duration_stop_detach(void **state)
 	assert_int_equal(eunomia_runner__detach(r), 0);
 	assert_int_equal(r->nr_att, 0);
 	assert_int_equal(eunomia_runner__detach(r), 0); /* idempotent */
+	{
+		/* the hash map as a gauge family, labelled by its key; OpenMetrics ends in # EOF */
+		EUNOMIA_OPTS(metrics, mo, .openmetrics = true, .labels = "x=\"1\"");
+		char want[128], *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		int tgid = getpid();
+
+		assert_non_null(f);
+		assert_int_equal(
+			bpf_map_update_elem(bpf_map__fd(bpf_object__find_map_by_name(
+						    eunomia_runner__bpf_object(r), "core_tgids")),
+					    &tgid, &tgid, BPF_ANY),
+			0);
+		assert_int_equal(eunomia_runner__metrics(r, f, &mo), 0);
+		fclose(f);
+		assert_non_null(strstr(buf, "# TYPE unit_core_tgids gauge\n"));
+		snprintf(want, sizeof(want), "unit_core_tgids{x=\"1\",key=\"%d\"} %d\n", tgid,
+			 tgid);
+		assert_non_null(strstr(buf, want));
+		assert_true(len >= 6 && !strcmp(buf + len - 6, "# EOF\n"));
+		free(buf);
+	}
 	eunomia_runner__free(r);
 	eunomia_package__free(pkg);
 }

@@ -231,6 +231,9 @@ struct eunomia_runner_opts {
 	/* Mount tracefs at /sys/kernel/tracing when it is missing and a tracepoint or kprobe
 	 * program needs it (root only). Default: never mount anything. */
 	bool mount_tracefs;
+	/* Turn on the kernel's BPF run-time statistics (BPF_ENABLE_STATS) from load until the
+	 * runner is freed, for the run_count/run_time metrics (eunomia_runner__metrics). */
+	bool bpf_stats;
 };
 
 /* Open the package's BPF object (not yet loaded). pkg must outlive the runner. */
@@ -325,6 +328,39 @@ EUNOMIA_API uint64_t eunomia_runner__lost_events(const struct eunomia_runner *r)
 /* The underlying libbpf object (for advanced callers); owned by the runner. */
 struct bpf_object;
 EUNOMIA_API struct bpf_object *eunomia_runner__bpf_object(const struct eunomia_runner *r);
+
+/* ---- Prometheus metrics (docs/metrics.md) ---- */
+
+/* One event map (ring buffer or perf event array): records handled and lost so far. */
+struct eunomia_map_stats {
+	const char *map; /* owned by the runner */
+	uint64_t events;
+	uint64_t lost; /* perf buffers only (a full ring buffer drops in the kernel program) */
+};
+
+/*
+ * Fill st[0..n) with the event maps' counts; returns the number of event maps (call with n 0
+ * to size st). Safe from any thread while another polls. 0 before load.
+ */
+EUNOMIA_API size_t eunomia_runner__map_stats(const struct eunomia_runner *r,
+					     struct eunomia_map_stats *st, size_t n);
+
+struct eunomia_metrics_opts {
+	size_t sz;
+	const char *prefix; /* metric name prefix; NULL: the package name (sanitised) */
+	const char *labels; /* labels on every sample, already escaped (`program="x"`), or NULL */
+	bool openmetrics; /* OpenMetrics 1.0 text (ends with "# EOF") instead of Prometheus 0.0.4 */
+	bool no_eof;	  /* OpenMetrics: leave out "# EOF" (the caller appends more families) */
+};
+
+/*
+ * Write the runner's maps, event counts and program statistics to out in the Prometheus
+ * text exposition format (docs/metrics.md says what becomes what). Reads maps with batch
+ * lookups where the kernel has them; safe from another thread while the runner polls (it
+ * never touches the output sink). Call after load. 0 or a negative error.
+ */
+EUNOMIA_API int eunomia_runner__metrics(struct eunomia_runner *r, FILE *out,
+					const struct eunomia_metrics_opts *opts);
 
 /* Library version string, e.g. "0.1.0". */
 EUNOMIA_API const char *eunomia_version(void);
