@@ -25,6 +25,8 @@ static const struct cmd {
 	{"version", do_version, "print the version"},
 	{"server", do_server, "serve an HTTP API that runs packages on request"},
 	{"client", do_client, "start, list, follow and stop packages on an ecli server"},
+	{"keygen", do_keygen, "make an Ed25519 key pair (minisign format)"},
+	{"sign", do_sign, "sign packages (writes PACKAGE.minisig)"},
 	/* room for "push", "pull" */
 };
 

@@ -19,6 +19,12 @@ struct run_config {
 	struct eunomia_runner_opts runner; /* handed to eunomia_runner__open() */
 	const char *sha256;		   /* handed to eunomia_package__open() */
 	bool no_dump;			   /* no eunomia_runner__dump_maps() at exit */
+	/* signatures (ecli/sign.c): trusted public keys, the .minisig, the key directory */
+#define RUN_MAX_KEYS 8
+	const char *verify_keys[RUN_MAX_KEYS];
+	const char *signature;
+	const char *trusted_dir;
+	bool require_signature;
 };
 
 struct run_option;

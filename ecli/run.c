@@ -411,7 +411,13 @@ int do_run(int argc, char **argv)
 	loc = argv[i];
 	lg.verbose = cfg.runner.verbose;
 	po.sha256 = cfg.sha256;
-	pkg = eunomia_package__open(loc, &po);
+	if (ecli_wants_signature(&cfg)) {
+		pkg = ecli_open_verified(loc, &cfg, &po, "ecli");
+		if (!pkg)
+			return ECLI_EXIT_FAIL;
+	} else {
+		pkg = eunomia_package__open(loc, &po);
+	}
 	if (!pkg) {
 		if (!lg.warnings)
 			fprintf(stderr, "ecli: cannot open package '%s': %s\n", loc,
