@@ -73,6 +73,13 @@ struct eunomia_package *ecli_open_verified(const char *loc, const struct run_con
 int ecli_sign_bytes(const char *key_path, const void *data, size_t len, const char *name,
 		    const char *sig_path, char **sig_text);
 
+/* oci.c: `ecli push`, `ecli pull`; `ecli run REF` opens through ecli_oci_open (pulls into the
+ * cache, verifies when cfg asks, then opens from memory). NULL after a message. */
+int do_push(int argc, char **argv);
+int do_pull(int argc, char **argv);
+struct eunomia_package *ecli_oci_open(const char *loc, const struct run_config *cfg,
+				      const struct eunomia_package_opts *po, const char *who);
+
 /* standalone.c: if this executable carries an embedded package (ecc -s), run it with the
  * process's arguments and return an exit code; return -1 when there is none. */
 int ecli_standalone_main(int argc, char **argv);

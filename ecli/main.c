@@ -27,7 +27,8 @@ static const struct cmd {
 	{"client", do_client, "start, list, follow and stop packages on an ecli server"},
 	{"keygen", do_keygen, "make an Ed25519 key pair (minisign format)"},
 	{"sign", do_sign, "sign packages (writes PACKAGE.minisig)"},
-	/* room for "push", "pull" */
+	{"push", do_push, "upload a package to an OCI registry"},
+	{"pull", do_pull, "download a package from an OCI registry"},
 };
 
 static void usage(FILE *f)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ecli/ecli.h"
+#include "ecli/oci.h"
 
 static struct eunomia_runner *volatile running;
 
@@ -411,7 +412,11 @@ int do_run(int argc, char **argv)
 	loc = argv[i];
 	lg.verbose = cfg.runner.verbose;
 	po.sha256 = cfg.sha256;
-	if (ecli_wants_signature(&cfg)) {
+	if (oci_looks_like_ref(loc)) {
+		pkg = ecli_oci_open(loc, &cfg, &po, "ecli");
+		if (!pkg)
+			return ECLI_EXIT_FAIL;
+	} else if (ecli_wants_signature(&cfg)) {
 		pkg = ecli_open_verified(loc, &cfg, &po, "ecli");
 		if (!pkg)
 			return ECLI_EXIT_FAIL;
