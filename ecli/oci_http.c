@@ -538,10 +538,11 @@ void oci_resp_error(const struct oci_client *c, const struct oci_resp *r, char *
 		eun_seterr(err, errsz, "%s answered %ld %s: %s", c->ref.host, r->status,
 			   code->valuestring, cJSON_IsString(msg) ? msg->valuestring : "");
 	else
-		eun_seterr(err, errsz, "%s answered HTTP %ld%s", c->ref.host, r->status,
-			   r->status == 401   ? " UNAUTHORIZED"
-			   : r->status == 404 ? " NOT FOUND"
-					      : "");
+		eun_seterr(err, errsz, "%s answered %ld %s", c->ref.host, r->status,
+			   r->status == 401   ? "UNAUTHORIZED: authentication required"
+			   : r->status == 403 ? "DENIED: access denied"
+			   : r->status == 404 ? "NOT_FOUND"
+					      : "(HTTP status)");
 	cJSON_Delete(j);
 }
 
