@@ -11,7 +11,7 @@ load "${EUNOMIA_ROOT:-$BATS_TEST_DIRNAME/../..}/tests/lib/common"
 # start_registry DIR [HTPASSWD]: serve DIR/data on a free 127.0.0.1 port; sets REG (host:port)
 # and writes DIR/pid. Waits until /v2/ answers.
 start_registry() {
-	local dir=$1 htpasswd=${2:-} port _ i
+	local dir=$1 htpasswd=${2:-} port _
 	mkdir -p "$dir/data"
 	for _ in 1 2 3 4 5 6 7 8; do
 		port=$((20000 + RANDOM % 30000))
@@ -25,7 +25,7 @@ start_registry() {
 		} >"$dir/config.yml"
 		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 		echo $! >"$dir/pid"
-		for i in $(seq 1 100); do
+		for _ in $(seq 1 100); do
 			if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then
 				REG=127.0.0.1:$port
 				return 0
@@ -263,7 +263,7 @@ EOF
 	echo "$output"
 	[ "$status" -eq 1 ]
 	grep -q "refusing .*it is not signed (no signature artifact referring to" <<<"$output"
-	! grep -q 'Usage: minimal' <<<"$output"
+	if grep -q 'Usage: minimal' <<<"$output"; then return 1; fi
 	# signed: fetched with the package and cached
 	run "$ECLI" pull -o "$BATS_TEST_TMPDIR/s" "$sig/eunomia/signed:v1"
 	[ "$status" -eq 0 ]
