@@ -64,6 +64,10 @@ bool ecli_wants_signature(const struct run_config *cfg);
 int ecli_verify_bytes(const struct run_config *cfg, const char *who, const char *name,
 		      const void *data, size_t len, const char *sig, size_t siglen,
 		      const char *sig_where);
+/* sign.c: the server's policy: data verified against the *.pub keys of trusted_dir (NULL: the
+ * default) with the .minisig text sig (NULL: none). 0 (msg: the key) or -1 (msg: why). */
+int ecli_verify_policy(const char *trusted_dir, const char *name, const void *data, size_t len,
+		       const char *sig, char *msg, size_t msgsz);
 /* sign.c: read loc (file or "-"), verify it as above, then open it from memory. NULL after a
  * message. */
 struct eunomia_package *ecli_open_verified(const char *loc, const struct run_config *cfg,

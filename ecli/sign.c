@@ -207,9 +207,11 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 	eun_hex_encode(out, h, sizeof(h));
 }
 
-int ecli_verify_bytes(const struct run_config *cfg, const char *who, const char *name,
-		      const void *data, size_t len, const char *sig, size_t siglen,
-		      const char *sig_where)
+/* Keys from key files (when any), else from the *.pub of dir; the verdict into msg. 0 when it
+ * verifies (msg: the key), -1 when refused (msg: why, with the digest). */
+static int verify_core(const char *const *key_files, size_t nfiles, const char *dir,
+		       const char *name, const void *data, size_t len, const char *sig,
+		       size_t siglen, const char *sig_where, char *msg, size_t msgsz)
 {
 	struct minisig_pubkey *keys;
 	const struct minisig_pubkey *used;
@@ -218,55 +220,72 @@ int ecli_verify_bytes(const struct run_config *cfg, const char *who, const char 
 	int rc = -1;
 
 	if (sodium_init() < 0) {
-		fprintf(stderr, "%s: libsodium failed to initialise\n", who);
+		eun_seterr(msg, msgsz, "libsodium failed to initialise");
 		return -1;
 	}
 	sha256_hex(data, len, digest);
 	keys = calloc(MAX_KEYS, sizeof(*keys));
 	if (!keys) {
-		fprintf(stderr, "%s: out of memory\n", who);
+		eun_seterr(msg, msgsz, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < RUN_MAX_KEYS && cfg->verify_keys[i]; i++) {
-		if (minisig_pubkey_load(cfg->verify_keys[i], &keys[n], err, sizeof(err))) {
-			fprintf(stderr, "%s: --verify-key: %s\n", who, err);
+	for (size_t i = 0; i < nfiles && key_files[i]; i++) {
+		if (minisig_pubkey_load(key_files[i], &keys[n], err, sizeof(err))) {
+			eun_seterr(msg, msgsz, "--verify-key: %s", err);
 			goto out;
 		}
 		n++;
 	}
 	if (!n) {
-		const char *dir = cfg->trusted_dir ? cfg->trusted_dir : DEFAULT_TRUST;
-
+		dir = dir ? dir : DEFAULT_TRUST;
 		if (minisig_pubkey_load_dir(dir, keys, &n, MAX_KEYS, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: refusing '%s' (sha256 %s): %s\n", who, name, digest,
-				err);
+			eun_seterr(msg, msgsz, "refusing '%s' (sha256 %s): %s", name, digest, err);
 			goto out;
 		}
 		if (!n) {
-			fprintf(stderr,
-				"%s: refusing '%s' (sha256 %s): a signature is required but %s has "
-				"no *.pub keys; add one or pass --verify-key PUB\n",
-				who, name, digest, dir);
+			eun_seterr(msg, msgsz,
+				   "refusing '%s' (sha256 %s): a signature is required but %s has "
+				   "no *.pub keys; add one or pass --verify-key PUB",
+				   name, digest, dir);
 			goto out;
 		}
 	}
 	if (!sig) {
-		fprintf(stderr,
-			"%s: refusing '%s' (sha256 %s): it is not signed (no %s); sign it with "
-			"`ecli sign -k KEY` or `minisign -S`, or pass --signature FILE\n",
-			who, name, digest, sig_where);
+		eun_seterr(msg, msgsz,
+			   "refusing '%s' (sha256 %s): it is not signed (no %s); sign it with "
+			   "`ecli sign -k KEY` or `minisign -S`, or pass --signature FILE",
+			   name, digest, sig_where);
 		goto out;
 	}
 	if (minisig_verify(keys, n, data, len, sig, siglen, &used, err, sizeof(err))) {
-		fprintf(stderr, "%s: refusing '%s' (sha256 %s): %s\n", who, name, digest, err);
+		eun_seterr(msg, msgsz, "refusing '%s' (sha256 %s): %s", name, digest, err);
 		goto out;
 	}
-	fprintf(stderr, "%s: '%s' (sha256 %s): signature by key ID %s (%s) verified\n", who, name,
-		digest, used->idhex, used->source);
+	eun_seterr(msg, msgsz, "'%s' (sha256 %s): signature by key ID %s (%s) verified", name,
+		   digest, used->idhex, used->source);
 	rc = 0;
 out:
 	free(keys);
 	return rc;
+}
+
+int ecli_verify_bytes(const struct run_config *cfg, const char *who, const char *name,
+		      const void *data, size_t len, const char *sig, size_t siglen,
+		      const char *sig_where)
+{
+	char msg[2048];
+	int rc = verify_core(cfg->verify_keys, RUN_MAX_KEYS, cfg->trusted_dir, name, data, len, sig,
+			     siglen, sig_where, msg, sizeof(msg));
+
+	fprintf(stderr, "%s: %s\n", who, msg);
+	return rc;
+}
+
+int ecli_verify_policy(const char *trusted_dir, const char *name, const void *data, size_t len,
+		       const char *sig, char *msg, size_t msgsz)
+{
+	return verify_core(NULL, 0, trusted_dir, name, data, len, sig, sig ? strlen(sig) : 0,
+			   "\"signature\" in the request", msg, msgsz);
 }
 
 /* Read the signature file path: 0 with *sig set (malloc'ed), 0 with *sig NULL when it does
