@@ -114,7 +114,7 @@ int minisig_pubkey_load(const char *path, struct minisig_pubkey *k, char *err, s
 	idhex(k->id, k->idhex);
 	rc = 0;
 out:
-	sb_reset(&sb);
+	sb_free(&sb);
 	return rc;
 }
 
@@ -210,7 +210,7 @@ out:
 	sodium_memzero(bin, sizeof(bin));
 	if (sb.buf)
 		sodium_memzero(sb.buf, sb.len);
-	sb_reset(&sb);
+	sb_free(&sb);
 	return rc;
 }
 

@@ -44,7 +44,7 @@ static int cache_get(const char *kind, const char *digest, const char *suffix, s
 {
 	char path[4096], d[80];
 
-	sb_reset(sb);
+	sb_free(sb);
 	if (oci_cache_path(path, sizeof(path), kind, digest, suffix) ||
 	    eun_read_file(path, 0, 0, sb))
 		goto miss;
@@ -55,7 +55,7 @@ static int cache_get(const char *kind, const char *digest, const char *suffix, s
 	}
 	return 0;
 miss:
-	sb_reset(sb);
+	sb_free(sb);
 	return -1;
 }
 
@@ -136,7 +136,7 @@ static int get_manifest(struct oci_client *c, const char *ref, const char *accep
 		return -1;
 	}
 	*status = r.status;
-	sb_reset(out);
+	sb_free(out);
 	*out = r.body;
 	r.body = (struct strbuf)STRBUF_INIT;
 	oci_resp_free(&r);
@@ -218,7 +218,7 @@ static void package_annotations(cJSON *ann, const char *data, size_t len, const 
 	}
 	if (names.len)
 		cJSON_AddStringToObject(ann, "io.eunomia.package.programs", sb_str(&names));
-	sb_reset(&names);
+	sb_free(&names);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(skel, "maps")) {
 		o = cJSON_GetObjectItemCaseSensitive(it, "name");
 		if (cJSON_IsString(o) && !strchr(o->valuestring, '.'))
@@ -226,7 +226,7 @@ static void package_annotations(cJSON *ann, const char *data, size_t len, const 
 	}
 	if (names.len)
 		cJSON_AddStringToObject(ann, "io.eunomia.package.maps", sb_str(&names));
-	sb_reset(&names);
+	sb_free(&names);
 	cJSON_Delete(root);
 }
 
@@ -311,7 +311,7 @@ static int push_signature(struct oci_client *c, const char *sig, const char *mdi
 	rc = itext ? put_manifest(c, tag, OCI_INDEX, itext, NULL) : -1;
 	free(itext);
 out:
-	sb_reset(&idx);
+	sb_free(&idx);
 	free(text);
 	return rc;
 }
@@ -321,7 +321,7 @@ static int read_password_stdin(char **pass)
 	struct strbuf sb = STRBUF_INIT;
 
 	if (eun_read_fd(0, 4096, &sb)) {
-		sb_reset(&sb);
+		sb_free(&sb);
 		return -1;
 	}
 	while (sb.len && (sb.buf[sb.len - 1] == '\n' || sb.buf[sb.len - 1] == '\r'))
@@ -483,7 +483,7 @@ int do_push(int argc, char **argv)
 out:
 	free(sig);
 	free(text);
-	sb_reset(&data);
+	sb_free(&data);
 	oci_client_free(&c);
 	if (o.pass)
 		free(o.pass);
@@ -502,8 +502,8 @@ struct pulled {
 
 static void pulled_free(struct pulled *p)
 {
-	sb_reset(&p->data);
-	sb_reset(&p->sig);
+	sb_free(&p->data);
+	sb_free(&p->sig);
 }
 
 /* The signature artifact of mdigest: referrers API, else the sha256-<hex> tag. */
@@ -560,8 +560,8 @@ static int fetch_signature(struct oci_client *c, const char *mdigest, struct str
 	rc = 0;
 out:
 	cJSON_Delete(root);
-	sb_reset(&idx);
-	sb_reset(&man);
+	sb_free(&idx);
+	sb_free(&man);
 	oci_resp_free(&r);
 	return rc;
 }
@@ -641,7 +641,7 @@ static int oci_fetch(struct oci_client *c, bool want_sig, struct pulled *p)
 	rc = 0;
 out:
 	cJSON_Delete(m);
-	sb_reset(&man);
+	sb_free(&man);
 	if (rc)
 		pulled_free(p);
 	return rc;

@@ -179,11 +179,11 @@ static void docker_config_creds(struct oci_client *c)
 	else
 		return;
 	if (eun_read_file(path, 0, 1 << 20, &sb)) {
-		sb_reset(&sb);
+		sb_free(&sb);
 		return;
 	}
 	root = cJSON_Parse(sb_str(&sb));
-	sb_reset(&sb);
+	sb_free(&sb);
 	auths = cJSON_GetObjectItemCaseSensitive(root, "auths");
 	cJSON_ArrayForEach(e, auths) {
 		const char *k = e->string, *h = k;
@@ -256,7 +256,7 @@ void oci_client_free(struct oci_client *c)
 
 void oci_resp_free(struct oci_resp *r)
 {
-	sb_reset(&r->body);
+	sb_free(&r->body);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -335,7 +335,7 @@ static int perform(struct oci_client *c, const char *method, const char *url, co
 		fprintf(stderr, "%s: libcurl failed to initialise\n", c->who);
 		return -1;
 	}
-	sb_reset(&x->r->body);
+	sb_free(&x->r->body);
 	x->r->status = 0;
 	cu.easy_setopt(e, CURLOPT_URL, url);
 	cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");

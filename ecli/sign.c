@@ -187,7 +187,7 @@ int do_sign(int argc, char **argv)
 		} else {
 			printf("%s\n", out ? out : sig_path);
 		}
-		sb_reset(&sb);
+		sb_free(&sb);
 	}
 	return rc;
 }
@@ -298,13 +298,13 @@ static int read_sig(const char *who, const char *path, char **sig, size_t *sigle
 	*sig = NULL;
 	*siglen = 0;
 	if (r == -ENOENT) {
-		sb_reset(&sb);
+		sb_free(&sb);
 		return 0;
 	}
 	if (r) {
 		fprintf(stderr, "%s: cannot read the signature '%s': %s\n", who, path,
 			strerror(-r));
-		sb_reset(&sb);
+		sb_free(&sb);
 		return -1;
 	}
 	*siglen = sb.len;
@@ -356,7 +356,7 @@ struct eunomia_package *ecli_open_verified(const char *loc, const struct run_con
 	pkg = eunomia_package__open_mem(data.buf ? data.buf : "", data.len, loc, po);
 out:
 	free(sig);
-	sb_reset(&data);
+	sb_free(&data);
 	if (!pkg && !errno)
 		errno = EACCES;
 	return pkg;
