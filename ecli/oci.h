@@ -72,6 +72,10 @@ void oci_resp_free(struct oci_resp *r);
 int oci_request(struct oci_client *c, const char *method, const char *path, const char *ctype,
 		const char *accept, const void *body, size_t len, struct oci_resp *r);
 
+/* A plain GET of url (redirects followed) into out; *status the HTTP status. 0, or -1 after a
+ * message when the transfer failed. */
+int oci_http_get(const char *who, const char *url, struct strbuf *out, long *status);
+
 /* "REGISTRY answered STATUS CODE: message" into err from a failed response. */
 void oci_resp_error(const struct oci_client *c, const struct oci_resp *r, char *err, size_t errsz);
 

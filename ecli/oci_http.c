@@ -546,6 +546,19 @@ void oci_resp_error(const struct oci_client *c, const struct oci_resp *r, char *
 	cJSON_Delete(j);
 }
 
+int oci_http_get(const char *who, const char *url, struct strbuf *out, long *status)
+{
+	struct oci_client c = {.who = who};
+	struct oci_resp r = {0};
+	struct xfer x = {.r = &r};
+	int rc = perform(&c, "GET", url, NULL, NULL, NULL, 0, NULL, &x);
+
+	*status = r.status;
+	sb_free(out);
+	*out = r.body;
+	return rc;
+}
+
 /* ---- cache ------------------------------------------------------------------------------- */
 
 int oci_cache_path(char *out, size_t size, const char *kind, const char *digest, const char *suffix)

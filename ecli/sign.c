@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "ecli/ecli.h"
 #include "ecli/minisig.h"
+#include "ecli/oci.h"
 
 #define MAX_KEYS      64
 #define SIG_MAX	      (64 << 10)
@@ -312,6 +313,64 @@ static int read_sig(const char *who, const char *path, char **sig, size_t *sigle
 	return *sig ? 0 : -1;
 }
 
+/* A URL: its bytes and URL.minisig (or --signature FILE), fetched, then verified as a file's.
+ * A "#sha256=HEX" pin still applies (the library checks it on the bytes). */
+static struct eunomia_package *open_verified_url(const char *loc, const struct run_config *cfg,
+						 const struct eunomia_package_opts *po,
+						 const char *who)
+{
+	EUNOMIA_OPTS(package, po2);
+	struct eunomia_package *pkg = NULL;
+	struct strbuf data = STRBUF_INIT, sig = STRBUF_INIT;
+	char url[4096], sig_url[4200], *hash;
+	const char *pin = NULL;
+	long status = 0;
+
+	snprintf(url, sizeof(url), "%s", loc);
+	hash = strchr(url, '#');
+	if (hash) {
+		*hash = 0;
+		if (!strncmp(hash + 1, "sha256=", 7))
+			pin = loc + (hash - url) + 8;
+	}
+	if (oci_http_get(who, url, &data, &status))
+		goto out;
+	if (status != 200) {
+		fprintf(stderr, "%s: package '%s': the server answered HTTP %ld\n", who, url,
+			status);
+		goto out;
+	}
+	if (cfg->signature) {
+		if (read_sig(who, cfg->signature, &sig.buf, &sig.len))
+			goto out;
+		if (!sig.buf) {
+			fprintf(stderr, "%s: cannot read the signature '%s': %s\n", who,
+				cfg->signature, strerror(ENOENT));
+			goto out;
+		}
+		snprintf(sig_url, sizeof(sig_url), "%s", cfg->signature);
+	} else {
+		snprintf(sig_url, sizeof(sig_url), "%s.minisig", url);
+		if (oci_http_get(who, sig_url, &sig, &status))
+			goto out;
+		if (status != 200)
+			sb_free(&sig);
+	}
+	if (ecli_verify_bytes(cfg, who, url, data.buf ? data.buf : "", data.len,
+			      sig.len ? sig.buf : NULL, sig.len, sig_url))
+		goto out;
+	po2 = *po;
+	if (pin && !po2.sha256)
+		po2.sha256 = pin;
+	pkg = eunomia_package__open_mem(data.buf ? data.buf : "", data.len, url, &po2);
+out:
+	sb_free(&data);
+	sb_free(&sig);
+	if (!pkg && !errno)
+		errno = EACCES;
+	return pkg;
+}
+
 struct eunomia_package *ecli_open_verified(const char *loc, const struct run_config *cfg,
 					   const struct eunomia_package_opts *po, const char *who)
 {
@@ -321,14 +380,8 @@ struct eunomia_package *ecli_open_verified(const char *loc, const struct run_con
 	size_t siglen = 0;
 	int r;
 
-	if (!strncmp(loc, "http://", 7) || !strncmp(loc, "https://", 8)) {
-		fprintf(stderr,
-			"%s: verifying a signature of a URL is not supported yet; download "
-			"'%s' and its .minisig, then run the file\n",
-			who, loc);
-		errno = ENOTSUP;
-		return NULL;
-	}
+	if (!strncmp(loc, "http://", 7) || !strncmp(loc, "https://", 8))
+		return open_verified_url(loc, cfg, po, who);
 	if (!strcmp(loc, "-") && !cfg->signature) {
 		fprintf(stderr, "%s: a package on standard input needs --signature FILE\n", who);
 		errno = EINVAL;

@@ -163,6 +163,58 @@ refused() {
 	[ "$status" -eq 0 ]
 }
 
+# serve DIR on a free 127.0.0.1 port with python3 -m http.server; sets SRV_PORT, SRV_PID
+serve() {
+	local _
+	for _ in 1 2 3 4 5 6 7 8; do
+		SRV_PORT=$((20000 + RANDOM % 30000))
+		python3 -m http.server --bind 127.0.0.1 --directory "$1" "$SRV_PORT" \
+			>"$BATS_TEST_TMPDIR/http.log" 2>&1 &
+		SRV_PID=$!
+		for _ in $(seq 1 50); do
+			if curl -s -o /dev/null "http://127.0.0.1:$SRV_PORT/"; then
+				return 0
+			fi
+			kill -0 "$SRV_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$SRV_PID" 2>/dev/null
+		wait "$SRV_PID" 2>/dev/null
+	done
+	return 1
+}
+
+@test "a URL is verified with URL.minisig beside it; unsigned and tampered URLs are refused" {
+	need_cmd curl
+	unset http_proxy HTTP_PROXY all_proxy ALL_PROXY
+	local www=$BATS_TEST_TMPDIR/www
+	mkdir -p "$www"
+	cp "$P" "$www/signed.json"
+	cp "$P" "$www/unsigned.json"
+	"$ECLI" sign -k "$W/ecli.key" "$www/signed.json" >/dev/null
+	serve "$www"
+	TRIGGER_PID=$SRV_PID
+	run "$ECLI" run --verify-key "$W/ecli.pub" "http://127.0.0.1:$SRV_PORT/signed.json" --help
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q "signature by key ID $ECLI_ID .* verified" <<<"$output"
+	grep -q 'Usage: minimal' <<<"$output"
+	# the #sha256= pin still applies
+	local pin
+	pin=$(sha256sum "$www/signed.json" | cut -d' ' -f1)
+	run "$ECLI" run --verify-key "$W/ecli.pub" "http://127.0.0.1:$SRV_PORT/signed.json#sha256=$pin" --help
+	[ "$status" -eq 0 ]
+	run "$ECLI" run --verify-key "$W/ecli.pub" "http://127.0.0.1:$SRV_PORT/unsigned.json" --help
+	refused
+	grep -q "it is not signed (no http://127.0.0.1:$SRV_PORT/unsigned.json.minisig)" <<<"$output"
+	cp "$www/signed.json.minisig" "$www/unsigned.json.minisig"
+	sed -i 's/"sign_getpid"/"sign_getpiX"/' "$www/unsigned.json"
+	SUM=$(sha256sum "$www/unsigned.json" | cut -d' ' -f1)
+	run "$ECLI" run --verify-key "$W/ecli.pub" "http://127.0.0.1:$SRV_PORT/unsigned.json" --help
+	refused
+	grep -q 'does not match its bytes' <<<"$output"
+}
+
 @test "a verified package runs and prints the events it is triggered for" {
 	need_root
 	need_tracefs
