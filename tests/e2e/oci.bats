@@ -242,6 +242,34 @@ EOF
 	cmp "$P" "$BATS_TEST_TMPDIR/y/package.json"
 }
 
+@test "bearer auth: the token comes from the challenge's realm, for the repository's scope" {
+	local log=$BATS_TEST_TMPDIR/scopes port
+	python3 "$EUNOMIA_ROOT/tests/lib/bearer-proxy.py" "$OPEN" bob pw "$log" >"$BATS_TEST_TMPDIR/proxy.port" &
+	TRIGGER_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$BATS_TEST_TMPDIR/proxy.port" ] && break
+		sleep 0.1
+	done
+	port=$(cat "$BATS_TEST_TMPDIR/proxy.port")
+	[ -n "$port" ]
+	run "$ECLI" push "$P" "127.0.0.1:$port/eunomia/bearer:v1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q 'the token service http://127.0.0.1:.*/token refused: .*401 UNAUTHORIZED: bad credentials' <<<"$output"
+	run "$ECLI" push -u bob --password-stdin "$P" "127.0.0.1:$port/eunomia/bearer:v1" <<<pw
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^test-registry repository:eunomia/bearer:pull,push$' "$log"
+	mkdir -p "$BATS_TEST_TMPDIR/dc"
+	printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}}}\n' "$port" "$(printf bob:pw | base64)" \
+		>"$BATS_TEST_TMPDIR/dc/config.json"
+	DOCKER_CONFIG=$BATS_TEST_TMPDIR/dc run "$ECLI" pull -o "$BATS_TEST_TMPDIR/o" "127.0.0.1:$port/eunomia/bearer:v1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cmp "$P" "$BATS_TEST_TMPDIR/o/package.json"
+	grep -q '^test-registry repository:eunomia/bearer:pull$' "$log"
+}
+
 @test "a signed push verifies after the registry is stopped; a wrong key is refused" {
 	start_registry "$W/sig"
 	local sig=$REG
