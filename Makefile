@@ -25,7 +25,7 @@ endif
 
 # libcurl and libarchive are compiled against but loaded with dlopen() only when a URL or a
 # .tar is opened: linking them would make every ecli start pay for ~30 more shared objects.
-PKGS        := libbpf libelf zlib libcjson yaml-0.1 nettle
+PKGS        := libbpf libelf zlib libcjson yaml-0.1 nettle libsodium
 LAZY_PKGS   := libcurl libarchive
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -35,7 +35,7 @@ ECC_LIBS    := $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
 # dynamically linked libbpf tool's, and a standalone tool needs only libc and libcjson (no
 # libcjson.a exists). ECLI_STATIC=0 links everything dynamically.
 ECLI_STATIC ?= 1
-STATIC_PKGS := libbpf libelf zlib yaml-0.1 nettle
+STATIC_PKGS := libbpf libelf zlib yaml-0.1 nettle libsodium
 ifeq ($(ECLI_STATIC),1)
 ECLI_LIBS   := -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs-only-l $(STATIC_PKGS) 2>/dev/null) \
 	       -Wl,-Bdynamic $(shell $(PKG_CONFIG) --libs libcjson 2>/dev/null)

@@ -17,6 +17,7 @@ import time
 
 from server_bench import bench_server
 from metrics_bench import bench_metrics, rows as metrics_rows
+from oci_bench import bench_oci
 
 
 def quartiles(xs):
@@ -249,6 +250,20 @@ def fmt_s(s):
     return "%8.2f ms [%.2f–%.2f]" % (s["median"] * 1e3, s["p25"] * 1e3, s["p75"] * 1e3)
 
 
+def print_oci(o):
+    if "skipped" in o:
+        print("registry: skipped (%s)" % o["skipped"])
+        return
+    for k, what in (("push_100k", "push 100 KB"), ("push_1m", "push 1 MB"),
+                    ("pull_100k", "pull 100 KB"), ("pull_1m", "pull 1 MB")):
+        print("%-26s %-28s %-28s %7.3f  %s" % ("registry " + what, fmt_s(o[k]["ecli_s"]),
+                                              fmt_s(o[k]["curl_s"]), o[k]["ratio"], "vs curl"))
+    for k in ("verify_small", "verify_large"):
+        if k in o:
+            print("signature check, %s (%d B): +%.2f ms per run" %
+                  (k[7:], o[k]["package_bytes"], o[k]["overhead_s"] * 1e3))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
@@ -272,6 +287,7 @@ def main():
     r["size"] = bench_size(a)
     r["server"] = bench_server(a, reps, summary)
     r["metrics"] = bench_metrics(a, reps, summary, one_throughput)
+    r["oci"] = bench_oci(a, max(3, reps // 2), summary)
 
     s, l, t, c, z = (r["startup_small"], r["startup_large"], r["throughput"], r["compile"],
                      r["size"])
@@ -309,6 +325,7 @@ def main():
            z["ecli_peak_rss_kib_events"], z["native_peak_rss_kib_events"]))
     print("ecli server RSS: %d KiB with 0 programs, %d KiB with 10 ('small')" %
           (sv["server_rss_kib_0"], sv["server_rss_kib_10"]))
+    print_oci(r["oci"])
     os.makedirs(os.path.dirname(a.json) or ".", exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(r, f, indent=2)

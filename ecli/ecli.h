@@ -60,6 +60,37 @@ int do_server(int argc, char **argv);
 /* client.c: `ecli client` (talks to `ecli server`). */
 int do_client(int argc, char **argv);
 
+/* sign.c: `ecli keygen`, `ecli sign`. */
+int do_keygen(int argc, char **argv);
+int do_sign(int argc, char **argv);
+/* sign.c: whether cfg asks for a verified signature. */
+bool ecli_wants_signature(const struct run_config *cfg);
+/* sign.c: verify data[len] (shown as name) against the keys cfg names, with sig[siglen]
+ * (NULL: unsigned; sig_where says where it was looked for). 0, or -1 after a message that
+ * names the key ID and the package's SHA-256. */
+int ecli_verify_bytes(const struct run_config *cfg, const char *who, const char *name,
+		      const void *data, size_t len, const char *sig, size_t siglen,
+		      const char *sig_where);
+/* sign.c: the server's policy: data verified against the *.pub keys of trusted_dir (NULL: the
+ * default) with the .minisig text sig (NULL: none). 0 (msg: the key) or -1 (msg: why). */
+int ecli_verify_policy(const char *trusted_dir, const char *name, const void *data, size_t len,
+		       const char *sig, char *msg, size_t msgsz);
+/* sign.c: read loc (file or "-"), verify it as above, then open it from memory. NULL after a
+ * message. */
+struct eunomia_package *ecli_open_verified(const char *loc, const struct run_config *cfg,
+					   const struct eunomia_package_opts *po, const char *who);
+/* sign.c: sign data with the secret key file key_path; the .minisig text into sig_path (may
+ * be NULL) and *sig_text (malloc'ed; may be NULL). 0 or -1 after a message. */
+int ecli_sign_bytes(const char *key_path, const void *data, size_t len, const char *name,
+		    const char *sig_path, char **sig_text);
+
+/* oci.c: `ecli push`, `ecli pull`; `ecli run REF` opens through ecli_oci_open (pulls into the
+ * cache, verifies when cfg asks, then opens from memory). NULL after a message. */
+int do_push(int argc, char **argv);
+int do_pull(int argc, char **argv);
+struct eunomia_package *ecli_oci_open(const char *loc, const struct run_config *cfg,
+				      const struct eunomia_package_opts *po, const char *who);
+
 /* standalone.c: if this executable carries an embedded package (ecc -s), run it with the
  * process's arguments and return an exit code; return -1 when there is none. */
 int ecli_standalone_main(int argc, char **argv);

@@ -25,7 +25,10 @@ static const struct cmd {
 	{"version", do_version, "print the version"},
 	{"server", do_server, "serve an HTTP API that runs packages on request"},
 	{"client", do_client, "start, list, follow and stop packages on an ecli server"},
-	/* room for "push", "pull" */
+	{"keygen", do_keygen, "make an Ed25519 key pair (minisign format)"},
+	{"sign", do_sign, "sign packages (writes PACKAGE.minisig)"},
+	{"push", do_push, "upload a package to an OCI registry"},
+	{"pull", do_pull, "download a package from an OCI registry"},
 };
 
 static void usage(FILE *f)

@@ -84,6 +84,22 @@ static int set_int(const struct run_option *o, struct run_config *cfg, const cha
 	return 0;
 }
 
+/* A repeatable option: the value goes into the first free slot of a `const char *[N]`. */
+static int set_append(const struct run_option *o, struct run_config *cfg, const char *value,
+		      const char *who)
+{
+	const char **slots = (const char **)(void *)((char *)cfg + o->off);
+	size_t n = o->size / sizeof(*slots);
+
+	for (size_t i = 0; i < n; i++)
+		if (!slots[i]) {
+			slots[i] = value;
+			return 0;
+		}
+	fprintf(stderr, "%s: --%s given more than %zu times\n", who, o->long_name, n);
+	return -1;
+}
+
 /* Seconds (fractions allowed) stored as milliseconds, at least 1. */
 static int set_seconds_ms(const struct run_option *o, struct run_config *cfg, const char *value,
 			  const char *who)
@@ -159,6 +175,17 @@ const struct run_option run_options[] = {
 	 RUNNER(bpf_stats), .value = true},
 	{"quiet", 0, NULL, "print no events or sampled maps (metrics only)", set_const,
 	 FIELD(quiet), .value = true},
+	{"verify-key", 0, "PUB",
+	 "refuse the package unless a minisign signature\nby this public key verifies "
+	 "(repeatable)",
+	 set_append, FIELD(verify_keys)},
+	{"signature", 0, "FILE", "the signature (default: PACKAGE.minisig)", set_str,
+	 FIELD(signature)},
+	{"require-signature", 0, NULL,
+	 "refuse unsigned packages; keys from --verify-key\nor --trusted-dir", set_const,
+	 FIELD(require_signature), .value = true},
+	{"trusted-dir", 0, "DIR", "trusted *.pub keys (default /etc/eunomia/trusted.d)", set_str,
+	 FIELD(trusted_dir)},
 	{"help", 'h', NULL, "show this help", .set = NULL},
 };
 

@@ -21,6 +21,12 @@ struct run_config {
 	bool no_dump;			   /* no eunomia_runner__dump_maps() at exit */
 	const char *metrics_addr;	   /* serve GET /metrics here (metrics_http.c) */
 	bool quiet;			   /* no event output (with --metrics-addr) */
+	/* signatures (ecli/sign.c): trusted public keys, the .minisig, the key directory */
+#define RUN_MAX_KEYS 8
+	const char *verify_keys[RUN_MAX_KEYS];
+	const char *signature;
+	const char *trusted_dir;
+	bool require_signature;
 };
 
 struct run_option;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ecli/ecli.h"
+#include "ecli/oci.h"
 
 static struct eunomia_runner *volatile running;
 
@@ -20,8 +21,10 @@ static void run_help(FILE *f)
 		"Usage: ecli run [OPTIONS] PACKAGE [TOOL-FLAGS...]\n"
 		"\n"
 		"Load the eBPF programs of PACKAGE (a package.json/.yaml/.tar path, - for standard\n"
-		"input, or an http(s):// URL, optionally ending in #sha256=HEX), attach them and\n"
-		"print their events to standard output until Ctrl-C, SIGTERM or --duration.\n"
+		"input, an http(s):// URL, optionally ending in #sha256=HEX, or a registry\n"
+		"reference host[:port]/repository[:tag|@sha256:HEX] as `ecli push` made it),\n"
+		"attach them and print their events to standard output until Ctrl-C, SIGTERM or\n"
+		"--duration.\n"
 		"TOOL-FLAGS set the package's `const volatile` variables; `ecli run PACKAGE --help`\n"
 		"lists them.\n"
 		"\n"
@@ -427,7 +430,17 @@ int do_run(int argc, char **argv)
 	loc = argv[i];
 	lg.verbose = cfg.runner.verbose;
 	po.sha256 = cfg.sha256;
-	pkg = eunomia_package__open(loc, &po);
+	if (oci_looks_like_ref(loc)) {
+		pkg = ecli_oci_open(loc, &cfg, &po, "ecli");
+		if (!pkg)
+			return ECLI_EXIT_FAIL;
+	} else if (ecli_wants_signature(&cfg)) {
+		pkg = ecli_open_verified(loc, &cfg, &po, "ecli");
+		if (!pkg)
+			return ECLI_EXIT_FAIL;
+	} else {
+		pkg = eunomia_package__open(loc, &po);
+	}
 	if (!pkg) {
 		if (!lg.warnings)
 			fprintf(stderr, "ecli: cannot open package '%s': %s\n", loc,

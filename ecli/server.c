@@ -47,6 +47,9 @@ static void server_help(FILE *f)
 		"                           counted (default 4096)\n"
 		"      --tls-cert FILE      serve TCP over TLS with this PEM certificate ...\n"
 		"      --tls-key FILE       ... and this PEM private key\n"
+		"      --require-signature  refuse (403) packages without a minisign \"signature\"\n"
+		"                           by a key of --trusted-dir\n"
+		"      --trusted-dir DIR    the trusted *.pub keys (default /etc/eunomia/trusted.d)\n"
 		"      --check-args         check the options and exit (0: the server would start)\n"
 		"  -h, --help               show this help\n"
 		"\n"
@@ -246,6 +249,8 @@ static int parse_server_args(int argc, char **argv, struct srv_config *cfg, bool
 		{"tls-cert", required_argument, NULL, 1004},
 		{"tls-key", required_argument, NULL, 1005},
 		{"check-args", no_argument, NULL, 1006},
+		{"require-signature", no_argument, NULL, 1007},
+		{"trusted-dir", required_argument, NULL, 1008},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -299,6 +304,12 @@ static int parse_server_args(int argc, char **argv, struct srv_config *cfg, bool
 			break;
 		case 1006:
 			*check_only = true;
+			break;
+		case 1007:
+			cfg->require_signature = true;
+			break;
+		case 1008:
+			cfg->trusted_dir = optarg;
 			break;
 		case 'h':
 			server_help(stdout);

@@ -36,6 +36,8 @@ struct srv_config {
 	size_t max_body;
 	size_t max_events;
 	const char *tls_cert, *tls_key;
+	bool require_signature;	 /* --require-signature: refuse unsigned packages (403) */
+	const char *trusted_dir; /* --trusted-dir: its *.pub keys */
 };
 
 /* ---- programs (server_prog.c) ---- */
@@ -61,7 +63,8 @@ struct prog_spec {
 	char **argv; /* tool flags; argv[0] is the tool name */
 	int argc;
 	char *ifname, *uprobe_binary, *uprobe_func, *cgroup, *only, *disable, *btf;
-	char *sha256; /* pin: the package's SHA-256 */
+	char *sha256;	 /* pin: the package's SHA-256 */
+	char *signature; /* request "signature": the package's .minisig text */
 	int pid, freq, ifindex, max_entries;
 	bool strict, no_btf_cache;
 	bool plain; /* compat: export_json false -> bcc-style text lines */

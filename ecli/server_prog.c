@@ -68,6 +68,7 @@ void prog_spec_free(struct prog_spec *spec)
 	free(spec->disable);
 	free(spec->btf);
 	free(spec->sha256);
+	free(spec->signature);
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -255,6 +256,24 @@ static int prog_open(struct srv_prog *p, struct start_result *res)
 	const char *name;
 	int err;
 
+	/* --require-signature; what a restarted server starts again was verified before */
+	if (p->srv->cfg->require_signature && !p->restarted) {
+		char why[2048];
+
+		if (sp->url) {
+			res->status = 403;
+			res->error =
+				strdup("the server requires signed packages: send the package's "
+				       "bytes and their \"signature\" instead of a \"url\"");
+			return -1;
+		}
+		if (ecli_verify_policy(p->srv->cfg->trusted_dir, loc, sp->pkg_data, sp->pkg_size,
+				       sp->signature, why, sizeof(why))) {
+			res->status = 403;
+			res->error = strdup(why);
+			return -1;
+		}
+	}
 	if (sp->url)
 		p->pkg = eunomia_package__open_url(sp->url, &po);
 	else
@@ -351,6 +370,7 @@ int srv_prog_start(struct srv *s, struct prog_spec *spec, uint64_t id, bool rest
 		return -1;
 	}
 	pthread_mutex_unlock(&s->lock);
+	p->restarted = restarted;
 	if (prog_open(p, res)) {
 		if (!res->status)
 			res->status = 500;
@@ -358,7 +378,6 @@ int srv_prog_start(struct srv *s, struct prog_spec *spec, uint64_t id, bool rest
 		return -1;
 	}
 	p->started_at = srv_now_ns();
-	p->restarted = restarted;
 	pthread_mutex_lock(&p->lock);
 	sbuf_free(&p->msgs); /* start-up notes are not errors */
 	pthread_mutex_unlock(&p->lock);

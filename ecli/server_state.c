@@ -125,8 +125,14 @@ int srv_spec_from_v1(cJSON *body, struct prog_spec *spec, char **err)
 	memset(spec, 0, sizeof(*spec));
 	spec->name = dup_str(body, "name", "name", &bad, err);
 	spec->url = dup_str(body, "url", "url", &bad, err);
+	spec->signature = dup_str(body, "signature", "signature", &bad, err);
 	if (bad)
 		goto fail;
+	if (spec->signature && !cJSON_IsString(pkg) && !b64) {
+		*err = strdup("signature: send the signed bytes themselves, as \"package\" text or "
+			      "\"package_base64\" (a JSON object or a URL is not what was signed)");
+		goto fail;
+	}
 	if (!!spec->url + !!pkg + !!b64 != 1) {
 		*err = strdup("give exactly one of \"package\" (the package document), "
 			      "\"package_base64\" or \"url\"");

@@ -14,6 +14,7 @@ PACKAGES=(
 	clang-format cppcheck shellcheck valgrind util-linux procps libcap2-bin
 	podman runc mmdebstrap
 	prometheus python3-prometheus-client
+	libsodium-dev minisign docker-registry skopeo apache2-utils
 )
 
 deps() {
@@ -33,6 +34,10 @@ deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	# docker-registry's package enables a system service on :5000; the tests start their own
+	if command -v systemctl >/dev/null && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+		systemctl disable --now docker-registry >&2 || true
+	fi
 }
 
 # check: what a test run needs, without installing anything; names what is missing and the

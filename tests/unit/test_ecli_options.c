@@ -44,6 +44,8 @@ static void test_table_is_consistent(void **state)
 		assert_true(o->off + o->size <= sizeof(struct run_config));
 		if (o->set == set_str)
 			assert_int_equal(o->size, sizeof(char *));
+		else if (o->set == set_append)
+			assert_true(o->size >= sizeof(char *) && o->size % sizeof(char *) == 0);
 		else
 			assert_true(o->size == 1 || o->size == 2 || o->size == 4 || o->size == 8);
 		if (o->set == set_int)
@@ -149,6 +151,32 @@ static void test_parse_errors(void **state)
 	assert_int_equal(parse1("-Z", "1"), RUN_OPTS_USAGE);
 	assert_int_equal(parse1("--btf", NULL), RUN_OPTS_USAGE); /* needs a value */
 	assert_int_equal(parse1("-p", "0x10"), 3);		 /* hex is an integer */
+}
+
+/* --verify-key is repeatable: each value takes the next slot, one too many is a usage error */
+static void test_repeatable(void **state)
+{
+	char *argv[2 + 2 * (RUN_MAX_KEYS + 1)] = {"run"};
+	char *keys[RUN_MAX_KEYS + 1] = {"a.pub", "b.pub", "c.pub", "d.pub", "e.pub",
+					"f.pub", "g.pub", "h.pub", "i.pub"};
+	struct run_config cfg;
+	int n = 1;
+
+	for (int i = 0; i < RUN_MAX_KEYS; i++) {
+		argv[n++] = "--verify-key";
+		argv[n++] = keys[i];
+	}
+	argv[n++] = "pkg.json";
+	run_config_init(&cfg, false);
+	assert_int_equal(run_options_parse(&cfg, n, argv, "t", "t"), n - 1);
+	for (int i = 0; i < RUN_MAX_KEYS; i++)
+		assert_string_equal(cfg.verify_keys[i], keys[i]);
+	n--;
+	argv[n++] = "--verify-key";
+	argv[n++] = keys[RUN_MAX_KEYS];
+	argv[n++] = "pkg.json";
+	run_config_init(&cfg, false);
+	assert_int_equal(run_options_parse(&cfg, n, argv, "t", "t"), RUN_OPTS_USAGE);
 }
 
 static void test_match_agrees_with_getopt(void **state)
@@ -300,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_table_is_consistent),
 		cmocka_unit_test(test_parse_fills_runner_opts),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_repeatable),
 		cmocka_unit_test(test_match_agrees_with_getopt),
 		cmocka_unit_test(test_help_lines),
 		cmocka_unit_test(test_flag_names),
