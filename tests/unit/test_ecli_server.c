@@ -21,6 +21,9 @@
 #include "ecli/server_prog.c"
 #include "ecli/server_state.c"
 #include "ecli/b64.c"
+#include "ecli/minisig.c"
+#include "ecli/sign.c"
+#include "ecli/oci_http.c"
 
 static void b64_roundtrip(const char *in, const char *want)
 {
