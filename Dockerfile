@@ -26,7 +26,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
-	libyaml-dev libclang-dev libcurl4-openssl-dev libarchive-dev nettle-dev libmicrohttpd-dev \
+	libyaml-dev libclang-dev libcurl4-openssl-dev libarchive-dev nettle-dev libmicrohttpd-dev libsodium-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /eunomia
 COPY . .
@@ -41,7 +41,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
 	clang libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
-	libcurl4 libarchive13 libnettle8 libmicrohttpd12 ca-certificates \
+	libcurl4 libarchive13 libnettle8 libmicrohttpd12 libsodium23 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/ /
 ENV EUNOMIA_SRC=/src \
