@@ -50,6 +50,23 @@ static bool writable_datasec(const struct bpf_map *map)
 	return dot && (!strcmp(dot, ".bss") || !strncmp(dot, ".data", 5));
 }
 
+/*
+ * A per-CPU scratch buffer (libbpf-tools' `heap`: a one-entry per-CPU array whose value is a
+ * record being built): what it holds is whatever a CPU last built, not something the tool
+ * kept; leave it out.
+ */
+static bool is_scratch(const struct bpf_map *map, const struct btf *btf)
+{
+	const struct btf_type *t;
+	uint32_t vid = bpf_map__btf_value_type_id(map);
+
+	if (bpf_map__type(map) != BPF_MAP_TYPE_PERCPU_ARRAY || bpf_map__max_entries(map) != 1)
+		return false;
+	vid = btf && vid ? eun_btf_skip_mods(btf, vid) : 0;
+	t = vid ? btf__type_by_id(btf, vid) : NULL;
+	return !t || btf_is_composite(t) || btf_is_array(t);
+}
+
 static bool is_sampled(const struct eun_meta *meta, const char *name)
 {
 	for (size_t i = 0; meta && i < meta->nr_maps; i++)
@@ -236,7 +253,7 @@ int eun_dump__maps(struct bpf_object *obj, const struct btf *btf, const struct e
 			continue;
 		}
 		if (bpf_map__is_internal(map) || !dumpable_type(bpf_map__type(map)) ||
-		    is_sampled(meta, bpf_map__name(map)))
+		    is_sampled(meta, bpf_map__name(map)) || is_scratch(map, btf))
 			continue;
 		if (eun_sample_has_slots(btf, vid)) {
 			s.type = EUN_SAMPLE_LOG2_HIST;

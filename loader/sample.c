@@ -12,6 +12,7 @@
 
 #include "common/jsonw.h"
 #include "loader/decoder.h"
+#include "loader/plan.h"
 
 /* Upper bound on entries read from one map per interval (hash maps may change under us). */
 #define EUN_SAMPLE_MAX_ENTRIES (1u << 20)
@@ -163,8 +164,8 @@ static void sum_value(const struct btf *btf, uint32_t id, unsigned char *dst,
 		long esz = btf__resolve_size(btf, a->type);
 		size_t k;
 
-		if (esz <= 0)
-			return;
+		if (esz <= 0 || eun_dec_is_plain_char(btf, a->type))
+			return; /* text (comm, file names) is not a count: CPU 0's bytes stay */
 		for (k = 0; k < a->nelems && (k + 1) * (size_t)esz <= avail; k++)
 			sum_value(btf, a->type, dst + k * esz, src + k * esz, (size_t)esz,
 				  depth + 1);
