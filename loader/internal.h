@@ -202,6 +202,7 @@ struct eun_output_opts {
 	const struct eun_meta *meta;	   /* export types, sampled maps, perf_buffer_pages */
 	struct bpf_object *obj;		   /* loaded */
 	const volatile sig_atomic_t *stop; /* non-zero: stop consuming, poll returns -EINTR */
+	bool folded;			   /* events with stacks: one folded line each */
 };
 /* After load: set up ring/perf buffers for export maps and the sample schedule. */
 struct eun_output *eun_output__new(const struct eun_output_opts *opts);

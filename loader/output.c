@@ -39,6 +39,7 @@
 
 #include "loader/decoder.h"
 #include "loader/sample.h"
+#include "loader/stack.h"
 #include "loader/internal.h"
 
 /* Records handled per poll round at most, so a flood cannot starve stop and sampled maps. */
@@ -58,12 +59,13 @@
 struct eun_stream {
 	struct eun_output *o;
 	const char *map_name;
-	uint32_t type_id;	   /* 0: no export type, print hex */
-	bool header_done;	   /* plain header for this type printed */
-	bool perf;		   /* perf records are padded up to 7 bytes */
-	bool size_checked;	   /* the first record's size was compared with the type */
-	struct eun_dec_plan *plan; /* the export type's layout, flattened at set-up */
-	uint64_t events, lost;	   /* written by the poll thread only, read by any (atomics) */
+	uint32_t type_id;	    /* 0: no export type, print hex */
+	bool header_done;	    /* plain header for this type printed */
+	bool perf;		    /* perf records are padded up to 7 bytes */
+	bool size_checked;	    /* the first record's size was compared with the type */
+	struct eun_dec_plan *plan;  /* the export type's layout, flattened at set-up */
+	uint64_t events, lost;	    /* written by the poll thread only, read by any (atomics) */
+	struct eun_stackdec *stack; /* events with stacks to name (stack.c), or NULL */
 };
 
 struct eun_sampled {
@@ -268,7 +270,7 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 		if (err)
 			return o->cb_err = err;
 	}
-	if (fmt == EUNOMIA_FMT_PLAIN && s->type_id && !s->header_done) {
+	if (fmt == EUNOMIA_FMT_PLAIN && s->type_id && !s->header_done && !s->stack) {
 		sb_reset(&o->line);
 		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
 		if (!err)
@@ -297,6 +299,9 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 		if (!err)
 			err = jsonw_error(&w);
 		sb_free(&hex);
+	} else if (s->stack) {
+		err = eun_stack__event(s->stack, sb, s->plan, fmt, o->opts.folded, data, size, ts,
+				       s->map_name);
 	} else {
 		err = eun_dec_plan_event(sb, s->plan, data, size, ts, s->map_name);
 	}
@@ -454,6 +459,12 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 	s->plan = eun_dec_plan_new(o->btf, id, id ? o->opts.format : EUNOMIA_FMT_RAW);
 	if (!s->plan)
 		return -ENOMEM;
+	if (id && o->opts.format != EUNOMIA_FMT_RAW) {
+		s->stack = eun_stack__new(o->opts.log, o->opts.obj, o->btf, id,
+					  meta_map(o->opts.meta, name), &err);
+		if (err)
+			return err;
+	}
 
 	if (type == BPF_MAP_TYPE_RINGBUF) {
 		if (!o->rb) {
@@ -742,8 +753,10 @@ void eun_output__free(struct eun_output *o)
 	free(o->pbs);
 	if (o->epfd >= 0)
 		close(o->epfd);
-	for (i = 0; i < o->nr_streams; i++)
+	for (i = 0; i < o->nr_streams; i++) {
 		eun_dec_plan_free(o->streams[i].plan);
+		eun_stack__free(o->streams[i].stack);
+	}
 	free(o->streams);
 	free(o->samples);
 	eun_dump__snapshot_free(o->snap);
