@@ -71,6 +71,7 @@ struct eun_stream {
 struct eun_sampled {
 	const struct eun_map *meta;
 	const struct bpf_map *map;
+	struct eun_stackdec *stack; /* a key holding stacks: counts per unique stack, or NULL */
 	uint64_t next_due_ns;
 	uint64_t interval_ns;
 };
@@ -533,8 +534,26 @@ static int setup_samples(struct eun_output *o)
 			(uint64_t)(mm->sample.interval_ms > 0 ? mm->sample.interval_ms : 1000) *
 			1000000ull;
 		s->next_due_ns = now + s->interval_ns;
+		if (o->btf && bpf_map__btf_key_type_id(map)) {
+			int err;
+
+			s->stack = eun_stack__new(o->opts.log, o->opts.obj, o->btf,
+						  bpf_map__btf_key_type_id(map), mm, &err);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
+}
+
+/* One sampled map, through emit_cb. Entries printed or -errno. */
+static int print_sampled(struct eun_output *o, struct eun_sampled *s, struct sample_emit *se)
+{
+	if (s->stack)
+		return eun_stack__map(s->stack, s->map, o->btf, o->opts.format, o->opts.folded,
+				      s->meta->sample.clear_map, emit_cb, se);
+	return eun_sample_print(&s->meta->sample, s->map, o->btf, o->opts.format, emit_cb, se,
+				o->opts.log);
 }
 
 struct eun_output *eun_output__new(const struct eun_output_opts *opts)
@@ -596,8 +615,7 @@ static int print_due_samples(struct eun_output *o, uint64_t now)
 		if (now < s->next_due_ns)
 			continue;
 		printed = true;
-		err = eun_sample_print(&s->meta->sample, s->map, o->btf, o->opts.format, emit_cb,
-				       &se, o->opts.log);
+		err = print_sampled(o, s, &se);
 		s->next_due_ns += s->interval_ns;
 		if (s->next_due_ns <= now)
 			s->next_due_ns = now + s->interval_ns;
@@ -715,8 +733,7 @@ int eun_output__dump(struct eun_output *o)
 
 	/* sampled maps: the interval in progress, as bcc tools print on Ctrl-C */
 	for (size_t i = 0; i < o->nr_samples && err >= 0; i++)
-		err = eun_sample_print(&o->samples[i].meta->sample, o->samples[i].map, o->btf,
-				       o->opts.format, emit_cb, &se, o->opts.log);
+		err = print_sampled(o, &o->samples[i], &se);
 	if (err >= 0) {
 		n = eun_dump__maps(o->opts.obj, o->btf, o->opts.meta, o->snap, o->opts.format,
 				   out_line_cb, o, o->opts.log);
@@ -758,6 +775,8 @@ void eun_output__free(struct eun_output *o)
 		eun_stack__free(o->streams[i].stack);
 	}
 	free(o->streams);
+	for (i = 0; o->samples && i < o->nr_samples; i++)
+		eun_stack__free(o->samples[i].stack);
 	free(o->samples);
 	eun_dump__snapshot_free(o->snap);
 	sb_free(&o->line);

@@ -467,48 +467,53 @@ static void get_comm(const struct eun_stackdec *d, const void *data, size_t size
 			buf[i] = '_';
 }
 
-int eun_stack__event(struct eun_stackdec *d, struct strbuf *sb, const struct eun_dec_plan *plan,
-		     enum eunomia_format fmt, bool folded, const void *data, size_t size,
-		     const char *ts, const char *label)
+/* The frames of one record into d->kaddr/uaddr: *nk, *nu. */
+static void collect(struct eun_stackdec *d, const void *data, size_t size, size_t *nk, size_t *nu)
 {
-	int pid = (int)get_uint(&d->pid, data, size), err = 0;
-	size_t nk, nu, start;
-	char comm[64];
-
 	if (d->by_id) {
-		nk = id_frames(d, &d->kid, data, size, d->kaddr);
-		nu = id_frames(d, &d->uid, data, size, d->uaddr);
+		*nk = id_frames(d, &d->kid, data, size, d->kaddr);
+		*nu = id_frames(d, &d->uid, data, size, d->uaddr);
 	} else {
-		nk = inline_frames(&d->kstack, &d->kstack_sz, data, size, d->kaddr);
-		nu = inline_frames(&d->ustack, &d->ustack_sz, data, size, d->uaddr);
+		*nk = inline_frames(&d->kstack, &d->kstack_sz, data, size, d->kaddr);
+		*nu = inline_frames(&d->ustack, &d->ustack_sz, data, size, d->uaddr);
 	}
+}
+
+/* sb holds a JSON object from start on: add kernel_stack and user_stack to it. */
+static int json_stacks(struct eun_stackdec *d, struct strbuf *sb, size_t start, int pid, size_t nk,
+		       size_t nu)
+{
+	int err = 0;
+
+	if (sb->len == start || sb->buf[sb->len - 1] != '}')
+		return 0;
+	sb->len--; /* reopen the object */
+	if (sb->len > start + 1)
+		err = sb_addc(sb, ',');
+	if (!err)
+		err = json_frames(d, sb, "kernel_stack", false, pid, d->kaddr, nk);
+	if (!err)
+		err = sb_addc(sb, ',');
+	if (!err)
+		err = json_frames(d, sb, "user_stack", true, pid, d->uaddr, nu);
+	return err ? err : sb_addc(sb, '}');
+}
+
+/* Plain block or folded line for one stack seen count times. */
+static int text_stacks(struct eun_stackdec *d, struct strbuf *sb, bool folded, const void *data,
+		       size_t size, int pid, size_t nk, size_t nu, uint64_t count)
+{
+	char comm[64];
+	int err;
+
 	get_comm(d, data, size, comm, sizeof(comm));
-	if (fmt == EUNOMIA_FMT_JSON) {
-		start = sb->len;
-		err = eun_dec_plan_event(sb, plan, data, size, ts, label);
-		if (err)
-			return err;
-		if (sb->len == start || sb->buf[sb->len - 1] != '}')
-			return 0;
-		/* reopen the event's object and add the two arrays */
-		sb->len--;
-		if (sb->len > start + 1)
-			err = sb_addc(sb, ',');
-		if (!err)
-			err = json_frames(d, sb, "kernel_stack", false, pid, d->kaddr, nk);
-		if (!err)
-			err = sb_addc(sb, ',');
-		if (!err)
-			err = json_frames(d, sb, "user_stack", true, pid, d->uaddr, nu);
-		return err ? err : sb_addc(sb, '}');
-	}
 	if (folded) {
 		err = sb_adds(sb, comm[0] ? comm : "[unknown]");
 		if (!err)
 			err = folded_frames(d, sb, true, pid, d->uaddr, nu);
 		if (!err)
 			err = folded_frames(d, sb, false, pid, d->kaddr, nk);
-		return err ? err : sb_adds(sb, " 1");
+		return err ? err : sb_addf(sb, " %llu", (unsigned long long)count);
 	}
 	err = plain_frames(d, sb, false, pid, d->kaddr, nk);
 	if (!err && (d->kstack.present || d->kid.present) && (d->ustack.present || d->uid.present))
@@ -516,7 +521,170 @@ int eun_stack__event(struct eun_stackdec *d, struct strbuf *sb, const struct eun
 	if (!err)
 		err = plain_frames(d, sb, true, pid, d->uaddr, nu);
 	if (!err)
-		err = sb_addf(sb, "    %-16s (%d)\n        1\n", comm, pid);
+		err = sb_addf(sb, "    %-16s (%d)\n        %llu\n", comm, pid,
+			      (unsigned long long)count);
+	return err;
+}
+
+int eun_stack__event(struct eun_stackdec *d, struct strbuf *sb, const struct eun_dec_plan *plan,
+		     enum eunomia_format fmt, bool folded, const void *data, size_t size,
+		     const char *ts, const char *label)
+{
+	int pid = (int)get_uint(&d->pid, data, size), err;
+	size_t nk, nu, start = sb->len;
+
+	collect(d, data, size, &nk, &nu);
+	if (fmt != EUNOMIA_FMT_JSON)
+		return text_stacks(d, sb, folded, data, size, pid, nk, nu, 1);
+	err = eun_dec_plan_event(sb, plan, data, size, ts, label);
+	return err ? err : json_stacks(d, sb, start, pid, nk, nu);
+}
+
+/* ---- sampled maps: one entry per unique stack, its value the count ---- */
+
+struct agg_entry {
+	unsigned char *key;
+	uint64_t count;
+};
+
+static int agg_cmp(const void *a, const void *b)
+{
+	const struct agg_entry *x = a, *y = b;
+
+	return x->count < y->count ? -1 : x->count > y->count;
+}
+
+/* Integer value of an entry, summed over CPUs for per-CPU maps. */
+static uint64_t entry_count(const unsigned char *v, size_t vsz, size_t stride, int ncpu)
+{
+	uint64_t sum = 0;
+	int c;
+
+	for (c = 0; c < ncpu; c++) {
+		const unsigned char *p = v + (size_t)c * stride;
+
+		if (vsz >= 8) {
+			uint64_t x;
+
+			memcpy(&x, p, 8);
+			sum += x;
+		} else if (vsz == 4) {
+			uint32_t x;
+
+			memcpy(&x, p, 4);
+			sum += x;
+		}
+	}
+	return sum;
+}
+
+/* Emit sb's lines one by one (a block holds several). */
+static int emit_block(struct strbuf *sb, eun_stack_line_fn emit, void *ctx)
+{
+	size_t pos = 0;
+	int err = 0;
+
+	while (pos < sb->len && !err) {
+		char *nl = memchr(sb->buf + pos, '\n', sb->len - pos);
+		size_t end = nl ? (size_t)(nl - sb->buf) : sb->len;
+
+		err = emit(ctx, sb->buf + pos, end - pos);
+		pos = end + 1;
+	}
+	return err;
+}
+
+int eun_stack__map(struct eun_stackdec *d, const struct bpf_map *map, const struct btf *btf,
+		   enum eunomia_format fmt, bool folded, bool clear, eun_stack_line_fn emit,
+		   void *ctx)
+{
+	enum bpf_map_type t = bpf_map__type(map);
+	bool percpu = t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	size_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
+	size_t stride = percpu ? (vsz + 7) / 8 * 8 : vsz, n = 0, cap = 0, i;
+	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, fd = bpf_map__fd(map), err = 0;
+	uint32_t kid = bpf_map__btf_key_type_id(map);
+	struct agg_entry *ents = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned char *prev = NULL, *key, *val;
+
+	if (ncpu < 1)
+		return ncpu;
+	val = malloc(stride * (size_t)ncpu);
+	key = malloc(ksz);
+	if (!val || !key) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (bpf_map_get_next_key(fd, prev, key) == 0) {
+		struct agg_entry *e;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			e = realloc(ents, cap * sizeof(*e));
+			if (!e) {
+				err = -ENOMEM;
+				goto out;
+			}
+			ents = e;
+		}
+		e = &ents[n];
+		e->key = malloc(ksz);
+		if (!e->key) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memcpy(e->key, key, ksz);
+		prev = e->key;
+		n++;
+		if (bpf_map_lookup_elem(fd, key, val)) {
+			e->count = 0; /* deleted meanwhile */
+			continue;
+		}
+		e->count = entry_count(val, vsz, stride, ncpu);
+	}
+	/* bcc's profile order: the most frequent stack last, next to the prompt */
+	qsort(ents, n, sizeof(*ents), agg_cmp);
+	for (i = 0; i < n && !err; i++) {
+		int pid = (int)get_uint(&d->pid, ents[i].key, ksz);
+		size_t nk, nu;
+
+		if (!ents[i].count)
+			continue;
+		sb_reset(&sb);
+		collect(d, ents[i].key, ksz, &nk, &nu);
+		if (fmt == EUNOMIA_FMT_JSON) {
+			struct jsonw w;
+
+			jsonw_init(&w, &sb);
+			jsonw_start_object(&w);
+			jsonw_key(&w, "key");
+			err = eun_dec_json(&w, btf, kid, ents[i].key, ksz);
+			jsonw_key(&w, "value");
+			jsonw_u64(&w, ents[i].count);
+			jsonw_end_object(&w);
+			if (!err)
+				err = jsonw_error(&w);
+			if (!err)
+				err = json_stacks(d, &sb, 0, pid, nk, nu);
+		} else {
+			err = text_stacks(d, &sb, folded, ents[i].key, ksz, pid, nk, nu,
+					  ents[i].count);
+		}
+		if (!err)
+			err = emit_block(&sb, emit, ctx);
+		if (!err && fmt != EUNOMIA_FMT_JSON && !folded)
+			err = emit(ctx, "", 0); /* a blank line between blocks */
+	}
+	for (i = 0; clear && i < n; i++)
+		bpf_map_delete_elem(fd, ents[i].key);
+out:
+	for (i = 0; i < n; i++)
+		free(ents[i].key);
+	free(ents);
+	free(key);
+	free(val);
+	sb_free(&sb);
 	return err;
 }
 

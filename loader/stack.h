@@ -14,6 +14,7 @@
 #include "eunomia/eunomia.h"
 
 struct bpf_object;
+struct bpf_map;
 struct btf;
 struct strbuf;
 struct eun_logger;
@@ -34,6 +35,16 @@ struct eun_stackdec *eun_stack__new(const struct eun_logger *log, struct bpf_obj
 int eun_stack__event(struct eun_stackdec *d, struct strbuf *sb, const struct eun_dec_plan *plan,
 		     enum eunomia_format fmt, bool folded, const void *data, size_t size,
 		     const char *ts, const char *label);
+/* Lines for the caller (no newline); a negative return stops and is passed back. */
+typedef int (*eun_stack_line_fn)(void *ctx, const char *line, size_t len);
+/*
+ * A sampled map whose key holds the stacks (d made for the key type) and whose value is a
+ * count: one entry per unique stack, least frequent first, as bcc's profile prints them;
+ * the map is cleared afterwards when clear. 0 or -errno.
+ */
+int eun_stack__map(struct eun_stackdec *d, const struct bpf_map *map, const struct btf *btf,
+		   enum eunomia_format fmt, bool folded, bool clear, eun_stack_line_fn emit,
+		   void *ctx);
 void eun_stack__free(struct eun_stackdec *d);
 
 #endif
