@@ -604,7 +604,8 @@ fail:
 
 static int print_due_samples(struct eun_output *o, uint64_t now)
 {
-	struct sample_emit se = {.o = o, .stamp = o->opts.format != EUNOMIA_FMT_JSON};
+	struct sample_emit se = {.o = o,
+				 .stamp = o->opts.format != EUNOMIA_FMT_JSON && !o->opts.folded};
 	bool printed = false;
 	size_t i;
 	int err = 0;
@@ -728,13 +729,15 @@ static int out_line_cb(void *ctx, const char *line, size_t len)
 
 int eun_output__dump(struct eun_output *o)
 {
-	struct sample_emit se = {.o = o, .stamp = o->opts.format != EUNOMIA_FMT_JSON};
+	struct sample_emit se = {.o = o,
+				 .stamp = o->opts.format != EUNOMIA_FMT_JSON && !o->opts.folded};
 	int err = 0, n;
 
 	/* sampled maps: the interval in progress, as bcc tools print on Ctrl-C */
 	for (size_t i = 0; i < o->nr_samples && err >= 0; i++)
 		err = print_sampled(o, &o->samples[i], &se);
-	if (err >= 0) {
+	/* folded output is flame graph input only: no tables after it */
+	if (err >= 0 && !o->opts.folded) {
 		n = eun_dump__maps(o->opts.obj, o->btf, o->opts.meta, o->snap, o->opts.format,
 				   out_line_cb, o, o->opts.log);
 		err = n < 0 ? n : 0;

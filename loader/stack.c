@@ -516,7 +516,8 @@ static int text_stacks(struct eun_stackdec *d, struct strbuf *sb, bool folded, c
 		return err ? err : sb_addf(sb, " %llu", (unsigned long long)count);
 	}
 	err = plain_frames(d, sb, false, pid, d->kaddr, nk);
-	if (!err && (d->kstack.present || d->kid.present) && (d->ustack.present || d->uid.present))
+	/* as profile(8): the delimiter only between two stacks */
+	if (!err && nk && nu)
 		err = sb_adds(sb, "    --\n");
 	if (!err)
 		err = plain_frames(d, sb, true, pid, d->uaddr, nu);

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-# check.py FORMAT FILE PID [plain|json|folded]: the output of a stack tool holds, for process
-# PID (the test target), a stack whose user frames hold gamma, beta, alpha, main in this order
-# (innermost first) and whose kernel frames hold a syscall entry symbol. Prints what it saw on
-# failure. FORMAT: plain, json or folded.
+# check.py FORMAT FILE PID [user]: the output of a stack tool holds, for process PID (the test
+# target), a stack whose user frames hold gamma, beta, alpha, main in this order (innermost
+# first) and whose kernel frames hold a syscall entry symbol (not checked with `user`: samples
+# taken in user mode have no kernel stack). Prints what it saw on failure. FORMAT: plain, json
+# or folded.
 import json
 import sys
 
 fmt, path, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+user_only = sys.argv[4:] == ["user"]
 CHAIN = ["gamma", "beta", "alpha", "main"]
 ENTRY = ("entry_SYSCALL_64", "do_syscall_64", "x64_sys_call")
 text = open(path).read()
@@ -27,6 +29,8 @@ def in_order(names, want):
 
 
 def has_entry(knames):
+    if user_only:
+        return True
     return any(n.startswith(ENTRY) for n in knames)
 
 
@@ -39,12 +43,15 @@ if fmt == "plain":
         if line.startswith("        ") and s.isdigit():
             if cur and cur[-1].endswith("(%d)" % pid):
                 frames = cur[:-1]
-                if "--" not in frames:
-                    fail("no -- between kernel and user frames in: %r" % cur)
-                cut = frames.index("--")
                 name = lambda f: f.split()[0].split("+0x")[0]
-                stacks.append(([name(f) for f in frames[:cut]],
-                               [name(f) for f in frames[cut + 1:]]))
+                if "--" in frames:
+                    cut = frames.index("--")
+                    kern, user = frames[:cut], frames[cut + 1:]
+                elif user_only:
+                    kern, user = [], frames  # no kernel stack: no delimiter
+                else:
+                    fail("no -- between kernel and user frames in: %r" % cur)
+                stacks.append(([name(f) for f in kern], [name(f) for f in user]))
             cur = []
         elif line.startswith("    ") and s:
             cur.append(s)
@@ -55,8 +62,8 @@ elif fmt == "json":
         if not l.startswith("{"):
             continue
         e = json.loads(l)
-        ev = e.get("key", e)
-        if ev.get("pid") != pid:
+        ev = e["key"] if isinstance(e.get("key"), dict) else e  # sampled map: the key
+        if ev.get("pid") != pid or "user_stack" not in e:
             continue
         for f in e["kernel_stack"] + e["user_stack"]:
             assert set(f) == {"addr", "sym", "offset", "module", "file", "line"}, f

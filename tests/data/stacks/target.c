@@ -4,10 +4,11 @@
  * with frame pointers and debug info: -O0 -g -fno-omit-frame-pointer -fno-builtin (-O0 so that
  * the leaf gamma keeps its frame too; -fno-builtin: gamma is also a libm built-in's name).
  *
- *   target [getppid|sleep] [COUNT]
+ *   target [getppid|sleep|spin] [COUNT]
  *
  * getppid (default): gamma calls getppid(2), then main pauses 10 ms; sleep: gamma itself
- * sleeps 10 ms in nanosleep(2) (an off-CPU stack). COUNT calls, or until killed.
+ * sleeps 10 ms in nanosleep(2) (an off-CPU stack); spin: gamma burns CPU in user mode (a
+ * profile's samples). COUNT calls, or until killed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,17 @@ static inline __attribute__((always_inline)) long raw_syscall2(long nr, long a1,
 	return r;
 }
 
+#define SPIN (-1L)
+
 __attribute__((noinline)) long gamma(long nr)
 {
+	volatile long i;
+
+	if (nr == SPIN) {
+		for (i = 0; i < 10 * 1000 * 1000; i++)
+			;
+		return i;
+	}
 	if (nr == SYS_nanosleep)
 		return raw_syscall2(SYS_nanosleep, (long)&pause_ts, 0);
 	return raw_syscall2(SYS_getppid, 0, 0);
@@ -63,13 +73,16 @@ __attribute__((noinline)) long alpha(long nr)
 
 int main(int argc, char **argv)
 {
-	long nr = argc > 1 && strcmp(argv[1], "sleep") == 0 ? SYS_nanosleep : SYS_getppid;
+	const char *mode = argc > 1 ? argv[1] : "getppid";
+	long nr = strcmp(mode, "sleep") == 0  ? SYS_nanosleep
+		  : strcmp(mode, "spin") == 0 ? SPIN
+					      : SYS_getppid;
 	long count = argc > 2 ? atol(argv[2]) : -1, i;
 	volatile long sink = 0;
 
 	for (i = 0; count < 0 || i < count; i++) {
 		sink += alpha(nr);
-		if (nr != SYS_nanosleep)
+		if (nr == SYS_getppid)
 			nanosleep(&pause_ts, NULL);
 	}
 	return (int)(sink & 0);
