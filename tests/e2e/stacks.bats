@@ -130,3 +130,17 @@ PY
 	ecli_stop
 	json_none "$OUT" "'user_stack' in e"
 }
+
+@test "stacks: ecc refuses a malformed stack_trace annotation, naming it" {
+	# no kernel needed, but setup() skips without root: fine on CI (root)
+	mkdir -p "$BATS_TEST_TMPDIR/src"
+	sed 's/"with_symbols": true/"with_symbols": "yes"/' "$DATA/inline.bpf.c" \
+		>"$BATS_TEST_TMPDIR/src/inline.bpf.c"
+	run "$ECC" "$BATS_TEST_TMPDIR/src/inline.bpf.c" -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"events.intepreter.stack_trace.with_symbols: expected true or false"* ]]
+	sed 's/"pid": "pid"/"pid": 3/' "$DATA/inline.bpf.c" >"$BATS_TEST_TMPDIR/src/inline.bpf.c"
+	run "$ECC" "$BATS_TEST_TMPDIR/src/inline.bpf.c" -o "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'field_map: "pid" must name a member'* ]]
+}
