@@ -470,6 +470,7 @@ static void get_comm(const struct eun_stackdec *d, const void *data, size_t size
 /* The frames of one record into d->kaddr/uaddr: *nk, *nu. */
 static void collect(struct eun_stackdec *d, const void *data, size_t size, size_t *nk, size_t *nu)
 {
+	eun_usyms__begin(d->usyms);
 	if (d->by_id) {
 		*nk = id_frames(d, &d->kid, data, size, d->kaddr);
 		*nu = id_frames(d, &d->uid, data, size, d->uaddr);

@@ -8,10 +8,15 @@
  */
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/dl.h"
 #include "loader/symbolize.h"
@@ -59,13 +64,82 @@ static int ksym_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+static int add_sym(struct eun_ksyms *k, size_t *cap, uint64_t addr, const char *name, size_t nlen,
+		   uint32_t module)
+{
+	if (k->nr == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 65536;
+		struct eun_ksym *p = realloc(k->syms, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		k->syms = p;
+		*cap = ncap;
+	}
+	if (add_name(k, name, nlen, &k->syms[k->nr].name))
+		return -ENOMEM;
+	k->syms[k->nr].module = module;
+	k->syms[k->nr++].addr = addr;
+	return 0;
+}
+
+/* One line "ADDR TYPE NAME [MODULE]" (no newline); text symbols kept. */
+static int parse_line(struct eun_ksyms *k, size_t *cap, const char *l, const char *end,
+		      uint32_t kernel_off, uint32_t *mod_off, char *mod_prev, size_t *nonzero)
+{
+	const char *name, *ne, *mod, *me;
+	uint64_t addr = 0;
+	int digits = 0;
+	char type;
+
+	for (; l < end && *l != ' '; l++, digits++) {
+		int c = *l, v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v = (c | 0x20) - 'a' + 10;
+		else
+			return 0;
+		addr = addr << 4 | (uint64_t)v;
+	}
+	if (!digits || end - l < 4 || l[2] != ' ')
+		return 0;
+	if (addr)
+		(*nonzero)++;
+	type = l[1];
+	/* code only: text symbols (t, T) and weak ones (w, W) */
+	if (!addr || (type != 't' && type != 'T' && type != 'w' && type != 'W'))
+		return 0;
+	name = l + 3;
+	for (ne = name; ne < end && *ne != ' ' && *ne != '\t'; ne++)
+		;
+	if (ne == name)
+		return 0;
+	mod = memchr(ne, '[', (size_t)(end - ne));
+	me = mod ? memchr(mod, ']', (size_t)(end - mod)) : NULL;
+	if (!mod || !me)
+		return add_sym(k, cap, addr, name, (size_t)(ne - name), kernel_off);
+	mod++;
+	if ((size_t)(me - mod) >= 64)
+		me = mod + 63;
+	if (strncmp(mod_prev, mod, (size_t)(me - mod)) != 0 || mod_prev[me - mod] != '\0') {
+		if (add_name(k, mod, (size_t)(me - mod), mod_off))
+			return -ENOMEM;
+		memcpy(mod_prev, mod, (size_t)(me - mod));
+		mod_prev[me - mod] = '\0';
+	}
+	return add_sym(k, cap, addr, name, (size_t)(ne - name), *mod_off);
+}
+
 struct eun_ksyms *eun_ksyms__load(const char *path, bool *hidden, int *err)
 {
 	struct eun_ksyms *k = calloc(1, sizeof(*k));
-	char line[512], mod_prev[64] = "";
+	size_t bufsz = 1 << 18, have = 0, cap = 0, nonzero = 0;
 	uint32_t kernel_off = 0, mod_off = 0;
-	size_t cap = 0, nonzero = 0;
-	FILE *f;
+	char mod_prev[64] = "", *buf = NULL;
+	ssize_t n;
+	int fd = -1, ret = 0;
 
 	*hidden = false;
 	*err = 0;
@@ -73,62 +147,46 @@ struct eun_ksyms *eun_ksyms__load(const char *path, bool *hidden, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	f = fopen(path ? path : "/proc/kallsyms", "re");
-	if (!f) {
-		*err = -errno;
-		free(k);
-		return NULL;
+	fd = open(path ? path : "/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+	buf = malloc(bufsz);
+	if (fd < 0 || !buf) {
+		*err = fd < 0 ? -errno : -ENOMEM;
+		goto fail;
 	}
-	if (add_name(k, "kernel", 6, &kernel_off))
-		goto nomem;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		char type, name[256], module[64];
-		int n;
+	ret = add_name(k, "kernel", 6, &kernel_off);
+	/* large reads: the kernel fills each one (a seq_file), few system calls */
+	while (!ret && (n = read(fd, buf + have, bufsz - have)) > 0) {
+		char *l = buf, *end = buf + have + n, *nl;
 
-		module[0] = '\0';
-		n = sscanf(line, "%llx %c %255s [%63[^]]]", &addr, &type, name, module);
-		if (n < 3)
-			continue;
-		if (addr)
-			nonzero++;
-		/* code only: text symbols (t, T) and weak ones (w, W) */
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		if (!addr)
-			continue;
-		if (k->nr == cap) {
-			struct eun_ksym *p;
-
-			cap = cap ? cap * 2 : 65536;
-			p = realloc(k->syms, cap * sizeof(*p));
-			if (!p)
-				goto nomem;
-			k->syms = p;
+		while (!ret && (nl = memchr(l, '\n', (size_t)(end - l)))) {
+			ret = parse_line(k, &cap, l, nl, kernel_off, &mod_off, mod_prev, &nonzero);
+			l = nl + 1;
 		}
-		if (add_name(k, name, strlen(name), &k->syms[k->nr].name))
-			goto nomem;
-		if (!module[0]) {
-			k->syms[k->nr].module = kernel_off;
-		} else {
-			if (strcmp(module, mod_prev) != 0) {
-				if (add_name(k, module, strlen(module), &mod_off))
-					goto nomem;
-				snprintf(mod_prev, sizeof(mod_prev), "%s", module);
-			}
-			k->syms[k->nr].module = mod_off;
-		}
-		k->syms[k->nr++].addr = addr;
+		have = (size_t)(end - l);
+		if (have == bufsz)
+			have = 0; /* a line longer than the buffer: dropped */
+		memmove(buf, l, have);
 	}
-	fclose(f);
+	if (!ret && n < 0)
+		ret = -errno;
+	if (!ret && have)
+		ret = parse_line(k, &cap, buf, buf + have, kernel_off, &mod_off, mod_prev,
+				 &nonzero);
+	if (ret) {
+		*err = ret;
+		goto fail;
+	}
+	close(fd);
+	free(buf);
 	if (!nonzero)
 		*hidden = true;
 	qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
 	return k;
-nomem:
-	fclose(f);
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
 	eun_ksyms__free(k);
-	*err = -ENOMEM;
 	return NULL;
 }
 
@@ -200,7 +258,8 @@ const struct eun_ksyms *eun_ksyms__get(bool *hidden)
 	X(proc_find_elf, dwfl_linux_proc_find_elf)               \
 	X(standard_find_debuginfo, dwfl_standard_find_debuginfo) \
 	X(addrmodule, dwfl_addrmodule)                           \
-	X(module_addrinfo, dwfl_module_addrinfo)                 \
+	X(module_getsymtab, dwfl_module_getsymtab)               \
+	X(module_getsym_info, dwfl_module_getsym_info)           \
 	X(module_info, dwfl_module_info)                         \
 	X(module_getsrc, dwfl_module_getsrc)                     \
 	X(lineinfo, dwfl_lineinfo)
@@ -227,18 +286,42 @@ static void dw_load(void)
 /* Processes whose tables are kept; the least recently used goes first. */
 #define EUN_USYMS_CACHE 32
 
+/* A module's function symbols sorted by address: libdwfl's own address lookup scans the
+ * whole symbol table on every call. */
+struct eun_msym {
+	uint64_t addr, size;
+	const char *name; /* owned by the Dwfl */
+};
+
+struct eun_mtab {
+	Dwfl_Module *mod;
+	struct eun_msym *syms;
+	size_t n;
+};
+
 struct eun_uproc {
 	int pid;
 	unsigned long long start; /* /proc/PID/stat starttime: a reused pid is another process */
 	Dwfl *dwfl;		  /* NULL: could not be read (exited): frames are unknown */
 	uint64_t used;
+	int pidfd;		  /* valid when has_pidfd: readable once the process exited */
+	bool has_pidfd, dead;	  /* dead: it exited (its table kept for its last events) */
+	uint64_t reported_ns;	  /* when its maps were read: re-read on a miss a second later */
+	uint64_t epoch;		  /* u->epoch when last checked for exit */
+	struct eun_frame *frames; /* resolved frames by address, direct-mapped (or NULL) */
+	struct eun_mtab *mtabs;	  /* sorted function symbols per module, built on first use */
+	size_t nmtabs;
 };
+
+/* Frames remembered per process (a profile sees the same return addresses over and over). */
+#define EUN_FRAME_CACHE 512
 
 struct eun_usyms {
 	Dwfl_Callbacks cb;
 	char *debuginfo_path;
 	struct eun_uproc procs[EUN_USYMS_CACHE];
 	uint64_t tick;
+	uint64_t epoch; /* eun_usyms__begin: processes are checked for exit once per epoch */
 };
 
 struct eun_usyms *eun_usyms__new(char *buf, size_t size)
@@ -288,18 +371,69 @@ static unsigned long long proc_start(int pid)
 	return start;
 }
 
+static void mtabs_free(struct eun_uproc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmtabs; i++)
+		free(p->mtabs[i].syms);
+	free(p->mtabs);
+	p->mtabs = NULL;
+	p->nmtabs = 0;
+}
+
 static void uproc_drop(struct eun_uproc *p)
+{
+	mtabs_free(p);
+	if (p->dwfl)
+		dw.end(p->dwfl);
+	if (p->has_pidfd)
+		close(p->pidfd);
+	free(p->frames);
+	*p = (struct eun_uproc){0};
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Has the process behind pidfd exited? One poll, no /proc read. */
+static bool pidfd_exited(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/* (Re)read the process's mappings into a fresh Dwfl. */
+static void uproc_report(struct eun_usyms *u, struct eun_uproc *p)
 {
 	if (p->dwfl)
 		dw.end(p->dwfl);
-	*p = (struct eun_uproc){0};
+	mtabs_free(p);
+	if (p->frames) /* they point into the Dwfl */
+		memset(p->frames, 0, EUN_FRAME_CACHE * sizeof(*p->frames));
+	p->reported_ns = mono_ns();
+	p->dwfl = dw.begin(&u->cb);
+	if (!p->dwfl)
+		return;
+	dw.report_begin(p->dwfl);
+	if (dw.proc_report(p->dwfl, p->pid) != 0 || dw.report_end(p->dwfl, NULL, NULL) != 0) {
+		dw.end(p->dwfl);
+		p->dwfl = NULL;
+	}
 }
 
 static struct eun_uproc *uproc_get(struct eun_usyms *u, int pid)
 {
-	unsigned long long start = proc_start(pid);
 	struct eun_uproc *p = NULL, *victim = &u->procs[0];
+	unsigned long long start;
 	size_t i;
+	int fd;
 
 	for (i = 0; i < EUN_USYMS_CACHE; i++) {
 		struct eun_uproc *c = &u->procs[i];
@@ -311,8 +445,14 @@ static struct eun_uproc *uproc_get(struct eun_usyms *u, int pid)
 		if (c->used < victim->used)
 			victim = c;
 	}
+	if (p && !p->dead && p->has_pidfd && (p->epoch == u->epoch || !pidfd_exited(p->pidfd)))
+		goto out; /* the same process, alive: the common case, one poll per stack */
+	start = proc_start(pid);
 	if (p) {
-		/* same process, or one that exited: its table still names its last frames */
+		/* the same process (no pidfd), or one that exited and whose pid is free: its
+		 * table still names the frames of its last events */
+		if (p->has_pidfd)
+			p->dead = true;
 		if (!start || p->start == start)
 			goto out;
 	} else {
@@ -322,19 +462,85 @@ static struct eun_uproc *uproc_get(struct eun_usyms *u, int pid)
 	p->pid = pid;
 	p->start = start;
 	if (start) {
-		p->dwfl = dw.begin(&u->cb);
-		if (p->dwfl) {
-			dw.report_begin(p->dwfl);
-			if (dw.proc_report(p->dwfl, pid) != 0 ||
-			    dw.report_end(p->dwfl, NULL, NULL) != 0) {
-				dw.end(p->dwfl);
-				p->dwfl = NULL;
-			}
+		fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (fd >= 0) {
+			p->pidfd = fd;
+			p->has_pidfd = true;
 		}
+		uproc_report(u, p);
 	}
 out:
+	p->epoch = u->epoch;
 	p->used = ++u->tick;
 	return p;
+}
+
+static int msym_cmp(const void *a, const void *b)
+{
+	const struct eun_msym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The sorted table of mod, built on first use (NULL on ENOMEM). */
+static const struct eun_mtab *mtab_get(struct eun_uproc *p, Dwfl_Module *mod)
+{
+	struct eun_mtab *t;
+	size_t i;
+	int n, k;
+
+	for (i = 0; i < p->nmtabs; i++)
+		if (p->mtabs[i].mod == mod)
+			return &p->mtabs[i];
+	t = realloc(p->mtabs, (p->nmtabs + 1) * sizeof(*t));
+	if (!t)
+		return NULL;
+	p->mtabs = t;
+	t = &p->mtabs[p->nmtabs];
+	*t = (struct eun_mtab){.mod = mod};
+	n = dw.module_getsymtab(mod);
+	if (n > 0)
+		t->syms = calloc((size_t)n, sizeof(*t->syms));
+	for (k = 0; t->syms && k < n; k++) {
+		GElf_Sym sym;
+		GElf_Addr addr = 0;
+		const char *name = dw.module_getsym_info(mod, k, &sym, &addr, NULL, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+
+		if (!name || !*name || !addr || (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		t->syms[t->n++] =
+			(struct eun_msym){.addr = addr, .size = sym.st_size, .name = name};
+	}
+	qsort(t->syms, t->n, sizeof(*t->syms), msym_cmp);
+	p->nmtabs++;
+	return t;
+}
+
+/* The function holding addr: the last symbol at or below it that covers it (a sized symbol)
+ * or is the nearest (an unsized one). */
+static const struct eun_msym *mtab_find(const struct eun_mtab *t, uint64_t addr)
+{
+	size_t lo = 0, hi = t->n, j;
+
+	if (!t->n || addr < t->syms[0].addr)
+		return NULL;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* aliases share an address; a nested or preceding sized symbol may cover addr */
+	for (j = lo + 1; j-- > 0 && lo - j < 8;) {
+		const struct eun_msym *m = &t->syms[j];
+
+		if (addr < m->addr + m->size || (!m->size && j == lo))
+			return m;
+	}
+	return NULL;
 }
 
 bool eun_usyms__lookup(struct eun_usyms *u, int pid, uint64_t addr, struct eun_frame *f)
@@ -342,9 +548,10 @@ bool eun_usyms__lookup(struct eun_usyms *u, int pid, uint64_t addr, struct eun_f
 	struct eun_uproc *p;
 	Dwfl_Module *mod;
 	const char *mainfile = NULL, *name;
-	GElf_Off off = 0;
-	GElf_Sym sym;
+	const struct eun_mtab *mt;
+	const struct eun_msym *ms;
 	Dwfl_Line *line;
+	size_t slot;
 
 	*f = (struct eun_frame){.addr = addr};
 	if (!u || pid <= 0)
@@ -352,18 +559,42 @@ bool eun_usyms__lookup(struct eun_usyms *u, int pid, uint64_t addr, struct eun_f
 	p = uproc_get(u, pid);
 	if (!p->dwfl)
 		return false;
+	slot = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 55); /* 512 slots */
+	if (p->frames && p->frames[slot].addr == addr && addr) {
+		*f = p->frames[slot];
+		return f->sym != NULL;
+	}
 	mod = dw.addrmodule(p->dwfl, addr);
+	if (!mod && !p->dead && mono_ns() - p->reported_ns > 1000000000ull) {
+		/* mapped since (dlopen, exec): read the maps again, at most once a second */
+		uproc_report(u, p);
+		mod = p->dwfl ? dw.addrmodule(p->dwfl, addr) : NULL;
+	}
 	if (!mod)
 		return false;
 	name = dw.module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
 	f->module = mainfile ? mainfile : name;
-	f->sym = dw.module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-	f->offset = off;
+	mt = mtab_get(p, mod);
+	ms = mt ? mtab_find(mt, addr) : NULL;
+	if (ms) {
+		f->sym = ms->name;
+		f->offset = addr - ms->addr;
+	}
 	/* a return address points after the call: its line is the one of addr - 1 */
 	line = dw.module_getsrc(mod, addr ? addr - 1 : addr);
 	if (line)
 		f->file = dw.lineinfo(line, NULL, &f->line, NULL, NULL, NULL);
+	if (!p->frames)
+		p->frames = calloc(EUN_FRAME_CACHE, sizeof(*p->frames));
+	if (p->frames)
+		p->frames[slot] = *f;
 	return f->sym != NULL;
+}
+
+void eun_usyms__begin(struct eun_usyms *u)
+{
+	if (u)
+		u->epoch++;
 }
 
 void eun_usyms__forget(struct eun_usyms *u, int pid)

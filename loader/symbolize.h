@@ -37,6 +37,9 @@ struct eun_usyms;
 
 /* A cache of per-process symbol tables. NULL when libdw cannot be loaded: why in buf. */
 struct eun_usyms *eun_usyms__new(char *buf, size_t size);
+/* A new stack begins: each process is checked (once) for having exited or been replaced
+ * under its pid before its next lookup; lookups in between trust the cached table. */
+void eun_usyms__begin(struct eun_usyms *u);
 /* Fill f for addr in process pid; false (f->sym NULL) when unknown (e.g. the process exited). */
 bool eun_usyms__lookup(struct eun_usyms *u, int pid, uint64_t addr, struct eun_frame *f);
 /* Forget pid's table (its mappings changed). */
