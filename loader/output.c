@@ -638,7 +638,7 @@ static int print_headers(struct eun_output *o)
 	for (size_t i = 0; i < o->nr_streams && !err; i++) {
 		struct eun_stream *s = &o->streams[i];
 
-		if (!s->type_id || s->header_done)
+		if (!s->type_id || s->header_done || s->stack)
 			continue;
 		sb_reset(&o->line);
 		err = eun_dec_event_header(&o->line, o->btf, s->type_id);

@@ -54,7 +54,7 @@ run_stacks() {
 @test "stacks: inline bpf_get_stack arrays (@intepreter), plain" {
 	run_stacks "$DATA/inline.bpf.c" plain
 	# the event's other fields are not printed as a table row in this form
-	run ! grep -q '^TIME' "$OUT"
+	run ! grep -q "^TIME" "$OUT"
 }
 
 @test "stacks: inline arrays, JSON frames {addr, sym, offset, module, file, line}" {
