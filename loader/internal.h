@@ -10,6 +10,7 @@
  *   args.c     argval.c   attach.c   tool arguments, their BTF-typed values; attach rules
  *   output.c   plan.c     decoder.c  ring/perf buffers and the sink; event decoder (plan,
  *   sample.c                         walker); sampled maps
+ *   stack.c    symbolize.c           stacks with symbols (stack.h, symbolize.h)
  *   error.c                          eunomia_strerror, eunomia_version
  */
 #ifndef EUNOMIA_LOADER_INTERNAL_H
