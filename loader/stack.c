@@ -646,7 +646,8 @@ int eun_stack__map(struct eun_stackdec *d, const struct bpf_map *map, const stru
 		e->count = entry_count(val, vsz, stride, ncpu);
 	}
 	/* bcc's profile order: the most frequent stack last, next to the prompt */
-	qsort(ents, n, sizeof(*ents), agg_cmp);
+	if (n)
+		qsort(ents, n, sizeof(*ents), agg_cmp);
 	for (i = 0; i < n && !err; i++) {
 		int pid = (int)get_uint(&d->pid, ents[i].key, ksz);
 		size_t nk, nu;

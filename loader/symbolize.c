@@ -180,7 +180,8 @@ struct eun_ksyms *eun_ksyms__load(const char *path, bool *hidden, int *err)
 	free(buf);
 	if (!nonzero)
 		*hidden = true;
-	qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
+	if (k->nr)
+		qsort(k->syms, k->nr, sizeof(*k->syms), ksym_cmp);
 	return k;
 fail:
 	if (fd >= 0)
@@ -512,7 +513,8 @@ static const struct eun_mtab *mtab_get(struct eun_uproc *p, Dwfl_Module *mod)
 		t->syms[t->n++] =
 			(struct eun_msym){.addr = addr, .size = sym.st_size, .name = name};
 	}
-	qsort(t->syms, t->n, sizeof(*t->syms), msym_cmp);
+	if (t->n)
+		qsort(t->syms, t->n, sizeof(*t->syms), msym_cmp);
 	p->nmtabs++;
 	return t;
 }
