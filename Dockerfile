@@ -25,7 +25,7 @@ FROM ${BASE} AS build
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev \
+	make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcjson-dev \
 	libyaml-dev libclang-dev libcurl4-openssl-dev libarchive-dev nettle-dev libmicrohttpd-dev libsodium-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /eunomia
@@ -40,7 +40,7 @@ FROM ${BASE}
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-	clang libbpf-dev bpftool libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
+	clang libbpf-dev bpftool libelf1 libdw1 zlib1g libcjson1 libyaml-0-2 libclang1-14 \
 	libcurl4 libarchive13 libnettle8 libmicrohttpd12 libsodium23 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/ /

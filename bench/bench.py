@@ -246,6 +246,13 @@ def bench_size(a):
                 [os.path.join(a.build, "native_consumer"), "1"], 3)}
 
 
+def bench_symbolize(a):
+    """Symbolisation costs, measured by symbench (bench/symbench.c): medians of 9 runs."""
+    out = subprocess.run([os.path.join(a.build, "symbench")], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out)
+
+
 def fmt_s(s):
     return "%8.2f ms [%.2f–%.2f]" % (s["median"] * 1e3, s["p25"] * 1e3, s["p75"] * 1e3)
 
@@ -288,6 +295,7 @@ def main():
     r["server"] = bench_server(a, reps, summary)
     r["metrics"] = bench_metrics(a, reps, summary, one_throughput)
     r["oci"] = bench_oci(a, max(3, reps // 2), summary)
+    r["symbolize"] = bench_symbolize(a)
 
     s, l, t, c, z = (r["startup_small"], r["startup_large"], r["throughput"], r["compile"],
                      r["size"])
@@ -326,6 +334,12 @@ def main():
     print("ecli server RSS: %d KiB with 0 programs, %d KiB with 10 ('small')" %
           (sv["server_rss_kib_0"], sv["server_rss_kib_10"]))
     print_oci(r["oci"])
+    sy = r["symbolize"]
+    print("stacks: /proc/kallsyms load %.1f ms once (%d symbols); kernel frame %.0f ns; user: "
+          "first lookup of a process %.2f ms, frame seen before %.0f ns, new frame %.1f us" %
+          (sy["kallsyms_load_ms"]["median"], sy["kallsyms_symbols"],
+           sy["kernel_frame_ns"]["median"], sy["user_first_lookup_ms"]["median"],
+           sy["user_frame_ns"]["median"], sy["user_frame_uncached_ns"]["median"] / 1e3))
     os.makedirs(os.path.dirname(a.json) or ".", exist_ok=True)
     with open(a.json, "w") as f:
         json.dump(r, f, indent=2)

@@ -40,5 +40,9 @@ bpftool gen skeleton "$B/events/events.bpf.o" name events_bpf >"$B/events.skel.h
 cc "${CFLAGS[@]}" -I"$B" -Ibench/progs -o "$B/native_consumer" bench/native_consumer.c \
 	"${LIBBPF[@]}"
 
+# symbolisation costs: links the loader's internal archive (built by `make all`)
+cc "${CFLAGS[@]}" -D_GNU_SOURCE -I. -o "$B/symbench" bench/symbench.c "$O/libeunomia-internal.a" \
+	"${LIBBPF[@]}" -lpthread
+
 exec python3 bench/bench.py --build "$B" --ecc "$ECC" --ecli "$ECLI" \
 	--json bench/results/latest.json "$@"

@@ -165,6 +165,8 @@ const struct run_option run_options[] = {
 	 set_const, RUNNER(no_btf_cache), .value = true},
 	{"sha256", 0, "HEX", "refuse the package unless its SHA-256 is HEX", set_str,
 	 FIELD(sha256)},
+	{"folded", 0, NULL, "stacks as folded lines (flame graph input)", set_const, RUNNER(folded),
+	 .value = true},
 	{"no-dump", 0, NULL, "do not print the maps and globals at exit", set_const, FIELD(no_dump),
 	 .value = true},
 	{"metrics-addr", 0, "HOST:PORT",

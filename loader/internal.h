@@ -10,6 +10,7 @@
  *   args.c     argval.c   attach.c   tool arguments, their BTF-typed values; attach rules
  *   output.c   plan.c     decoder.c  ring/perf buffers and the sink; event decoder (plan,
  *   sample.c                         walker); sampled maps
+ *   stack.c    symbolize.c           stacks with symbols (stack.h, symbolize.h)
  *   error.c                          eunomia_strerror, eunomia_version
  */
 #ifndef EUNOMIA_LOADER_INTERNAL_H
@@ -202,6 +203,7 @@ struct eun_output_opts {
 	const struct eun_meta *meta;	   /* export types, sampled maps, perf_buffer_pages */
 	struct bpf_object *obj;		   /* loaded */
 	const volatile sig_atomic_t *stop; /* non-zero: stop consuming, poll returns -EINTR */
+	bool folded;			   /* events with stacks: one folded line each */
 };
 /* After load: set up ring/perf buffers for export maps and the sample schedule. */
 struct eun_output *eun_output__new(const struct eun_output_opts *opts);

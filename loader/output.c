@@ -39,6 +39,7 @@
 
 #include "loader/decoder.h"
 #include "loader/sample.h"
+#include "loader/stack.h"
 #include "loader/internal.h"
 
 /* Records handled per poll round at most, so a flood cannot starve stop and sampled maps. */
@@ -58,17 +59,19 @@
 struct eun_stream {
 	struct eun_output *o;
 	const char *map_name;
-	uint32_t type_id;	   /* 0: no export type, print hex */
-	bool header_done;	   /* plain header for this type printed */
-	bool perf;		   /* perf records are padded up to 7 bytes */
-	bool size_checked;	   /* the first record's size was compared with the type */
-	struct eun_dec_plan *plan; /* the export type's layout, flattened at set-up */
-	uint64_t events, lost;	   /* written by the poll thread only, read by any (atomics) */
+	uint32_t type_id;	    /* 0: no export type, print hex */
+	bool header_done;	    /* plain header for this type printed */
+	bool perf;		    /* perf records are padded up to 7 bytes */
+	bool size_checked;	    /* the first record's size was compared with the type */
+	struct eun_dec_plan *plan;  /* the export type's layout, flattened at set-up */
+	uint64_t events, lost;	    /* written by the poll thread only, read by any (atomics) */
+	struct eun_stackdec *stack; /* events with stacks to name (stack.c), or NULL */
 };
 
 struct eun_sampled {
 	const struct eun_map *meta;
 	const struct bpf_map *map;
+	struct eun_stackdec *stack; /* a key holding stacks: counts per unique stack, or NULL */
 	uint64_t next_due_ns;
 	uint64_t interval_ns;
 };
@@ -268,7 +271,7 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 		if (err)
 			return o->cb_err = err;
 	}
-	if (fmt == EUNOMIA_FMT_PLAIN && s->type_id && !s->header_done) {
+	if (fmt == EUNOMIA_FMT_PLAIN && s->type_id && !s->header_done && !s->stack) {
 		sb_reset(&o->line);
 		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
 		if (!err)
@@ -297,6 +300,9 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 		if (!err)
 			err = jsonw_error(&w);
 		sb_free(&hex);
+	} else if (s->stack) {
+		err = eun_stack__event(s->stack, sb, s->plan, fmt, o->opts.folded, data, size, ts,
+				       s->map_name);
 	} else {
 		err = eun_dec_plan_event(sb, s->plan, data, size, ts, s->map_name);
 	}
@@ -454,6 +460,12 @@ static int setup_buffer(struct eun_output *o, struct bpf_map *map)
 	s->plan = eun_dec_plan_new(o->btf, id, id ? o->opts.format : EUNOMIA_FMT_RAW);
 	if (!s->plan)
 		return -ENOMEM;
+	if (id && o->opts.format != EUNOMIA_FMT_RAW) {
+		s->stack = eun_stack__new(o->opts.log, o->opts.obj, o->btf, id,
+					  meta_map(o->opts.meta, name), &err);
+		if (err)
+			return err;
+	}
 
 	if (type == BPF_MAP_TYPE_RINGBUF) {
 		if (!o->rb) {
@@ -522,8 +534,26 @@ static int setup_samples(struct eun_output *o)
 			(uint64_t)(mm->sample.interval_ms > 0 ? mm->sample.interval_ms : 1000) *
 			1000000ull;
 		s->next_due_ns = now + s->interval_ns;
+		if (o->btf && bpf_map__btf_key_type_id(map)) {
+			int err;
+
+			s->stack = eun_stack__new(o->opts.log, o->opts.obj, o->btf,
+						  bpf_map__btf_key_type_id(map), mm, &err);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
+}
+
+/* One sampled map, through emit_cb. Entries printed or -errno. */
+static int print_sampled(struct eun_output *o, struct eun_sampled *s, struct sample_emit *se)
+{
+	if (s->stack)
+		return eun_stack__map(s->stack, s->map, o->btf, o->opts.format, o->opts.folded,
+				      s->meta->sample.clear_map, emit_cb, se);
+	return eun_sample_print(&s->meta->sample, s->map, o->btf, o->opts.format, emit_cb, se,
+				o->opts.log);
 }
 
 struct eun_output *eun_output__new(const struct eun_output_opts *opts)
@@ -574,7 +604,8 @@ fail:
 
 static int print_due_samples(struct eun_output *o, uint64_t now)
 {
-	struct sample_emit se = {.o = o, .stamp = o->opts.format != EUNOMIA_FMT_JSON};
+	struct sample_emit se = {.o = o,
+				 .stamp = o->opts.format != EUNOMIA_FMT_JSON && !o->opts.folded};
 	bool printed = false;
 	size_t i;
 	int err = 0;
@@ -585,8 +616,7 @@ static int print_due_samples(struct eun_output *o, uint64_t now)
 		if (now < s->next_due_ns)
 			continue;
 		printed = true;
-		err = eun_sample_print(&s->meta->sample, s->map, o->btf, o->opts.format, emit_cb,
-				       &se, o->opts.log);
+		err = print_sampled(o, s, &se);
 		s->next_due_ns += s->interval_ns;
 		if (s->next_due_ns <= now)
 			s->next_due_ns = now + s->interval_ns;
@@ -608,7 +638,7 @@ static int print_headers(struct eun_output *o)
 	for (size_t i = 0; i < o->nr_streams && !err; i++) {
 		struct eun_stream *s = &o->streams[i];
 
-		if (!s->type_id || s->header_done)
+		if (!s->type_id || s->header_done || s->stack)
 			continue;
 		sb_reset(&o->line);
 		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
@@ -699,14 +729,15 @@ static int out_line_cb(void *ctx, const char *line, size_t len)
 
 int eun_output__dump(struct eun_output *o)
 {
-	struct sample_emit se = {.o = o, .stamp = o->opts.format != EUNOMIA_FMT_JSON};
+	struct sample_emit se = {.o = o,
+				 .stamp = o->opts.format != EUNOMIA_FMT_JSON && !o->opts.folded};
 	int err = 0, n;
 
 	/* sampled maps: the interval in progress, as bcc tools print on Ctrl-C */
 	for (size_t i = 0; i < o->nr_samples && err >= 0; i++)
-		err = eun_sample_print(&o->samples[i].meta->sample, o->samples[i].map, o->btf,
-				       o->opts.format, emit_cb, &se, o->opts.log);
-	if (err >= 0) {
+		err = print_sampled(o, &o->samples[i], &se);
+	/* folded output is flame graph input only: no tables after it */
+	if (err >= 0 && !o->opts.folded) {
 		n = eun_dump__maps(o->opts.obj, o->btf, o->opts.meta, o->snap, o->opts.format,
 				   out_line_cb, o, o->opts.log);
 		err = n < 0 ? n : 0;
@@ -742,9 +773,13 @@ void eun_output__free(struct eun_output *o)
 	free(o->pbs);
 	if (o->epfd >= 0)
 		close(o->epfd);
-	for (i = 0; i < o->nr_streams; i++)
+	for (i = 0; i < o->nr_streams; i++) {
 		eun_dec_plan_free(o->streams[i].plan);
+		eun_stack__free(o->streams[i].stack);
+	}
 	free(o->streams);
+	for (i = 0; o->samples && i < o->nr_samples; i++)
+		eun_stack__free(o->samples[i].stack);
 	free(o->samples);
 	eun_dump__snapshot_free(o->snap);
 	sb_free(&o->line);

@@ -252,6 +252,7 @@ int eunomia_runner__load(struct eunomia_runner *r)
 		.meta = r->meta,
 		.obj = r->obj,
 		.stop = &r->stop,
+		.folded = r->opts.folded,
 	};
 
 	prev = eun_print__enter(r);

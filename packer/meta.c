@@ -402,6 +402,49 @@ static int parse_sample(struct mctx *c, const cJSON *so, const char *p, struct e
 	return ret;
 }
 
+/* The stack_trace annotation (`intepreter`, as the public toolchain spells it, or
+ * `interpreter`): kept in extra for the loader (loader/stack.c), checked here so that ecc
+ * refuses what the loader could not read. Other interpreters are left alone. */
+static int check_interpreter(struct mctx *c, const cJSON *e, const char *p)
+{
+	static const char *const keys[] = {"intepreter", "interpreter"};
+	char ap[PATH_MAX_LEN], sp[PATH_MAX_LEN];
+	const cJSON *a, *st, *fm, *it;
+	char *map = NULL;
+	bool b;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < 2; i++) {
+		a = get(e, keys[i]);
+		if (!cJSON_IsObject(a))
+			continue; /* not a stack annotation: left to whoever wrote it */
+		join_path(ap, p, i ? ".interpreter" : ".intepreter", -1);
+		ret = obj_field(c, a, ap, "stack_trace", false, &st);
+		if (ret)
+			return ret;
+		if (!st)
+			continue;
+		join_path(sp, ap, ".stack_trace", -1);
+		ret = obj_field(c, st, sp, "field_map", false, &fm);
+		if (ret)
+			return ret;
+		cJSON_ArrayForEach(it, fm)
+			if (!cJSON_IsString(it) || !it->valuestring || !*it->valuestring)
+				return ferr(c, sp, "field_map",
+					    "\"%.40s\" must name a member of the event (a string)",
+					    it->string ? it->string : "?");
+		ret = bool_field(c, st, sp, "with_symbols", true, &b);
+		if (!ret)
+			ret = str_field(c, st, sp, "stack_map", false, false, &map);
+		free(map);
+		map = NULL;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int parse_map(struct mctx *c, const cJSON *e, const char *p, struct eun_map *mp)
 {
 	const cJSON *so, *ec;
@@ -440,7 +483,7 @@ static int parse_map(struct mctx *c, const cJSON *e, const char *p, struct eun_m
 		join_path(sp, p, ".export_config", -1);
 		ret = str_field(c, ec, sp, "type", false, false, &mp->export_type);
 	}
-	return ret;
+	return ret ? ret : check_interpreter(c, e, p);
 }
 
 static int parse_maps(struct mctx *c, const cJSON *skel, const char *path, struct eun_meta *m)

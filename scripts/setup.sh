@@ -8,7 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
 	make gcc clang llvm pkg-config curl openssl
-	libbpf-dev bpftool libelf-dev zlib1g-dev libcjson-dev libyaml-dev libclang-dev
+	libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcjson-dev libyaml-dev libclang-dev
 	libcurl4-openssl-dev libarchive-dev nettle-dev libmicrohttpd-dev libgnutls28-dev
 	libclang-rt-14-dev libcmocka-dev bats perl iproute2 systemtap-sdt-dev python3 python3-yaml xz-utils
 	clang-format cppcheck shellcheck valgrind util-linux procps libcap2-bin

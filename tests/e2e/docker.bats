@@ -181,7 +181,7 @@ start_child() {
 	# make install puts the templates in share/eunomia (ecc init finds them there)
 	grep -q 'make install PREFIX=/usr/local DESTDIR=/stage' "$df"
 	# every library ecc/ecli link against has its runtime package in the final stage
-	for p in libbpf-dev libelf1 zlib1g libcjson1 libyaml-0-2 libclang1-14 libcurl4 \
+	for p in libbpf-dev libelf1 libdw1 zlib1g libcjson1 libyaml-0-2 libclang1-14 libcurl4 \
 		libarchive13 libnettle8 clang bpftool; do
 		grep -q "$p" "$df" || {
 			echo "Dockerfile lacks $p" >&2

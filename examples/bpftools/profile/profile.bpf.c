@@ -35,7 +35,7 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* Stack traces by id; read them with `bpftool map dump name stack_traces`. */
+/* Stack traces by id: ecli prints the stacks of each sample with symbols. */
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 4096);
@@ -85,6 +85,6 @@ int do_sample(struct bpf_perf_event_data *ctx)
 
 /// @brief Sample the running task on every CPU at a fixed frequency (a minimal profile(8))
 /// @details Run with `ecli run -F HZ` to choose the sampling rate (default 49 Hz per CPU).
-/// Stack ids refer to the stack_traces map; negative ids mean no stack was captured.
+/// Each sample prints its kernel and user stacks with symbols (`--folded`: flame graph input).
 /// @version 0.1
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -122,15 +122,34 @@ cpu_ticks() {
 	assert_no_prog do_sample
 }
 
-@test "profile: plain output has a header and one row per sample" {
+# start_target: a C program with a known call chain (main -> alpha -> beta -> gamma) that
+# burns CPU in gamma, built with frame pointers and debug info.
+start_target() {
+	gcc -O0 -g -fno-omit-frame-pointer -fno-builtin -o "$BATS_TEST_TMPDIR/stacktarget" \
+		"$BATS_TEST_DIRNAME/../../../tests/data/stacks/target.c"
+	"$BATS_TEST_TMPDIR/stacktarget" spin &
+	SPIN_PID=$!
+}
+
+@test "profile: plain output names the frames of each sample, like profile(8)" {
 	build
-	start_spinner
-	ecli_start -F 99 "$PKG" -p "$SPIN_PID"
-	wait_for "$OUT" " $SPIN_PID .*eunspin" 10
+	start_target
+	ecli_start -F 99 "$PKG" -p "$SPIN_PID" --user_only
+	wait_for "$OUT" "stacktarget +\($SPIN_PID\)" 10
 	ecli_stop
 	[ "$ECLI_STATUS" -eq 0 ]
-	head -1 "$OUT" | grep -Eq '^TIME +PID +TID +CPU +COMM +USER_MODE +IP +KSTACK_ID +USTACK_ID'
-	grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2} +'"$SPIN_PID"' +'"$SPIN_PID"' +[0-9]+ +eunspin ' "$OUT"
+	python3 "$BATS_TEST_DIRNAME/../../../tests/data/stacks/check.py" plain "$OUT" "$SPIN_PID" user
+	assert_no_prog do_sample
+}
+
+@test "profile: --folded gives flame graph lines" {
+	build
+	start_target
+	ecli_start -F 99 --folded "$PKG" -p "$SPIN_PID" --user_only
+	wait_for "$OUT" "^stacktarget;.*main;alpha;beta;gamma 1\$" 10
+	ecli_stop
+	[ "$ECLI_STATUS" -eq 0 ]
+	python3 "$BATS_TEST_DIRNAME/../../../tests/data/stacks/check.py" folded "$OUT" "$SPIN_PID" user
 	assert_no_prog do_sample
 }
 

@@ -234,6 +234,9 @@ struct eunomia_runner_opts {
 	/* Turn on the kernel's BPF run-time statistics (BPF_ENABLE_STATS) from load until the
 	 * runner is freed, for the run_count/run_time metrics (eunomia_runner__metrics). */
 	bool bpf_stats;
+	/* Events with stacks (stack traces with symbols) print one folded line each,
+	 * `comm;outermost;...;innermost 1`, the input of flame graph tools. */
+	bool folded;
 };
 
 /* Open the package's BPF object (not yet loaded). pkg must outlive the runner. */
