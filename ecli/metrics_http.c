@@ -87,47 +87,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 static int listen_on(const char *who, const char *hostport, char *desc, size_t descsz)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
-	char host[256], sport[NI_MAXSERV], shost[NI_MAXHOST];
-	const char *colon = strrchr(hostport, ':');
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	size_t hl;
-	int fd, one = 1, err;
+	char err[256];
+	int kind, fd = ecli_listen_tcp(hostport, 64, desc, descsz, err, sizeof(err), &kind);
 
-	if (!colon || !colon[1] || (size_t)(colon - hostport) >= sizeof(host)) {
+	if (fd >= 0)
+		return fd;
+	if (kind == EUN_LISTEN_RESOLVE && !strcmp(err, "give HOST:PORT")) {
 		fprintf(stderr, "%s: --metrics-addr %s: give HOST:PORT (e.g. 127.0.0.1:9435)\n",
 			who, hostport);
 		return -2;
 	}
-	hl = (size_t)(colon - hostport);
-	memcpy(host, hostport, hl);
-	host[hl] = '\0';
-	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-		memmove(host, host + 1, hl - 2);
-		host[hl - 2] = '\0';
-	}
-	err = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &ai);
-	if (err) {
-		fprintf(stderr, "%s: --metrics-addr %s: %s\n", who, hostport, gai_strerror(err));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64) ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+	if (kind == EUN_LISTEN_RESOLVE)
+		fprintf(stderr, "%s: --metrics-addr %s: %s\n", who, hostport, err);
+	else
 		fprintf(stderr, "%s: cannot listen on %s for metrics: %s (a free port?)\n", who,
-			hostport, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	getnameinfo((struct sockaddr *)&ss, sl, shost, sizeof(shost), sport, sizeof(sport),
-		    NI_NUMERICHOST | NI_NUMERICSERV);
-	snprintf(desc, descsz, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", shost, sport);
-	return fd;
+			hostport, err);
+	return -1;
 }
 
 struct ecli_metrics *ecli_metrics_start(const char *who, const char *addr, struct eunomia_runner *r)

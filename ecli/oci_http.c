@@ -18,48 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/dl.h"
+#include "common/curl.h"
 #include "common/fileio.h"
 #include "common/util.h"
 #include "ecli/oci.h"
 
 #define OCI_TIMEOUT_S 60
 #define BODY_MAX      ((size_t)256 << 20)
-
-#define CU_FUNCS(X)                          \
-	X(global_init, curl_global_init)     \
-	X(easy_strerror, curl_easy_strerror) \
-	X(easy_init, curl_easy_init)         \
-	X(easy_setopt, curl_easy_setopt)     \
-	X(easy_perform, curl_easy_perform)   \
-	X(easy_getinfo, curl_easy_getinfo)   \
-	X(easy_cleanup, curl_easy_cleanup)   \
-	X(easy_escape, curl_easy_escape)     \
-	X(free, curl_free)                   \
-	X(slist_append, curl_slist_append)   \
-	X(slist_free_all, curl_slist_free_all)
-
-static struct {
-#define CU_PTR(m, f) __typeof__(&f) m;
-	CU_FUNCS(CU_PTR)
-#undef CU_PTR
-} cu;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static const char *curl_missing;
-static CURLcode curl_init_status;
-
-static void curl_load(void)
-{
-#define CU_SYM(m, f) {#f, (void **)&cu.m},
-	static const struct eun_dl_sym syms[] = {CU_FUNCS(CU_SYM)};
-#undef CU_SYM
-	static char missing[128];
-
-	curl_missing = eun_dl_load("libcurl.so.4", syms, sizeof(syms) / sizeof(syms[0]), missing,
-				   sizeof(missing));
-	if (!curl_missing)
-		curl_init_status = cu.global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* ---- references ------------------------------------------------------------------------- */
 
@@ -322,61 +287,62 @@ static int perform(struct oci_client *c, const char *method, const char *url, co
 {
 	char cerr[CURL_ERROR_SIZE] = "", hdr[4096];
 	struct curl_slist *h = NULL;
-	CURLcode cc;
+	CURLcode cc, curl_init_status;
+	const char *curl_missing;
 	CURL *e;
 
-	pthread_once(&curl_once, curl_load);
+	curl_missing = eun_curl_load(&curl_init_status);
 	if (curl_missing) {
 		fprintf(stderr, "%s: cannot load %s, needed for registries: install libcurl4\n",
 			c->who, curl_missing);
 		return -1;
 	}
-	if (curl_init_status != CURLE_OK || !(e = cu.easy_init())) {
+	if (curl_init_status != CURLE_OK || !(e = eun_curl.easy_init())) {
 		fprintf(stderr, "%s: libcurl failed to initialise\n", c->who);
 		return -1;
 	}
 	sb_free(&x->r->body);
 	x->r->status = 0;
-	cu.easy_setopt(e, CURLOPT_URL, url);
-	cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, strcmp(method, "GET") ? 0L : 1L);
-	cu.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-	cu.easy_setopt(e, CURLOPT_TIMEOUT, (long)OCI_TIMEOUT_S);
-	cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
-	cu.easy_setopt(e, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
-	cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	cu.easy_setopt(e, CURLOPT_WRITEDATA, x);
-	cu.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	cu.easy_setopt(e, CURLOPT_HEADERDATA, x);
+	eun_curl.easy_setopt(e, CURLOPT_URL, url);
+	eun_curl.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	eun_curl.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	eun_curl.easy_setopt(e, CURLOPT_FOLLOWLOCATION, strcmp(method, "GET") ? 0L : 1L);
+	eun_curl.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+	eun_curl.easy_setopt(e, CURLOPT_TIMEOUT, (long)OCI_TIMEOUT_S);
+	eun_curl.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	eun_curl.easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
+	eun_curl.easy_setopt(e, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
+	eun_curl.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	eun_curl.easy_setopt(e, CURLOPT_WRITEDATA, x);
+	eun_curl.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	eun_curl.easy_setopt(e, CURLOPT_HEADERDATA, x);
 	if (!strcmp(method, "HEAD")) {
-		cu.easy_setopt(e, CURLOPT_NOBODY, 1L);
+		eun_curl.easy_setopt(e, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET")) {
-		cu.easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-		cu.easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
-		cu.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		eun_curl.easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+		eun_curl.easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+		eun_curl.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	if (userpwd) {
-		cu.easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		cu.easy_setopt(e, CURLOPT_USERPWD, userpwd);
+		eun_curl.easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		eun_curl.easy_setopt(e, CURLOPT_USERPWD, userpwd);
 	}
 	if (ctype) {
 		snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
-		h = cu.slist_append(h, hdr);
+		h = eun_curl.slist_append(h, hdr);
 	}
 	if (accept) {
 		snprintf(hdr, sizeof(hdr), "Accept: %s", accept);
-		h = cu.slist_append(h, hdr);
+		h = eun_curl.slist_append(h, hdr);
 	}
 	if (c->authz && !userpwd)
-		h = cu.slist_append(h, c->authz);
-	h = cu.slist_append(h, "Expect:");
-	cu.easy_setopt(e, CURLOPT_HTTPHEADER, h);
-	cc = cu.easy_perform(e);
-	cu.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->r->status);
-	cu.easy_cleanup(e);
-	cu.slist_free_all(h);
+		h = eun_curl.slist_append(h, c->authz);
+	h = eun_curl.slist_append(h, "Expect:");
+	eun_curl.easy_setopt(e, CURLOPT_HTTPHEADER, h);
+	cc = eun_curl.easy_perform(e);
+	eun_curl.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->r->status);
+	eun_curl.easy_cleanup(e);
+	eun_curl.slist_free_all(h);
 	if (x->too_big) {
 		fprintf(stderr, "%s: %s: the answer is larger than %zu MiB\n", c->who, url,
 			BODY_MAX >> 20);
@@ -384,7 +350,7 @@ static int perform(struct oci_client *c, const char *method, const char *url, co
 	}
 	if (cc != CURLE_OK) {
 		fprintf(stderr, "%s: %s: %s%s\n", c->who, url,
-			cerr[0] ? cerr : cu.easy_strerror(cc),
+			cerr[0] ? cerr : eun_curl.easy_strerror(cc),
 			cc == CURLE_COULDNT_CONNECT ? " (is the registry running?)" : "");
 		return -1;
 	}
@@ -465,15 +431,14 @@ static int authenticate(struct oci_client *c, const char *challenge, const struc
 		return -1;
 	}
 	snprintf(scope, sizeof(scope), "repository:%s:%s", c->ref.repo, c->actions);
-	pthread_once(&curl_once, curl_load);
-	if (curl_missing)
+	if (eun_curl_load(NULL))
 		return perform(c, "GET", realm, NULL, NULL, NULL, 0, NULL, &x);
-	es = cu.easy_escape(NULL, service, 0);
-	esc = cu.easy_escape(NULL, scope, 0);
+	es = eun_curl.easy_escape(NULL, service, 0);
+	esc = eun_curl.easy_escape(NULL, scope, 0);
 	snprintf(url, sizeof(url), "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?",
 		 es ? es : "", esc ? esc : "");
-	cu.free(es);
-	cu.free(esc);
+	eun_curl.free(es);
+	eun_curl.free(esc);
 	if (c->user)
 		snprintf(userpwd, sizeof(userpwd), "%s:%s", c->user, c->pass);
 	free(c->authz);

@@ -2,11 +2,14 @@
 /* A growable string and the token-file reader for ecli's server and client (ecli uses only
  * the public loader API). */
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ecli/sbuf.h"
 
@@ -94,4 +97,50 @@ int ecli_read_token(const char *who, const char *path, bool warn_readable, char 
 	*token = strdup(line);
 	memset(line, 0, sizeof(line));
 	return *token ? 0 : -1;
+}
+
+int ecli_listen_tcp(const char *hostport, int backlog, char *desc, size_t descsz, char *err,
+		    size_t errsz, int *kind)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
+	char host[256], sport[NI_MAXSERV], shost[NI_MAXHOST];
+	const char *colon = strrchr(hostport, ':');
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	size_t hl;
+	int fd, one = 1, gerr;
+
+	*kind = EUN_LISTEN_RESOLVE;
+	if (!colon || !colon[1] || (size_t)(colon - hostport) >= sizeof(host)) {
+		snprintf(err, errsz, "give HOST:PORT");
+		return -1;
+	}
+	hl = (size_t)(colon - hostport);
+	memcpy(host, hostport, hl);
+	host[hl] = '\0';
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	gerr = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &ai);
+	if (gerr) {
+		snprintf(err, errsz, "%s", gai_strerror(gerr));
+		return -1;
+	}
+	*kind = EUN_LISTEN_SOCKET;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, backlog) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl)) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	getnameinfo((struct sockaddr *)&ss, sl, shost, sizeof(shost), sport, sizeof(sport),
+		    NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(desc, descsz, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", shost, sport);
+	return fd;
 }

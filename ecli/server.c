@@ -170,45 +170,19 @@ static int listen_unix(struct srv_listener *l, const char *path, struct srv_conf
 
 static int listen_tcp(struct srv_listener *l, const char *hostport)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
-	char host[256], port[32], sport[NI_MAXSERV], shost[NI_MAXHOST];
-	const char *colon = strrchr(hostport, ':');
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	size_t hl = (size_t)(colon - hostport);
-	int fd, one = 1, err;
+	char err[256], desc[NI_MAXHOST + NI_MAXSERV + 8];
+	int kind, fd = ecli_listen_tcp(hostport, 128, desc, sizeof(desc), err, sizeof(err), &kind);
 
-	if (hl >= sizeof(host) || strlen(colon + 1) >= sizeof(port))
-		return -1;
-	memcpy(host, hostport, hl);
-	host[hl] = '\0';
-	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-		memmove(host, host + 1, hl - 2);
-		host[hl - 2] = '\0';
-	}
-	strcpy(port, colon + 1);
-	err = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
-	if (err) {
-		fprintf(stderr, "ecli server: tcp:%s: %s\n", hostport, gai_strerror(err));
+	if (fd < 0) {
+		if (kind == EUN_LISTEN_RESOLVE)
+			fprintf(stderr, "ecli server: tcp:%s: %s\n", hostport, err);
+		else
+			fprintf(stderr, "ecli server: cannot listen on tcp:%s: %s\n", hostport,
+				err);
 		return -1;
 	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 128) ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sl)) {
-		fprintf(stderr, "ecli server: cannot listen on tcp:%s: %s\n", hostport,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	getnameinfo((struct sockaddr *)&ss, sl, shost, sizeof(shost), sport, sizeof(sport),
-		    NI_NUMERICHOST | NI_NUMERICSERV);
 	l->fd = fd;
-	if (asprintf(&l->desc, ss.ss_family == AF_INET6 ? "tcp:[%s]:%s" : "tcp:%s:%s", shost,
-		     sport) < 0)
+	if (asprintf(&l->desc, "tcp:%s", desc) < 0)
 		l->desc = NULL;
 	return 0;
 }

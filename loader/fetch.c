@@ -12,50 +12,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/dl.h"
+#include "common/curl.h"
 #include "loader/internal.h"
 #include "packer/package.h"
 #include "packer/format.h"
 
 #define DEFAULT_MAX_SIZE  EUN_PKG_MAX_SIZE
 #define DEFAULT_TIMEOUT_S 30
-
-#define LIBCURL_SONAME "libcurl.so.4"
-
-/*
- * Every libcurl function used here: cu.<member> is <symbol>. The members have short names
- * because curl/typecheck-gcc.h makes curl_easy_setopt/getinfo function-like macros.
- */
-#define CU_FUNCS(X)                          \
-	X(global_init, curl_global_init)     \
-	X(easy_strerror, curl_easy_strerror) \
-	X(easy_init, curl_easy_init)         \
-	X(easy_setopt, curl_easy_setopt)     \
-	X(easy_perform, curl_easy_perform)   \
-	X(easy_getinfo, curl_easy_getinfo)   \
-	X(easy_cleanup, curl_easy_cleanup)
-
-static struct {
-#define CU_PTR(m, f) __typeof__(&f) m;
-	CU_FUNCS(CU_PTR)
-#undef CU_PTR
-} cu;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static const char *curl_missing; /* NULL once loaded, else what failed */
-static CURLcode curl_init_status;
-
-static void curl_load(void)
-{
-#define CU_SYM(m, f) {#f, (void **)&cu.m},
-	static const struct eun_dl_sym syms[] = {CU_FUNCS(CU_SYM)};
-#undef CU_SYM
-	static char missing[128];
-
-	curl_missing = eun_dl_load(LIBCURL_SONAME, syms, sizeof(syms) / sizeof(syms[0]), missing,
-				   sizeof(missing));
-	if (!curl_missing)
-		curl_init_status = cu.global_init(CURL_GLOBAL_DEFAULT);
-}
 
 struct fetch_buf {
 	char *data;
@@ -95,11 +58,12 @@ static int fetch_body(const char *base, const struct eunomia_package_opts *o,
 {
 	char cerr[CURL_ERROR_SIZE] = "";
 	long status = 0;
-	CURLcode cc;
+	CURLcode cc, curl_init_status;
+	const char *curl_missing;
 	CURL *h = NULL;
 	int ret = 0;
 
-	pthread_once(&curl_once, curl_load);
+	curl_missing = eun_curl_load(&curl_init_status);
 	if (curl_missing) {
 		eun_warn(lg,
 			 "package '%s': cannot load %s, needed for http(s):// packages: install "
@@ -110,33 +74,34 @@ static int fetch_body(const char *base, const struct eunomia_package_opts *o,
 	}
 	if (curl_init_status != CURLE_OK) {
 		eun_warn(lg, "package '%s': libcurl failed to initialise: %s", base,
-			 cu.easy_strerror(curl_init_status));
+			 eun_curl.easy_strerror(curl_init_status));
 		ret = -EUNOMIA_ERR_FETCH;
 		goto done;
 	}
-	h = cu.easy_init();
+	h = eun_curl.easy_init();
 	if (!h) {
 		ret = -ENOMEM;
 		goto done;
 	}
 	b->max = o->max_size;
-	cu.easy_setopt(h, CURLOPT_URL, base);
-	cu.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	cu.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	cu.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-	cu.easy_setopt(h, CURLOPT_TIMEOUT,
-		       (long)(o->fetch_timeout_s > 0 ? o->fetch_timeout_s : DEFAULT_TIMEOUT_S));
-	cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
-	cu.easy_setopt(h, CURLOPT_WRITEDATA, b);
-	cu.easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-	cu.easy_setopt(h, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
-	cu.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	eun_curl.easy_setopt(h, CURLOPT_URL, base);
+	eun_curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	eun_curl.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	eun_curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	eun_curl.easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	eun_curl.easy_setopt(
+		h, CURLOPT_TIMEOUT,
+		(long)(o->fetch_timeout_s > 0 ? o->fetch_timeout_s : DEFAULT_TIMEOUT_S));
+	eun_curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	eun_curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
+	eun_curl.easy_setopt(h, CURLOPT_WRITEDATA, b);
+	eun_curl.easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	eun_curl.easy_setopt(h, CURLOPT_USERAGENT, "eunomia/" EUNOMIA_VERSION);
+	eun_curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	if (o->max_size <= 0x7fffffffffffffffULL)
-		cu.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
-	cc = cu.easy_perform(h);
-	cu.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		eun_curl.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
+	cc = eun_curl.easy_perform(h);
+	eun_curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (b->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		eun_warn(lg, "package '%s': download is larger than the limit of %zu bytes", base,
 			 o->max_size);
@@ -145,7 +110,7 @@ static int fetch_body(const char *base, const struct eunomia_package_opts *o,
 	}
 	if (cc != CURLE_OK) {
 		eun_warn(lg, "package '%s': fetch failed: %s%s%s", base,
-			 cerr[0] ? cerr : cu.easy_strerror(cc),
+			 cerr[0] ? cerr : eun_curl.easy_strerror(cc),
 			 cc == CURLE_OPERATION_TIMEDOUT ? " (the server did not answer in time)"
 							: "",
 			 cc == CURLE_COULDNT_CONNECT ? " (is the server running?)" : "");
@@ -160,7 +125,7 @@ static int fetch_body(const char *base, const struct eunomia_package_opts *o,
 	}
 done:
 	if (h)
-		cu.easy_cleanup(h);
+		eun_curl.easy_cleanup(h);
 	return ret;
 }
 
