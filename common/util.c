@@ -152,3 +152,13 @@ int eun_latin1_to_utf8(const char *s, size_t n, struct strbuf *out)
 	}
 	return err;
 }
+
+bool eun_all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		if (*b++)
+			return false;
+	return true;
+}

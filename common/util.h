@@ -31,6 +31,9 @@ bool eun_is_ident_char(char c);
  * generated source or paths are checked with it). */
 bool eun_is_ident(const char *s);
 
+/* Are all n bytes at p zero? */
+bool eun_all_zero(const void *p, size_t n);
+
 /* "0123456789abcdef" */
 extern const char eun_hex_digits[17];
 /* Write data[0..len) as lower-case hex (2 * len digits) and a NUL to dst; returns the end of the

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/jsonw.h"
+#include "common/util.h"
 #include "loader/decoder.h"
 #include "loader/internal.h"
 #include "loader/sample.h"
@@ -72,14 +73,6 @@ static bool is_sampled(const struct eun_meta *meta, const char *name)
 	for (size_t i = 0; meta && i < meta->nr_maps; i++)
 		if (meta->maps[i].has_sample && meta->maps[i].name &&
 		    !strcmp(meta->maps[i].name, name))
-			return true;
-	return false;
-}
-
-static bool nonzero(const unsigned char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
 			return true;
 	return false;
 }
@@ -167,7 +160,7 @@ static int dump_datasec(const struct bpf_map *map, const struct btf *btf,
 		    vs->size > vsz - vs->offset)
 			continue;
 		if (before ? !memcmp(before + vs->offset, buf + vs->offset, vs->size)
-			   : !nonzero(buf + vs->offset, vs->size))
+			   : eun_all_zero(buf + vs->offset, vs->size))
 			continue;
 		sb_reset(&sb);
 		if (fmt == EUNOMIA_FMT_JSON) {

@@ -203,6 +203,22 @@ static void mark_header(struct eun_output *o, uint32_t type_id)
 			o->streams[i].header_done = true;
 }
 
+/* Plain mode: the export type's header, once per type (stack blocks have none). */
+static int print_header(struct eun_stream *s)
+{
+	struct eun_output *o = s->o;
+	int err;
+
+	if (!s->type_id || s->header_done || s->stack)
+		return 0;
+	sb_reset(&o->line);
+	err = eun_dec_event_header(&o->line, o->btf, s->type_id);
+	if (!err)
+		err = out_line(o, o->line.buf, o->line.len);
+	mark_header(o, s->type_id);
+	return err;
+}
+
 /* Does a record of `size` bytes hold an export type of `tsz` bytes? */
 static bool size_fits(const struct eun_stream *s, size_t size, size_t tsz)
 {
@@ -271,13 +287,8 @@ static int handle_record(struct eun_stream *s, const void *data, size_t size)
 		if (err)
 			return o->cb_err = err;
 	}
-	if (fmt == EUNOMIA_FMT_PLAIN && s->type_id && !s->header_done && !s->stack) {
-		sb_reset(&o->line);
-		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
-		if (!err)
-			err = out_line(o, o->line.buf, o->line.len);
-		mark_header(o, s->type_id);
-	}
+	if (fmt == EUNOMIA_FMT_PLAIN)
+		err = print_header(s);
 	if (!direct)
 		sb_reset(sb);
 	start = sb->len;
@@ -635,17 +646,8 @@ static int print_headers(struct eun_output *o)
 	o->started = true;
 	if (o->opts.format != EUNOMIA_FMT_PLAIN)
 		return 0;
-	for (size_t i = 0; i < o->nr_streams && !err; i++) {
-		struct eun_stream *s = &o->streams[i];
-
-		if (!s->type_id || s->header_done || s->stack)
-			continue;
-		sb_reset(&o->line);
-		err = eun_dec_event_header(&o->line, o->btf, s->type_id);
-		if (!err)
-			err = out_line(o, o->line.buf, o->line.len);
-		mark_header(o, s->type_id);
-	}
+	for (size_t i = 0; i < o->nr_streams && !err; i++)
+		err = print_header(&o->streams[i]);
 	return err ? err : out_flush(o);
 }
 

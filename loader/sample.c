@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/jsonw.h"
+#include "common/util.h"
 #include "loader/decoder.h"
 #include "loader/plan.h"
 
@@ -328,14 +329,6 @@ static int key_cmp(const void *a, const void *b, void *arg)
 	return memcmp(ka, kb, sc->by_value ? sc->kv->value_size : sc->kv->key_size);
 }
 
-static bool all_zero(const unsigned char *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
 /* ---- histogram entries ---- */
 
 /* Locate the slots array of a value: member "slots" or the value itself. */
@@ -553,7 +546,7 @@ int eun_sample_print_flags(const struct eun_sample *s, const struct bpf_map *map
 		size_t kept = 0;
 
 		for (i = 0; i < kv.n; i++)
-			if (!all_zero(kv.values + order[i] * kv.value_size, kv.value_size))
+			if (!eun_all_zero(kv.values + order[i] * kv.value_size, kv.value_size))
 				order[kept++] = order[i];
 		nshow = kept;
 	}
