@@ -24,41 +24,20 @@
 #include <unistd.h>
 
 #include "ecc/ecc.h"
+#include "tests/unit/test_util.h"
 #include "packer/meta.h"
 
 static char root[PATH_MAX - 256];
 static char outdir[256];
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
 static int setup(void **state)
 {
-	const char *r = getenv("EUNOMIA_ROOT"), *o = getenv("O");
-	char xdg[PATH_MAX + 32];
-
-	snprintf(root, sizeof(root), "%s", r && *r ? r : ".");
-	if (!getenv("XDG_DATA_HOME")) {
-		snprintf(xdg, sizeof(xdg), "%s/%s/test-data-home", root, o && *o ? o : "build");
-		setenv("XDG_DATA_HOME", xdg, 1);
-	}
-	snprintf(outdir, sizeof(outdir), "/tmp/test_meta_roundtrip.XXXXXX");
-	if (!mkdtemp(outdir))
-		return -1;
-	libbpf_set_print(quiet_print);
-	return 0;
+	return test_ecc_setup("test_meta_roundtrip", root, sizeof(root), outdir, sizeof(outdir));
 }
 
 static int teardown(void **state)
 {
-	nftw(outdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(outdir);
 	return 0;
 }
 

@@ -4,8 +4,14 @@
 #define EUNOMIA_TESTS_TEST_UTIL_H
 
 #include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+
+#include <bpf/libbpf.h>
 #include <sys/utsname.h>
 
 #include "common/fileio.h"
@@ -17,6 +23,45 @@ static inline const char *test_root(void)
 	const char *r = getenv("EUNOMIA_ROOT");
 
 	return r && *r ? r : ".";
+}
+
+/*
+ * Set-up of the tests that run ecc: root from test_root(), XDG_DATA_HOME (where ecc caches
+ * vmlinux.h) in the build directory unless set, a fresh outdir "/tmp/<name>.XXXXXX", and
+ * libbpf printing only its warnings. 0 or -1.
+ */
+static inline int test_quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static inline int test_ecc_setup(const char *name, char *root, size_t rootsz, char *outdir,
+				 size_t outsz)
+{
+	const char *o = getenv("O");
+	char xdg[PATH_MAX + 32];
+
+	snprintf(root, rootsz, "%s", test_root());
+	if (!getenv("XDG_DATA_HOME")) {
+		snprintf(xdg, sizeof(xdg), "%s/%s/test-data-home", root, o && *o ? o : "build");
+		setenv("XDG_DATA_HOME", xdg, 1);
+	}
+	snprintf(outdir, outsz, "/tmp/%s.XXXXXX", name);
+	if (!mkdtemp(outdir))
+		return -1;
+	libbpf_set_print(test_quiet_libbpf);
+	return 0;
+}
+
+static inline int test_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Remove dir and everything below it. */
+static inline void test_rm_tree(const char *dir)
+{
+	nftw(dir, test_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Read a whole file (also sysfs files, whose size stat cannot tell) into a NUL-terminated
