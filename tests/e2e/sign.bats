@@ -71,6 +71,8 @@ refused() {
 @test "minisign -S -> ecli run --verify-key accepts it; ecli sign with a minisign key" {
 	minisign -G -W -p "$BATS_TEST_TMPDIR/m.pub" -s "$BATS_TEST_TMPDIR/m.key" >/dev/null
 	mid=$(sed -n 's/^untrusted comment: minisign public key \([0-9A-F]*\)$/\1/p' "$BATS_TEST_TMPDIR/m.pub")
+	# minisign writes the id without leading zeros; ecli names it with all 16 digits
+	mid=$(printf '%016X' "0x$mid")
 	minisign -S -s "$BATS_TEST_TMPDIR/m.key" -m "$P" >/dev/null
 	run "$ECLI" run --verify-key "$BATS_TEST_TMPDIR/m.pub" "$P" --help
 	echo "$output"
